@@ -1,0 +1,99 @@
+//! The one error type that crosses the server-function boundary: every variant is safe to show a user.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// What went wrong, in terms a user can act on. Upstream URLs, library messages and
+/// tokens never go in here: the server logs those with `reference` and sends only this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ApiError {
+    #[error("You are not signed in.")]
+    NotSignedIn,
+    #[error("Your sign-in has expired. Sign in again to continue.")]
+    SessionExpired,
+    #[error("Azure DevOps refused this request: {reason}")]
+    Forbidden { reason: String },
+    #[error("That item was not found, or you cannot see it.")]
+    NotFound,
+    #[error("Azure DevOps is throttling requests. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("Azure DevOps is not answering right now. Try again in a moment.")]
+    UpstreamUnavailable,
+    #[error("{field}: {message}")]
+    InvalidInput { field: String, message: String },
+    #[error("The app could not reach its server. Check your connection and try again.")]
+    Unreachable,
+    #[error("Something went wrong on our side (reference {reference}).")]
+    Internal { reference: String },
+}
+
+impl ApiError {
+    /// The HTTP status the server answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::NotSignedIn | ApiError::SessionExpired => 401,
+            ApiError::Forbidden { .. } => 403,
+            ApiError::NotFound => 404,
+            ApiError::RateLimited { .. } => 429,
+            ApiError::UpstreamUnavailable => 502,
+            ApiError::InvalidInput { .. } => 400,
+            ApiError::Unreachable => 503,
+            ApiError::Internal { .. } => 500,
+        }
+    }
+
+    /// True when the fix is to sign in (again): the UI offers a sign-in link.
+    pub fn needs_sign_in(&self) -> bool {
+        matches!(self, ApiError::NotSignedIn | ApiError::SessionExpired)
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::InvalidInput { field: field.to_string(), message: message.into() }
+    }
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    // Framework errors (bad arguments, transport) are mapped to variants whose text is ours,
+    // so no library message reaches the page.
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) => ApiError::Unreachable,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                ApiError::invalid("request", "The request was malformed.")
+            }
+            _ => ApiError::Internal { reference: "transport".into() },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format_is_tagged_and_round_trips() {
+        let e = ApiError::RateLimited { retry_after_secs: 30 };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"kind":"rate_limited","retry_after_secs":30}"#);
+        assert_eq!(serde_json::from_str::<ApiError>(&json).unwrap(), e);
+        assert_eq!(
+            serde_json::to_string(&ApiError::NotSignedIn).unwrap(),
+            r#"{"kind":"not_signed_in"}"#
+        );
+    }
+
+    #[test]
+    fn framework_errors_never_carry_library_text() {
+        let e = ApiError::from_server_fn_error(ServerFnErrorErr::ServerError(
+            "reqwest error: https://secret.example/?token=abc".into(),
+        ));
+        assert!(!e.to_string().contains("secret"));
+        assert_eq!(e.status(), 500);
+        assert!(ApiError::SessionExpired.needs_sign_in());
+        assert!(!ApiError::NotFound.needs_sign_in());
+    }
+}

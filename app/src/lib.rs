@@ -1,0 +1,134 @@
+//! The Leptos UI of the Azure DevOps token portal: routes, pages, server functions and wire types.
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod error;
+pub mod model;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+use crate::error::ApiError;
+use crate::model::Me;
+use crate::pages::{AboutPage, HomePage, NotFoundPage, SignInProblemPage};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in user, loaded once per page load and shared by every component.
+pub type MeResource = Resource<Result<Option<Me>, ApiError>>;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let me: MeResource = Resource::new_blocking(|| (), |_| api::get_me());
+    provide_context(me);
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/devops-pat-portal.css" />
+        <Title text="Azure DevOps token portal" />
+        <Router>
+            <Header />
+            <main id="main">
+                <Routes fallback=|| view! { <NotFoundPage /> }>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/about") view=AboutPage />
+                    <Route path=path!("/signin-problem") view=SignInProblemPage />
+                </Routes>
+            </main>
+            <footer class="footer">
+                <p>"Your tokens stay on the server: this page holds only a session cookie."</p>
+            </footer>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">"DevOps token portal"</A>
+            <nav aria-label="Main">
+                <A href="/">"Home"</A>
+                <A href="/about">"About"</A>
+            </nav>
+            <Suspense fallback=|| view! { <span class="account muted">"…"</span> }>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(me)) => view! {
+                            <div class="account">
+                                {me.demo.then(|| view! { <span class="badge demo" title="Running on the embedded demo stack">"demo"</span> })}
+                                <span class="who" data-testid="user-name">{me.name.clone()}</span>
+                                <form method="post" action="/auth/sign-out" class="inline">
+                                    <button type="submit" class="button secondary">"Sign out"</button>
+                                </form>
+                            </div>
+                        }.into_any(),
+                        _ => view! {
+                            <div class="account">
+                                <SignInLink label="Sign in" />
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </header>
+    }
+}
+
+/// A plain link to the sign-in endpoint (no JavaScript needed). `rel="external"` keeps the
+/// client-side router from treating it as a page of this app.
+#[component]
+pub fn SignInLink(#[prop(into)] label: String) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let href = move || {
+        let path = location.pathname.get();
+        let back = if path.starts_with("/signin-problem") { "/".to_string() } else { path };
+        format!("/auth/sign-in?return_to={}", encode_query_value(&back))
+    };
+    view! { <a href=href rel="external" class="button primary">{label}</a> }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters and `/` stay as they are).
+pub fn encode_query_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(super::encode_query_value("/tokens?x=1&y"), "/tokens%3Fx%3D1%26y");
+        assert_eq!(super::encode_query_value("/é"), "/%C3%A9");
+    }
+}

@@ -1,0 +1,88 @@
+//! The pages of the app, one component per route.
+
+mod home;
+mod pat_table;
+
+pub use home::HomePage;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::{MeResource, SignInLink};
+
+#[component]
+pub fn AboutPage() -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    view! {
+        <Title text="About · Azure DevOps token portal" />
+        <section class="card prose">
+            <h1>"About this portal"</h1>
+            <p>
+                "This app signs you in with the Microsoft identity platform and manages your Azure DevOps "
+                "personal access tokens on your behalf. The sign-in code exchange and every Azure DevOps call "
+                "happen on the server; your browser holds only a session cookie."
+            </p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let demo = matches!(me.await, Ok(Some(m)) if m.demo);
+                    demo.then(|| view! {
+                        <p class="notice" data-testid="demo-notice">
+                            "You are on the demo stack: a local stand-in for Entra ID and Azure DevOps, with made-up "
+                            "users and tokens. Nothing here touches Microsoft."
+                        </p>
+                    })
+                })}
+            </Suspense>
+            <p><a href="/">"Back to your tokens"</a></p>
+        </section>
+    }
+}
+
+/// Where a failed sign-in lands: says what happened and offers to start again.
+#[component]
+pub fn SignInProblemPage() -> impl IntoView {
+    let query = use_query_map();
+    let reason = move || query.with(|q| q.get("reason").unwrap_or_default());
+    let detail = move || query.with(|q| q.get("code").unwrap_or_default());
+    view! {
+        <Title text="Sign-in problem · Azure DevOps token portal" />
+        <section class="card prose" role="alert">
+            <h1>"Sign-in did not complete"</h1>
+            <p data-testid="problem">{move || problem_text(&reason())}</p>
+            {move || {
+                let d = detail();
+                (!d.is_empty()).then(|| view! { <p class="muted">"Code from the identity provider: " <code>{d}</code></p> })
+            }}
+            <p><SignInLink label="Sign in again" /></p>
+        </section>
+    }
+}
+
+/// The sentence shown for a sign-in problem (the reasons are set by the server's callback).
+fn problem_text(reason: &str) -> &'static str {
+    match reason {
+        "cancelled" => "You cancelled the sign-in. Nothing was changed.",
+        "expired" => "This sign-in expired or was started in another tab. Start again.",
+        "idp" => "The identity provider refused the sign-in.",
+        "token" => "The identity provider did not accept this app's request for tokens. Check the app registration.",
+        "invalid_token" => "The identity provider's answer could not be verified, so it was not trusted.",
+        "unavailable" => "The identity provider is not answering right now. Try again in a moment.",
+        _ => "Something interrupted the sign-in.",
+    }
+}
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found · Azure DevOps token portal" />
+        <section class="card prose">
+            <h1>"Page not found"</h1>
+            <p><a href="/">"Go to the home page"</a></p>
+        </section>
+    }
+}

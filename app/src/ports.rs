@@ -1,0 +1,69 @@
+//! What the server functions need from the server, declared here and provided by the `server` crate through context.
+
+use std::sync::Arc;
+
+use http::request::Parts;
+
+use crate::error::ApiError;
+use crate::model::{Me, PatFilter, PatPage};
+
+/// The server side of the portal: sessions, the token cache and the Azure DevOps client.
+/// `app` cannot depend on `server`, so server functions reach it as `Arc<dyn Portal>`.
+#[async_trait::async_trait]
+pub trait Portal: Send + Sync + 'static {
+    /// The signed-in user of this request's session, if any.
+    async fn me(&self, req: &Parts) -> Result<Option<Me>, ApiError>;
+
+    /// One page of the user's personal access tokens.
+    async fn list_pats(
+        &self,
+        req: &Parts,
+        filter: PatFilter,
+        continuation_token: Option<String>,
+    ) -> Result<PatPage, ApiError>;
+
+    /// Starts a sign-in: returns the authorization URL to send the browser to.
+    async fn begin_sign_in(&self, req: &Parts, return_to: Option<String>) -> Result<String, ApiError>;
+
+    /// Finishes a sign-in from the authorization response: returns where to send the browser.
+    async fn complete_sign_in(&self, req: &Parts, callback: SignInCallback) -> String;
+
+    /// Ends the session: returns where to send the browser (the end-session endpoint).
+    async fn sign_out(&self, req: &Parts) -> Result<String, ApiError>;
+}
+
+/// The query of the authorization response (`/getAToken?...`).
+#[derive(Debug, Clone, Default)]
+pub struct SignInCallback {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+pub type SharedPortal = Arc<dyn Portal>;
+
+/// The portal and the request of the current server function or page render.
+pub fn portal_and_request() -> Result<(SharedPortal, Parts), ApiError> {
+    use leptos::prelude::use_context;
+    let portal = use_context::<SharedPortal>();
+    let parts = use_context::<Parts>();
+    match (portal, parts) {
+        (Some(p), Some(r)) => Ok((p, r)),
+        // Only a wiring mistake gets here; the reference names it in the server log.
+        _ => Err(ApiError::Internal { reference: "no-portal-context".into() }),
+    }
+}
+
+/// Gives an error its HTTP status (and `Retry-After`) on the server-function response.
+pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+    if let Err(e) = &result {
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+            if let ApiError::RateLimited { retry_after_secs } = e {
+                res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
+            }
+        }
+    }
+    result
+}
