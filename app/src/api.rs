@@ -33,7 +33,7 @@ pub async fn sign_in(return_to: Option<String>) -> Result<(), ApiError> {
     use crate::ports::{portal_and_request, with_status};
     with_status(async {
         let (portal, req) = portal_and_request()?;
-        let url = portal.begin_sign_in(&req, return_to).await?;
+        let url = portal.begin_sign_in(&req, return_to).await;
         leptos_axum::redirect(&url);
         Ok(())
     }.await)

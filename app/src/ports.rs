@@ -22,8 +22,9 @@ pub trait Portal: Send + Sync + 'static {
         continuation_token: Option<String>,
     ) -> Result<PatPage, ApiError>;
 
-    /// Starts a sign-in: returns the authorization URL to send the browser to.
-    async fn begin_sign_in(&self, req: &Parts, return_to: Option<String>) -> Result<String, ApiError>;
+    /// Starts a sign-in: returns where to send the browser (the authorization endpoint, or a
+    /// page explaining why sign-in cannot start).
+    async fn begin_sign_in(&self, req: &Parts, return_to: Option<String>) -> String;
 
     /// Finishes a sign-in from the authorization response: returns where to send the browser.
     async fn complete_sign_in(&self, req: &Parts, callback: SignInCallback) -> String;

@@ -1,0 +1,319 @@
+//! Configuration from the environment: the demo stack when nothing is set, real Entra ID and Azure DevOps when all of it is.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::secret::Secret;
+
+/// Azure DevOps' application id: the resource every access token here is for.
+pub const DEVOPS_RESOURCE: &str = "499b84ac-1321-427f-aa17-267ca6975798";
+/// The delegated scope the app asks for.
+pub const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/user_impersonation";
+/// The callback path, as in the original sample; the redirect URI to register ends with it.
+pub const CALLBACK_PATH: &str = "/getAToken";
+pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the server listens (`BIND_ADDR`, or `LEPTOS_SITE_ADDR` as set by cargo-leptos).
+    pub bind: SocketAddr,
+    /// The URL users reach the app at (`PUBLIC_URL`); by default `http://{bind}`.
+    pub public_url: Option<Url>,
+    pub identity: Identity,
+    pub devops: DevopsSettings,
+    pub session_idle: Duration,
+    pub log_json: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Identity {
+    /// The embedded stand-ins for Entra ID and Azure DevOps.
+    Demo,
+    Entra(EntraSettings),
+}
+
+#[derive(Debug, Clone)]
+pub struct EntraSettings {
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// `https://login.microsoftonline.com/{tenant}`, without a trailing slash.
+    pub authority: Url,
+}
+
+#[derive(Debug, Clone)]
+pub struct DevopsSettings {
+    /// `None` in demo mode (the demo organization is used).
+    pub organization: Option<String>,
+    /// PAT lifecycle API host (`https://vssps.dev.azure.com`).
+    pub vssps_url: Option<Url>,
+    /// Profile and accounts host (`https://app.vssps.visualstudio.com`).
+    pub app_vssps_url: Option<Url>,
+    /// Projects host (`https://dev.azure.com`).
+    pub dev_url: Option<Url>,
+}
+
+/// Why the configuration was refused: names the variable and says how to fix it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("configuration error in {variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+fn err(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { variable, problem: problem.into() }
+}
+
+impl Config {
+    pub fn from_environment() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Parses the configuration from any key lookup (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        for var in ["CLIENT_ID", "CLIENT_SECRET", "AUTHORITY", "DEVOPS_ORGANIZATION", "ENDPOINT"] {
+            if let Some(v) = get(var) {
+                if v.contains("Enter_the_") {
+                    return Err(err(
+                        var,
+                        format!(
+                            "still holds the original sample's placeholder ({v}); replace it with the value \
+                             from your app registration, or unset it to run on the demo stack"
+                        ),
+                    ));
+                }
+            }
+        }
+
+        let bind_raw = get("BIND_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")).unwrap_or(DEFAULT_BIND.into());
+        let bind: SocketAddr = bind_raw.parse().map_err(|_| {
+            err("BIND_ADDR", format!("`{bind_raw}` is not an address like 127.0.0.1:3000"))
+        })?;
+
+        let public_url = match get("PUBLIC_URL") {
+            None => None,
+            Some(v) => Some(parse_base_url("PUBLIC_URL", &v)?),
+        };
+
+        let (client_id, secret, authority) = (get("CLIENT_ID"), get("CLIENT_SECRET"), get("AUTHORITY"));
+        let identity = match (&client_id, &secret, &authority) {
+            (None, None, None) => Identity::Demo,
+            (Some(id), Some(secret), Some(authority)) => Identity::Entra(EntraSettings {
+                client_id: id.clone(),
+                client_secret: Secret::new(secret.clone()),
+                authority: parse_authority(authority)?,
+            }),
+            _ => {
+                let missing = [("CLIENT_ID", &client_id), ("CLIENT_SECRET", &secret), ("AUTHORITY", &authority)]
+                    .into_iter()
+                    .find(|(_, v)| v.is_none())
+                    .map(|(k, _)| k)
+                    .unwrap_or("CLIENT_ID");
+                return Err(err(
+                    missing,
+                    "is not set, but other Entra settings are: set CLIENT_ID, CLIENT_SECRET and AUTHORITY \
+                     together to use your tenant, or unset all three to run on the demo stack",
+                ));
+            }
+        };
+
+        let organization = match (get("DEVOPS_ORGANIZATION"), get("ENDPOINT")) {
+            (Some(org), _) => Some(validate_org("DEVOPS_ORGANIZATION", &org)?),
+            (None, Some(endpoint)) => Some(org_from_endpoint(&endpoint)?),
+            (None, None) => None,
+        };
+        if matches!(identity, Identity::Entra(_)) && organization.is_none() {
+            return Err(err(
+                "DEVOPS_ORGANIZATION",
+                "is not set: name your Azure DevOps organization (the `{org}` in https://dev.azure.com/{org})",
+            ));
+        }
+
+        let url_opt = |var: &'static str| get(var).map(|v| parse_base_url(var, &v)).transpose();
+        let devops = DevopsSettings {
+            organization,
+            vssps_url: url_opt("DEVOPS_VSSPS_URL")?,
+            app_vssps_url: url_opt("DEVOPS_APP_VSSPS_URL")?,
+            dev_url: url_opt("DEVOPS_URL")?,
+        };
+
+        let session_idle = match get("SESSION_IDLE_MINUTES") {
+            None => Duration::from_secs(8 * 3600),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|m| *m > 0)
+                .map(|m| Duration::from_secs(m * 60))
+                .ok_or_else(|| err("SESSION_IDLE_MINUTES", format!("`{v}` is not a positive number of minutes")))?,
+        };
+
+        let log_json = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") | Some("pretty") => false,
+            Some("json") => true,
+            Some(other) => return Err(err("LOG_FORMAT", format!("`{other}` is not `text` or `json`"))),
+        };
+
+        Ok(Config { bind, public_url, identity, devops, session_idle, log_json })
+    }
+
+    pub fn is_demo(&self) -> bool {
+        matches!(self.identity, Identity::Demo)
+    }
+}
+
+fn parse_base_url(var: &'static str, v: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(v).map_err(|_| err(var, format!("`{v}` is not an absolute URL")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(err(var, format!("`{v}` must be an http or https URL")));
+    }
+    // Stored without a trailing slash so paths can be appended.
+    let trimmed = url.as_str().trim_end_matches('/').to_string();
+    Url::parse(&trimmed).map_err(|_| err(var, format!("`{v}` is not an absolute URL")))
+}
+
+/// `https://login.microsoftonline.com/{tenant}`: one path segment, the tenant.
+pub fn parse_authority(v: &str) -> Result<Url, ConfigError> {
+    let url = parse_base_url("AUTHORITY", v)?;
+    let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|p| !p.is_empty()).collect()).unwrap_or_default();
+    if segments.is_empty() {
+        return Err(err(
+            "AUTHORITY",
+            format!("`{v}` has no tenant: use https://login.microsoftonline.com/{{tenant id or domain}}"),
+        ));
+    }
+    if segments.last() == Some(&"consumers") {
+        return Err(err(
+            "AUTHORITY",
+            "`consumers` cannot be used: Azure DevOps does not accept personal Microsoft accounts through \
+             an Entra app; use your tenant id, `organizations` or `common`",
+        ));
+    }
+    if segments.last() == Some(&"v2.0") {
+        return Err(err("AUTHORITY", format!("`{v}` ends in /v2.0: give the authority without it")));
+    }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(err("AUTHORITY", format!("`{v}` must use https")));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    matches!(url.host_str(), Some("localhost") | Some("127.0.0.1") | Some("[::1]"))
+}
+
+fn validate_org(var: &'static str, org: &str) -> Result<String, ConfigError> {
+    let ok = !org.is_empty()
+        && org.len() <= 50
+        && org.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if ok {
+        Ok(org.to_string())
+    } else {
+        Err(err(var, format!("`{org}` is not an organization name (letters, digits and '-')")))
+    }
+}
+
+/// The sample's `ENDPOINT` (`https://vssps.dev.azure.com/{org}/_apis/tokens/pats?...`) names the organization.
+fn org_from_endpoint(endpoint: &str) -> Result<String, ConfigError> {
+    let url = Url::parse(endpoint).map_err(|_| err("ENDPOINT", format!("`{endpoint}` is not a URL")))?;
+    let first = url.path_segments().and_then(|mut s| s.next()).unwrap_or("");
+    if first.is_empty() || first == "_apis" {
+        return Err(err("ENDPOINT", "does not name an organization; set DEVOPS_ORGANIZATION instead"));
+    }
+    validate_org("ENDPOINT", first)
+}
+
+#[cfg(test)]
+pub(crate) fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: std::collections::HashMap<String, String> =
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    move |k| map.get(k).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REAL: &[(&str, &str)] = &[
+        ("CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
+        ("CLIENT_SECRET", "s3cr3t"),
+        ("AUTHORITY", "https://login.microsoftonline.com/contoso.onmicrosoft.com/"),
+        ("DEVOPS_ORGANIZATION", "fabrikam"),
+    ];
+
+    #[test]
+    fn nothing_set_means_demo_on_the_default_address() {
+        let c = Config::from_lookup(lookup(&[])).unwrap();
+        assert!(c.is_demo());
+        assert_eq!(c.bind.to_string(), "127.0.0.1:3000");
+        assert!(c.public_url.is_none());
+    }
+
+    #[test]
+    fn all_set_means_entra() {
+        let c = Config::from_lookup(lookup(REAL)).unwrap();
+        let Identity::Entra(e) = &c.identity else { panic!("expected Entra") };
+        assert_eq!(e.authority.as_str(), "https://login.microsoftonline.com/contoso.onmicrosoft.com");
+        assert_eq!(c.devops.organization.as_deref(), Some("fabrikam"));
+        assert!(!format!("{c:?}").contains("s3cr3t"), "Debug must redact the secret");
+    }
+
+    #[test]
+    fn partial_entra_settings_name_the_missing_variable() {
+        let e = Config::from_lookup(lookup(&[("CLIENT_ID", "x"), ("AUTHORITY", "https://login.microsoftonline.com/common")]))
+            .unwrap_err();
+        assert_eq!(e.variable, "CLIENT_SECRET");
+        assert!(e.problem.contains("demo stack"));
+    }
+
+    #[test]
+    fn sample_placeholders_are_refused_by_name() {
+        let e = Config::from_lookup(lookup(&[("CLIENT_ID", "Enter_the_Application_Id_here")])).unwrap_err();
+        assert_eq!(e.variable, "CLIENT_ID");
+        assert!(e.problem.contains("placeholder"));
+        let e = Config::from_lookup(lookup(&[(
+            "ENDPOINT",
+            "https://vssps.dev.azure.com/Enter_the_Collection_Name_Here/_apis/tokens/pats",
+        )]))
+        .unwrap_err();
+        assert_eq!(e.variable, "ENDPOINT");
+    }
+
+    #[test]
+    fn the_samples_endpoint_names_the_organization() {
+        let mut pairs = REAL[..3].to_vec();
+        pairs.push(("ENDPOINT", "https://vssps.dev.azure.com/contoso/_apis/tokens/pats?api-version=6.1-preview"));
+        let c = Config::from_lookup(lookup(&pairs)).unwrap();
+        assert_eq!(c.devops.organization.as_deref(), Some("contoso"));
+    }
+
+    #[test]
+    fn entra_without_an_organization_is_refused() {
+        let e = Config::from_lookup(lookup(&REAL[..3])).unwrap_err();
+        assert_eq!(e.variable, "DEVOPS_ORGANIZATION");
+    }
+
+    #[test]
+    fn authorities_are_checked() {
+        assert!(parse_authority("https://login.microsoftonline.com/common").is_ok());
+        assert_eq!(parse_authority("https://login.microsoftonline.com/consumers").unwrap_err().variable, "AUTHORITY");
+        assert!(parse_authority("https://login.microsoftonline.com/").is_err());
+        assert!(parse_authority("http://login.microsoftonline.com/common").is_err());
+        assert!(parse_authority("https://login.microsoftonline.com/common/v2.0").is_err());
+        assert!(parse_authority("http://127.0.0.1:4011/tenant").is_ok());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        assert_eq!(Config::from_lookup(lookup(&[("BIND_ADDR", "nope")])).unwrap_err().variable, "BIND_ADDR");
+        assert_eq!(Config::from_lookup(lookup(&[("PUBLIC_URL", "ftp://x")])).unwrap_err().variable, "PUBLIC_URL");
+        assert_eq!(Config::from_lookup(lookup(&[("LOG_FORMAT", "xml")])).unwrap_err().variable, "LOG_FORMAT");
+        let c = Config::from_lookup(lookup(&[("PUBLIC_URL", "https://pats.example.com/"), ("BIND_ADDR", "0.0.0.0:8080")]))
+            .unwrap();
+        assert_eq!(c.public_url.unwrap().as_str(), "https://pats.example.com/");
+        assert_eq!(c.bind.port(), 8080);
+    }
+}

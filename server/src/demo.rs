@@ -1,0 +1,93 @@
+//! The demo stack: local stand-ins for Entra ID and Azure DevOps, served by the app's own process under `/demo/`.
+
+pub mod devops;
+pub mod entra;
+pub mod keys;
+
+use std::sync::Arc;
+
+use axum::Router;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+
+use self::devops::DevopsStandIn;
+use self::entra::{EntraStandIn, RegisteredClient};
+use crate::config::CALLBACK_PATH;
+use crate::secret::Secret;
+
+pub const DEMO_CLIENT_ID: &str = "0d3e6f1a-2b4c-4d5e-8f90-a1b2c3d4e5f6";
+
+#[derive(Debug, Clone)]
+pub struct DemoUser {
+    /// What the sign-in page's button sends.
+    pub key: String,
+    pub name: String,
+    pub username: String,
+    pub oid: String,
+}
+
+pub fn demo_users() -> Vec<DemoUser> {
+    let user = |key: &str, name: &str, username: &str, oid: &str| DemoUser {
+        key: key.into(),
+        name: name.into(),
+        username: username.into(),
+        oid: oid.into(),
+    };
+    vec![
+        user("adele", "Adele Vance", "AdeleV@contoso.demo", "2f6b1c3e-8a4d-4f0e-9b7a-1c2d3e4f5a61"),
+        user("megan", "Megan Bowen", "MeganB@contoso.demo", "5a7c9e1f-3b2d-4c6e-8f0a-2b3c4d5e6f72"),
+        user("lee", "Lee Gu", "LeeG@contoso.demo", "8c1e3a5f-7d9b-4e2c-a0f1-3c4d5e6f7a83"),
+    ]
+}
+
+pub struct DemoStack {
+    pub entra: Arc<EntraStandIn>,
+    pub devops: Arc<DevopsStandIn>,
+}
+
+impl DemoStack {
+    /// Builds the stand-ins for an app reachable at `public_url`. The client secret and the
+    /// signing key are generated here and live only in this process.
+    pub fn new(public_url: &str) -> Result<Self, String> {
+        let public_url = public_url.trim_end_matches('/');
+        let client = RegisteredClient {
+            client_id: DEMO_CLIENT_ID.into(),
+            client_secret: Secret::new(random_token(32)),
+            redirect_uris: vec![format!("{public_url}{CALLBACK_PATH}")],
+            post_logout_redirect_uris: vec![format!("{public_url}/")],
+        };
+        let key = keys::SigningKey::generate()?;
+        let entra = Arc::new(EntraStandIn::new(format!("{public_url}/demo/entra"), client, demo_users(), key));
+        let devops = Arc::new(DevopsStandIn::new(entra.clone()));
+        Ok(DemoStack { entra, devops })
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .nest("/demo/entra", self.entra.clone().router())
+            .nest("/demo/devops", self.devops.clone().router())
+    }
+}
+
+/// A URL-safe random string of `bytes` random bytes.
+pub fn random_token(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,274 @@
+//! The Azure DevOps REST client: PAT lifecycle, profile and accounts, with every failure classified in one place.
+
+
+use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::oidc::error_chain;
+use crate::secret::Secret;
+
+pub const PAT_API_VERSION: &str = "7.1-preview.1";
+pub const API_VERSION: &str = "7.1";
+
+/// A personal access token as the PAT lifecycle API returns it.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PatToken {
+    pub authorization_id: String,
+    pub display_name: String,
+    pub scope: String,
+    #[serde(default)]
+    pub target_accounts: Option<Vec<String>>,
+    /// The secret: present only in the create response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<Secret>,
+    pub valid_from: String,
+    pub valid_to: String,
+}
+
+impl std::fmt::Debug for PatToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatToken")
+            .field("authorization_id", &self.authorization_id)
+            .field("display_name", &self.display_name)
+            .field("valid_to", &self.valid_to)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatList {
+    pub pat_tokens: Vec<PatToken>,
+    #[serde(default)]
+    pub continuation_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatResult {
+    #[serde(default)]
+    pub pat_token: Option<PatToken>,
+    pub pat_token_error: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub display_name: String,
+    pub public_alias: String,
+    #[serde(default)]
+    pub email_address: Option<String>,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub account_id: String,
+    pub account_name: String,
+    #[serde(default)]
+    pub account_uri: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListOf<T> {
+    pub count: usize,
+    pub value: Vec<T>,
+}
+
+/// How an Azure DevOps call failed, decided from the status and the body's type.
+#[derive(Debug, thiserror::Error)]
+pub enum DevopsError {
+    /// 401, or 203 with an HTML sign-in page: the bearer token was not accepted.
+    #[error("Azure DevOps did not accept the access token")]
+    Unauthorized,
+    #[error("Azure DevOps refused the request (403)")]
+    Forbidden,
+    #[error("not found (404)")]
+    NotFound,
+    #[error("throttled, retry after {0} s")]
+    RateLimited(u64),
+    #[error("Azure DevOps unavailable: {0}")]
+    Unavailable(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unexpected answer: {0}")]
+    Unexpected(String),
+}
+
+/// Base URLs of the three Azure DevOps hosts the app talks to.
+#[derive(Debug, Clone)]
+pub struct DevopsUrls {
+    pub vssps: Url,
+    pub app_vssps: Url,
+    pub dev: Url,
+}
+
+impl Default for DevopsUrls {
+    fn default() -> Self {
+        DevopsUrls {
+            vssps: Url::parse("https://vssps.dev.azure.com").expect("static URL"),
+            app_vssps: Url::parse("https://app.vssps.visualstudio.com").expect("static URL"),
+            dev: Url::parse("https://dev.azure.com").expect("static URL"),
+        }
+    }
+}
+
+pub struct DevopsClient {
+    http: reqwest::Client,
+    urls: DevopsUrls,
+}
+
+fn join(base: &Url, path: &str) -> Result<Url, DevopsError> {
+    Url::parse(&format!("{}{}", base.as_str().trim_end_matches('/'), path))
+        .map_err(|_| DevopsError::BadRequest("invalid URL".into()))
+}
+
+impl DevopsClient {
+    pub fn new(http: reqwest::Client, urls: DevopsUrls) -> Self {
+        DevopsClient { http, urls }
+    }
+
+    pub async fn list_pats(
+        &self,
+        token: &Secret,
+        org: &str,
+        filter: &str,
+        continuation_token: Option<&str>,
+        top: u32,
+    ) -> Result<PatList, DevopsError> {
+        let mut url = join(&self.urls.vssps, &format!("/{}/_apis/tokens/pats", segment(org)))?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("api-version", PAT_API_VERSION)
+                .append_pair("displayFilterOption", filter)
+                .append_pair("$top", &top.min(100).to_string());
+            if let Some(c) = continuation_token {
+                q.append_pair("continuationToken", c);
+            }
+        }
+        self.get(token, url).await
+    }
+
+    pub async fn profile(&self, token: &Secret) -> Result<Profile, DevopsError> {
+        let mut url = join(&self.urls.app_vssps, "/_apis/profile/profiles/me")?;
+        url.query_pairs_mut().append_pair("api-version", API_VERSION);
+        self.get(token, url).await
+    }
+
+    pub async fn accounts(&self, token: &Secret, member_id: &str) -> Result<ListOf<Account>, DevopsError> {
+        let mut url = join(&self.urls.app_vssps, "/_apis/accounts")?;
+        url.query_pairs_mut().append_pair("memberId", member_id).append_pair("api-version", API_VERSION);
+        self.get(token, url).await
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, token: &Secret, url: Url) -> Result<T, DevopsError> {
+        let res = self
+            .http
+            .get(url)
+            .bearer_auth(token.expose())
+            // Ask for a 401 instead of the 203 HTML sign-in page (both are handled).
+            .header("X-TFS-FedAuthRedirect", "Suppress")
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    DevopsError::Unavailable("timed out".into())
+                } else {
+                    DevopsError::Unavailable(error_chain(&e))
+                }
+            })?;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.bytes().await.map_err(|e| DevopsError::Unavailable(error_chain(&e)))?;
+        classify(status, &headers, &body)?;
+        serde_json::from_slice(&body).map_err(|e| DevopsError::Unexpected(format!("body did not parse: {e}")))
+    }
+}
+
+/// Percent-encodes one path segment.
+fn segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// The one place where an Azure DevOps answer becomes an error.
+pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<(), DevopsError> {
+    let retry_after = || {
+        headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.contains("json"))
+        .unwrap_or(false);
+    match status.as_u16() {
+        // A success without JSON is the sign-in page Azure DevOps serves for a bad token.
+        200..=299 if status == StatusCode::NO_CONTENT || body.is_empty() => Ok(()),
+        200..=299 if !is_json => Err(DevopsError::Unauthorized),
+        200..=299 => Ok(()),
+        401 => Err(DevopsError::Unauthorized),
+        403 => Err(DevopsError::Forbidden),
+        404 => Err(DevopsError::NotFound),
+        429 => Err(DevopsError::RateLimited(retry_after().unwrap_or(30))),
+        400 | 409 | 422 => Err(DevopsError::BadRequest(message_of(body))),
+        500..=599 => Err(DevopsError::Unavailable(format!("HTTP {status}"))),
+        _ => Err(DevopsError::Unexpected(format!("HTTP {status}"))),
+    }
+}
+
+fn message_of(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .unwrap_or_else(|| "no message".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(ct: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_str(ct).unwrap());
+        h
+    }
+
+    #[test]
+    fn a_203_html_page_is_an_authentication_failure() {
+        let r = classify(StatusCode::NON_AUTHORITATIVE_INFORMATION, &headers("text/html"), b"<html>sign in</html>");
+        assert!(matches!(r, Err(DevopsError::Unauthorized)));
+        let r = classify(StatusCode::OK, &headers("text/html; charset=utf-8"), b"<html></html>");
+        assert!(matches!(r, Err(DevopsError::Unauthorized)));
+        assert!(classify(StatusCode::OK, &headers("application/json; charset=utf-8"), b"{}").is_ok());
+    }
+
+    #[test]
+    fn statuses_are_classified() {
+        let j = headers("application/json");
+        assert!(matches!(classify(StatusCode::UNAUTHORIZED, &j, b"{}"), Err(DevopsError::Unauthorized)));
+        assert!(matches!(classify(StatusCode::FORBIDDEN, &j, b"{}"), Err(DevopsError::Forbidden)));
+        assert!(matches!(classify(StatusCode::NOT_FOUND, &j, b"{}"), Err(DevopsError::NotFound)));
+        assert!(matches!(classify(StatusCode::BAD_GATEWAY, &j, b""), Err(DevopsError::Unavailable(_))));
+        let mut h = j.clone();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("12"));
+        assert!(matches!(classify(StatusCode::TOO_MANY_REQUESTS, &h, b"{}"), Err(DevopsError::RateLimited(12))));
+        assert!(matches!(classify(StatusCode::NO_CONTENT, &HeaderMap::new(), b""), Ok(())));
+    }
+
+    #[test]
+    fn recorded_pat_list_parses() {
+        let json = r#"{"patTokens":[{"displayName":"build","validTo":"2026-12-01T00:00:00Z","scope":"vso.build vso.code",
+            "targetAccounts":["a1"],"validFrom":"2026-09-01T00:00:00Z","authorizationId":"4b1f1a5e-0000-0000-0000-000000000001",
+            "token":null}],"continuationToken":"abc"}"#;
+        let l: PatList = serde_json::from_str(json).unwrap();
+        assert_eq!(l.pat_tokens.len(), 1);
+        assert_eq!(l.pat_tokens[0].scope, "vso.build vso.code");
+        assert_eq!(l.continuation_token.as_deref(), Some("abc"));
+        assert!(l.pat_tokens[0].token.is_none());
+    }
+}

@@ -1,0 +1,217 @@
+//! The axum server of the Azure DevOps token portal: configuration, OIDC client, sessions, DevOps client, demo stack.
+
+pub mod config;
+pub mod demo;
+pub mod devops;
+pub mod oidc;
+pub mod portal;
+pub mod secret;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::ports::SharedPortal;
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::any;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
+use url::Url;
+
+use crate::config::{Config, Identity, CALLBACK_PATH, DEVOPS_SCOPE};
+use crate::demo::DemoStack;
+use crate::devops::{DevopsClient, DevopsUrls};
+use crate::oidc::{http_client, OidcClient};
+use crate::portal::PortalService;
+
+/// The session cookie's name: distinct from anything an identity provider on the same host sets.
+pub const SESSION_COOKIE: &str = "pat_portal_session";
+
+/// The Leptos options: from cargo-leptos' environment when it runs the server, else the defaults
+/// of this workspace (`target/site`, output name `devops-pat-portal`).
+pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
+    let from_env = leptos::config::get_configuration(None).ok().map(|c| c.leptos_options);
+    match from_env {
+        Some(mut o) if !o.output_name.is_empty() => {
+            o.site_addr = addr;
+            o
+        }
+        _ => LeptosOptions::builder()
+            .output_name("devops-pat-portal")
+            .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build(),
+    }
+}
+
+/// The assembled application.
+pub struct Built {
+    pub router: Router,
+    pub demo: Option<Arc<DemoStack>>,
+    pub public_url: Url,
+}
+
+/// Settings for tests: shorter token lifetimes on the demo stack.
+#[derive(Debug, Clone, Default)]
+pub struct TestHooks {
+    pub demo_access_token_ttl: Option<u64>,
+}
+
+/// Builds the whole router for an app reachable at `public_url`.
+pub fn build(config: &Config, leptos: LeptosOptions, public_url: Url, hooks: &TestHooks) -> Result<Built, String> {
+    let http = http_client(Duration::from_secs(15));
+    let redirect_uri = Url::parse(&format!("{}{CALLBACK_PATH}", public_url.as_str().trim_end_matches('/')))
+        .map_err(|e| format!("PUBLIC_URL: {e}"))?;
+    let scopes: Vec<String> =
+        ["openid", "profile", "offline_access", DEVOPS_SCOPE].into_iter().map(String::from).collect();
+
+    let (oidc, devops_urls, organization, demo) = match &config.identity {
+        Identity::Demo => {
+            let mut stack = DemoStack::new(public_url.as_str())?;
+            if let Some(ttl) = hooks.demo_access_token_ttl {
+                Arc::get_mut(&mut stack.entra).map(|e| e.access_token_ttl = ttl);
+            }
+            let authority = Url::parse(&stack.entra.authority()).map_err(|e| e.to_string())?;
+            let oidc = OidcClient::new(
+                http.clone(),
+                authority,
+                stack.entra.client.client_id.clone(),
+                stack.entra.client.client_secret.clone(),
+                redirect_uri,
+                scopes,
+                Vec::new(),
+            );
+            let base = format!("{}/demo/devops", public_url.as_str().trim_end_matches('/'));
+            let urls = DevopsUrls {
+                vssps: Url::parse(&format!("{base}/vssps")).map_err(|e| e.to_string())?,
+                app_vssps: Url::parse(&format!("{base}/app")).map_err(|e| e.to_string())?,
+                dev: Url::parse(&format!("{base}/dev")).map_err(|e| e.to_string())?,
+            };
+            (oidc, urls, demo::devops::DEMO_ORGS[0].to_string(), Some(Arc::new(stack)))
+        }
+        Identity::Entra(e) => {
+            let oidc = OidcClient::new(
+                http.clone(),
+                e.authority.clone(),
+                e.client_id.clone(),
+                e.client_secret.clone(),
+                redirect_uri,
+                scopes,
+                Vec::new(),
+            );
+            let d = DevopsUrls::default();
+            let urls = DevopsUrls {
+                vssps: config.devops.vssps_url.clone().unwrap_or(d.vssps),
+                app_vssps: config.devops.app_vssps_url.clone().unwrap_or(d.app_vssps),
+                dev: config.devops.dev_url.clone().unwrap_or(d.dev),
+            };
+            (oidc, urls, config.devops.organization.clone().unwrap_or_default(), None)
+        }
+    };
+
+    let portal: SharedPortal = Arc::new(PortalService::new(
+        Arc::new(oidc),
+        DevopsClient::new(http, devops_urls),
+        organization,
+        public_url.clone(),
+        demo.is_some(),
+    ));
+
+    let context = {
+        let portal = portal.clone();
+        move || provide_context(portal.clone())
+    };
+    let server_fns = {
+        let context = context.clone();
+        any(move |req: Request<Body>| {
+            let context = context.clone();
+            async move { handle_server_fns_with_context(context, req).await }
+        })
+    };
+    let sessions = SessionManagerLayer::new(MemoryStore::default())
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        // Lax, not Strict: the identity provider's redirect back to /getAToken is a cross-site
+        // top-level GET, and it must carry the cookie that holds the sign-in state.
+        .with_same_site(SameSite::Lax)
+        .with_secure(public_url.scheme() == "https")
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::hours(8)),
+        ));
+
+    let routes = generate_route_list(App);
+    let app = Router::new()
+        .route("/api/{*fn_name}", server_fns.clone())
+        .route("/auth/{*fn_name}", server_fns.clone())
+        .route(CALLBACK_PATH, server_fns)
+        .leptos_routes_with_context(&leptos, routes, context.clone(), {
+            let leptos = leptos.clone();
+            move || shell(leptos.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .with_state(leptos)
+        .layer(sessions);
+    let app = match &demo {
+        Some(stack) => app.merge(stack.router()),
+        None => app,
+    };
+    let router = app.layer(middleware::from_fn(no_store_for_dynamic)).layer(telemetry::trace_layer());
+    Ok(Built { router, demo, public_url })
+}
+
+/// Pages and API answers carry personal data: no shared or browser cache keeps them.
+/// Only the built assets under `/pkg/` and the favicon may be cached.
+async fn no_store_for_dynamic(req: Request, next: Next) -> Response {
+    let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.svg";
+    let mut res = next.run(req).await;
+    if !cacheable && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// A running server (for `main` and for tests).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub public_url: Url,
+    pub demo: Option<Arc<DemoStack>>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Binds `config.bind` (port 0 picks a free one), builds the app and serves it until `shutdown` completes.
+pub async fn start(
+    config: &Config,
+    hooks: &TestHooks,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Running, String> {
+    let listener = TcpListener::bind(config.bind).await.map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let public_url = match &config.public_url {
+        Some(u) => u.clone(),
+        None => {
+            let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+            let host = if addr.is_ipv6() && !addr.ip().is_unspecified() { format!("[{host}]") } else { host };
+            Url::parse(&format!("http://{host}:{}", addr.port())).map_err(|e| e.to_string())?
+        }
+    };
+    let built = build(config, leptos_options(addr), public_url.clone(), hooks)?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, built.router).with_graceful_shutdown(shutdown).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Running { addr, public_url, demo: built.demo, task })
+}

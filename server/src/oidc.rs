@@ -1,0 +1,396 @@
+//! The OpenID Connect relying party for the Microsoft identity platform: discovery, sign-in request, code exchange, refresh, ID-token validation.
+
+pub mod id_token;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::JwkSet;
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::RwLock;
+use url::Url;
+
+use self::id_token::{Expectations, IdClaims, IdTokenError};
+use crate::secret::Secret;
+
+/// The fields of the provider's discovery document the app uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Discovery {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
+}
+
+/// The token response's OpenID Connect extra: the ID token.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct IdTokenField {
+    #[serde(default)]
+    pub id_token: Option<String>,
+}
+impl ExtraTokenFields for IdTokenField {}
+impl std::fmt::Debug for IdTokenField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdTokenField([redacted])")
+    }
+}
+
+type OidcTokenResponse = StandardTokenResponse<IdTokenField, BasicTokenType>;
+type OAuthClient = Client<
+    BasicErrorResponse,
+    OidcTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// Tokens as kept on the server for one session. `Debug` shows none of them.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TokenSet {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    /// Unix seconds.
+    pub expires_at: u64,
+}
+
+impl std::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSet")
+            .field("has_refresh_token", &self.refresh_token.is_some())
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a sign-in must remember between the redirect out and the callback. Kept in the
+/// server-side session, never in the browser.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub state: Secret,
+    pub nonce: Secret,
+    pub pkce_verifier: Secret,
+    pub return_to: String,
+    pub started_at: u64,
+}
+
+/// Why a call to the identity provider failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OidcError {
+    /// The provider answered with an OAuth error (`error` drives logic; `aadsts` is for people).
+    #[error("identity provider refused: {error} ({})", aadsts.as_deref().unwrap_or("no AADSTS code"))]
+    Provider { error: String, aadsts: Option<String> },
+    #[error("identity provider unreachable: {0}")]
+    Unavailable(String),
+    #[error("identity provider answered something unexpected: {0}")]
+    InvalidResponse(String),
+    #[error("ID token refused: {0}")]
+    IdToken(#[from] IdTokenError),
+}
+
+impl OidcError {
+    /// True when only an interactive sign-in can fix it (refresh token expired or revoked, consent, MFA).
+    pub fn needs_interaction(&self) -> bool {
+        matches!(self, OidcError::Provider { error, .. }
+            if matches!(error.as_str(), "invalid_grant" | "interaction_required" | "consent_required" | "login_required"))
+    }
+}
+
+/// The result of a code exchange: validated identity and tokens.
+pub struct SignedIn {
+    pub claims: IdClaims,
+    pub tokens: TokenSet,
+}
+
+pub struct OidcClient {
+    http: reqwest::Client,
+    authority: Url,
+    client_id: String,
+    client_secret: Secret,
+    redirect_uri: Url,
+    scopes: Vec<String>,
+    allowed_tenants: Vec<String>,
+    discovery: RwLock<Option<(Arc<Discovery>, Instant)>>,
+    jwks: RwLock<Option<(Arc<JwkSet>, Instant)>>,
+}
+
+const DISCOVERY_TTL: Duration = Duration::from_secs(24 * 3600);
+/// An unknown `kid` refetches the key set, but not more often than this.
+const JWKS_MIN_REFETCH: Duration = Duration::from_secs(30);
+
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// The HTTP client for calls to the identity provider and Azure DevOps: bounded in time and
+/// never following redirects (a redirect from a token endpoint is an error, not a detour).
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(concat!("devops-pat-portal/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+impl OidcClient {
+    pub fn new(
+        http: reqwest::Client,
+        authority: Url,
+        client_id: String,
+        client_secret: Secret,
+        redirect_uri: Url,
+        scopes: Vec<String>,
+        allowed_tenants: Vec<String>,
+    ) -> Self {
+        OidcClient {
+            http,
+            authority,
+            client_id,
+            client_secret,
+            redirect_uri,
+            scopes,
+            allowed_tenants,
+            discovery: RwLock::new(None),
+            jwks: RwLock::new(None),
+        }
+    }
+
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    pub async fn discovery(&self) -> Result<Arc<Discovery>, OidcError> {
+        if let Some((d, at)) = self.discovery.read().await.as_ref() {
+            if at.elapsed() < DISCOVERY_TTL {
+                return Ok(d.clone());
+            }
+        }
+        let url = format!("{}/v2.0/.well-known/openid-configuration", self.authority.as_str().trim_end_matches('/'));
+        let doc: Discovery = self.get_json(&url).await?;
+        let doc = Arc::new(doc);
+        *self.discovery.write().await = Some((doc.clone(), Instant::now()));
+        Ok(doc)
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, OidcError> {
+        let res = self.http.get(url).send().await.map_err(|e| OidcError::Unavailable(error_chain(&e)))?;
+        let status = res.status();
+        if !status.is_success() {
+            return Err(OidcError::Unavailable(format!("{url} answered {status}")));
+        }
+        res.json::<T>().await.map_err(|e| OidcError::InvalidResponse(format!("{url}: {}", error_chain(&e))))
+    }
+
+    async fn oauth_client(&self) -> Result<OAuthClient, OidcError> {
+        let d = self.discovery().await?;
+        let auth = AuthUrl::new(d.authorization_endpoint.clone())
+            .map_err(|_| OidcError::InvalidResponse("authorization_endpoint is not a URL".into()))?;
+        let token = TokenUrl::new(d.token_endpoint.clone())
+            .map_err(|_| OidcError::InvalidResponse("token_endpoint is not a URL".into()))?;
+        Ok(Client::new(ClientId::new(self.client_id.clone()))
+            .set_client_secret(ClientSecret::new(self.client_secret.expose().to_string()))
+            .set_auth_uri(auth)
+            .set_token_uri(token)
+            .set_redirect_uri(RedirectUrl::from_url(self.redirect_uri.clone()))
+            // client_secret_post, as Entra documents first.
+            .set_auth_type(AuthType::RequestBody))
+    }
+
+    /// The authorization URL to send the browser to, and what the callback must check.
+    pub async fn begin(&self, return_to: String) -> Result<(Url, PendingSignIn), OidcError> {
+        let client = self.oauth_client().await?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let nonce = CsrfToken::new_random();
+        let mut req = client
+            .authorize_url(CsrfToken::new_random)
+            .set_pkce_challenge(challenge)
+            .add_extra_param("nonce", nonce.secret().clone());
+        for s in &self.scopes {
+            req = req.add_scope(Scope::new(s.clone()));
+        }
+        let (url, state) = req.url();
+        let pending = PendingSignIn {
+            state: Secret::new(state.secret().clone()),
+            nonce: Secret::new(nonce.secret().clone()),
+            pkce_verifier: Secret::new(verifier.secret().clone()),
+            return_to,
+            started_at: now_secs(),
+        };
+        Ok((url, pending))
+    }
+
+    /// Exchanges the authorization code (with the secret and the PKCE verifier) and validates the ID token.
+    pub async fn exchange(&self, code: String, pending: &PendingSignIn) -> Result<SignedIn, OidcError> {
+        let client = self.oauth_client().await?;
+        let res = client
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.expose().to_string()))
+            .request_async(&self.http)
+            .await
+            .map_err(classify_token_error)?;
+        let id_token = res
+            .extra_fields()
+            .id_token
+            .clone()
+            .ok_or_else(|| OidcError::InvalidResponse("the token response has no id_token".into()))?;
+        let claims = self.validate_id_token(&id_token, pending.nonce.expose()).await?;
+        Ok(SignedIn { claims, tokens: token_set(&res, None) })
+    }
+
+    /// Redeems a refresh token. The provider rotates it: the returned set carries the new one.
+    pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, OidcError> {
+        let client = self.oauth_client().await?;
+        let refresh_token_value = RefreshToken::new(refresh_token.expose().to_string());
+        let mut req = client.exchange_refresh_token(&refresh_token_value);
+        for s in &self.scopes {
+            req = req.add_scope(Scope::new(s.clone()));
+        }
+        let res = req.request_async(&self.http).await.map_err(classify_token_error)?;
+        Ok(token_set(&res, Some(refresh_token)))
+    }
+
+    async fn validate_id_token(&self, token: &str, nonce: &str) -> Result<IdClaims, OidcError> {
+        let discovery = self.discovery().await?;
+        let expect = Expectations {
+            issuer: &discovery.issuer,
+            client_id: &self.client_id,
+            nonce,
+            allowed_tenants: &self.allowed_tenants,
+            now: now_secs(),
+        };
+        let keys = self.jwks(&discovery, false).await?;
+        let keys = match id_token::select_key(token, &keys) {
+            // Keys rotate: an unknown kid refetches the set once, then fails.
+            Err(IdTokenError::UnknownKey) => self.jwks(&discovery, true).await?,
+            Err(e) => return Err(e.into()),
+            Ok(_) => keys,
+        };
+        let key = id_token::select_key(token, &keys)?;
+        Ok(id_token::validate(token, key, &expect)?)
+    }
+
+    async fn jwks(&self, discovery: &Discovery, refetch: bool) -> Result<Arc<JwkSet>, OidcError> {
+        if let Some((set, at)) = self.jwks.read().await.as_ref() {
+            if !refetch || at.elapsed() < JWKS_MIN_REFETCH {
+                return Ok(set.clone());
+            }
+        }
+        let set: JwkSet = self.get_json(&discovery.jwks_uri).await?;
+        let set = Arc::new(set);
+        *self.jwks.write().await = Some((set.clone(), Instant::now()));
+        Ok(set)
+    }
+
+    /// Where to send the browser after the session is gone.
+    pub async fn end_session_url(&self, post_logout_redirect_uri: &str) -> Result<Option<Url>, OidcError> {
+        let d = self.discovery().await?;
+        let Some(end) = &d.end_session_endpoint else { return Ok(None) };
+        let mut url =
+            Url::parse(end).map_err(|_| OidcError::InvalidResponse("end_session_endpoint is not a URL".into()))?;
+        url.query_pairs_mut()
+            .append_pair("post_logout_redirect_uri", post_logout_redirect_uri)
+            .append_pair("client_id", &self.client_id);
+        Ok(Some(url))
+    }
+}
+
+fn token_set(res: &OidcTokenResponse, previous_refresh: Option<&Secret>) -> TokenSet {
+    let lifetime = res.expires_in().unwrap_or(Duration::from_secs(3600)).as_secs();
+    TokenSet {
+        access_token: Secret::new(res.access_token().secret().clone()),
+        // Keep the new refresh token; fall back to the old one only when none came back.
+        refresh_token: res
+            .refresh_token()
+            .map(|r| Secret::new(r.secret().clone()))
+            .or_else(|| previous_refresh.cloned()),
+        expires_at: now_secs() + lifetime,
+    }
+}
+
+fn classify_token_error(
+    e: RequestTokenError<oauth2::HttpClientError<reqwest::Error>, BasicErrorResponse>,
+) -> OidcError {
+    match e {
+        RequestTokenError::ServerResponse(r) => {
+            let error = match r.error() {
+                BasicErrorResponseType::Extension(s) => s.clone(),
+                other => other.as_ref().to_string(),
+            };
+            OidcError::Provider { error, aadsts: r.error_description().and_then(|d| aadsts_code(d)) }
+        }
+        RequestTokenError::Request(e) => OidcError::Unavailable(error_chain(&e)),
+        RequestTokenError::Parse(_, body) => {
+            // Only the start of the body, and only its shape: it may be an HTML error page.
+            let looks_html = body.iter().take(200).any(|b| *b == b'<');
+            OidcError::InvalidResponse(if looks_html { "an HTML page".into() } else { "unparseable JSON".into() })
+        }
+        RequestTokenError::Other(s) => OidcError::InvalidResponse(s),
+    }
+}
+
+/// `AADSTS50011` from an `error_description` such as `AADSTS50011: The redirect URI ...`.
+pub fn aadsts_code(description: &str) -> Option<String> {
+    let start = description.find("AADSTS")?;
+    let digits: String = description[start + 6..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    (!digits.is_empty()).then(|| format!("AADSTS{digits}"))
+}
+
+/// An error and its sources on one line, for logs.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aadsts_codes_are_found_in_descriptions() {
+        assert_eq!(aadsts_code("AADSTS50011: The redirect URI ...").as_deref(), Some("AADSTS50011"));
+        assert_eq!(aadsts_code("x AADSTS7000215: Invalid client secret").as_deref(), Some("AADSTS7000215"));
+        assert_eq!(aadsts_code("no code here"), None);
+    }
+
+    #[test]
+    fn token_sets_do_not_debug_their_tokens() {
+        let t = TokenSet { access_token: Secret::new("eyJabc"), refresh_token: Some(Secret::new("r-1")), expires_at: 5 };
+        let s = format!("{t:?}");
+        assert!(!s.contains("eyJabc") && !s.contains("r-1"));
+    }
+
+    #[test]
+    fn interaction_errors_are_recognised() {
+        let e = OidcError::Provider { error: "invalid_grant".into(), aadsts: None };
+        assert!(e.needs_interaction());
+        let e = OidcError::Provider { error: "invalid_client".into(), aadsts: None };
+        assert!(!e.needs_interaction());
+    }
+}

@@ -1,0 +1,24 @@
+//! Logging: readable lines by default, JSON with `LOG_FORMAT=json`; request lines without query strings (they can carry codes).
+
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use tracing_subscriber::EnvFilter;
+
+pub fn init(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(true);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}
+
+type MakeSpan = fn(&axum::http::Request<axum::body::Body>) -> tracing::Span;
+
+/// One span per request with method and path only: the query of `/getAToken` holds the
+/// authorization code, and it has no place in a log.
+pub fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan> {
+    TraceLayer::new_for_http()
+        .make_span_with((|req: &axum::http::Request<axum::body::Body>| {
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }) as MakeSpan)
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
+}
