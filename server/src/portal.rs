@@ -24,7 +24,7 @@ const ACCOUNT_KEY: &str = "auth.account";
 const REFRESH_MARGIN_SECS: u64 = 300;
 /// A sign-in left at the identity provider longer than this is started again.
 const SIGN_IN_MAX_SECS: u64 = 15 * 60;
-const PAGE_SIZE: u32 = 50;
+const PAGE_SIZE: u32 = 20;
 const EXPIRING_SOON_SECS: i64 = 7 * 24 * 3600;
 
 /// The signed-in user and their tokens, kept in the server-side session only.

@@ -11,6 +11,7 @@ pub const CLOCK_SKEW_SECS: u64 = 120;
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct IdClaims {
     pub iss: String,
+    #[serde(default)]
     pub sub: String,
     #[serde(default)]
     pub iat: Option<u64>,
@@ -173,4 +174,166 @@ pub fn validate(token: &str, key: &Jwk, expect: &Expectations<'_>) -> Result<IdC
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::keys::SigningKey;
+    use jsonwebtoken::{EncodingKey, Header};
+    use serde_json::json;
+    use std::sync::OnceLock;
+
+    const NOW: u64 = 1_800_000_000;
+    const TID: &str = "7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f";
+
+    fn key() -> &'static SigningKey {
+        static K: OnceLock<SigningKey> = OnceLock::new();
+        K.get_or_init(|| SigningKey::generate().unwrap())
+    }
+
+    fn keyset() -> JwkSet {
+        serde_json::from_value(json!({ "keys": [key().jwk()] })).unwrap()
+    }
+
+    fn claims() -> serde_json::Value {
+        json!({
+            "iss": format!("https://login.example/{TID}/v2.0"), "aud": "client-1", "sub": "s-1",
+            "tid": TID, "oid": "o-1", "nonce": "n-1", "iat": NOW, "nbf": NOW, "exp": NOW + 3600,
+            "name": "Adele", "preferred_username": "adele@contoso.demo",
+        })
+    }
+
+    fn check(token: &str, issuer: &str) -> Result<IdClaims, IdTokenError> {
+        check_with(token, issuer, &[])
+    }
+
+    fn check_with(token: &str, issuer: &str, allowed: &[String]) -> Result<IdClaims, IdTokenError> {
+        let set = keyset();
+        let k = select_key(token, &set)?;
+        // jsonwebtoken checks exp/nbf against the real clock; shift the claims to "now" instead.
+        let expect = Expectations { issuer, client_id: "client-1", nonce: "n-1", allowed_tenants: allowed, now: NOW };
+        validate(token, k, &expect)
+    }
+
+    /// Claims relative to the real clock, since the library reads it for exp and nbf.
+    fn live(mut c: serde_json::Value) -> serde_json::Value {
+        let now = crate::oidc::now_secs() as i64;
+        for f in ["iat", "nbf", "exp"] {
+            if let Some(v) = c.get(f).and_then(|v| v.as_i64()) {
+                c[f] = json!(now + (v - NOW as i64));
+            }
+        }
+        c
+    }
+
+    fn expect_now(token: &str, issuer: &str) -> Result<IdClaims, IdTokenError> {
+        let set = keyset();
+        let k = select_key(token, &set)?;
+        let expect = Expectations {
+            issuer,
+            client_id: "client-1",
+            nonce: "n-1",
+            allowed_tenants: &[],
+            now: crate::oidc::now_secs(),
+        };
+        validate(token, k, &expect)
+    }
+
+    const ISS: &str = "https://login.example/7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f/v2.0";
+    const TEMPLATE: &str = "https://login.example/{tenantid}/v2.0";
+
+    #[test]
+    fn a_good_token_passes_for_tenant_and_template_issuers() {
+        let t = key().sign(&live(claims()));
+        assert_eq!(expect_now(&t, ISS).unwrap().oid.as_deref(), Some("o-1"));
+        assert!(expect_now(&t, TEMPLATE).is_ok());
+    }
+
+    #[test]
+    fn the_template_uses_the_tokens_own_tid() {
+        let mut c = live(claims());
+        c["tid"] = json!("00000000-0000-0000-0000-000000000000");
+        let t = key().sign(&c);
+        assert_eq!(expect_now(&t, TEMPLATE).unwrap_err(), IdTokenError::Issuer);
+        assert_eq!(expected_issuer(TEMPLATE, Some("abc")).as_deref(), Some("https://login.example/abc/v2.0"));
+    }
+
+    #[test]
+    fn tenants_outside_the_allow_list_are_refused() {
+        let t = key().sign(&live(claims()));
+        let set = keyset();
+        let k = select_key(&t, &set).unwrap();
+        let allowed = vec!["11111111-1111-1111-1111-111111111111".to_string()];
+        let expect = Expectations {
+            issuer: TEMPLATE,
+            client_id: "client-1",
+            nonce: "n-1",
+            allowed_tenants: &allowed,
+            now: crate::oidc::now_secs(),
+        };
+        assert_eq!(validate(&t, k, &expect).unwrap_err(), IdTokenError::TenantNotAllowed);
+    }
+
+    #[test]
+    fn alg_none_and_hmac_key_confusion_are_refused() {
+        use base64::Engine;
+        let b64 = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let none = format!("{}.{}.", b64(json!({"alg": "none", "typ": "JWT"})), b64(live(claims())));
+        assert!(matches!(check(&none, ISS), Err(IdTokenError::Algorithm(a)) if a == "none"));
+
+        let mut h = Header::new(jsonwebtoken::Algorithm::HS256);
+        h.kid = Some(key().kid.clone());
+        let hs = jsonwebtoken::encode(&h, &live(claims()), &EncodingKey::from_secret(key().public_n().as_bytes())).unwrap();
+        assert!(matches!(check(&hs, ISS), Err(IdTokenError::Algorithm(_))));
+    }
+
+    #[test]
+    fn signatures_and_kids_are_checked() {
+        let t = key().sign(&live(claims()));
+        // The payload of one token with the signature of another.
+        let mut other = live(claims());
+        other["name"] = json!("Mallory");
+        let forged_payload = key().sign(&other);
+        let parts: Vec<&str> = t.split('.').collect();
+        let forged = format!("{}.{}.{}", parts[0], forged_payload.split('.').nth(1).unwrap(), parts[2]);
+        assert_eq!(expect_now(&forged, ISS).unwrap_err(), IdTokenError::Signature);
+
+        let mut h = Header::new(jsonwebtoken::Algorithm::RS256);
+        h.kid = Some("other".into());
+        assert_eq!(check(&key().sign_with_header(&h, &claims()), ISS).unwrap_err(), IdTokenError::UnknownKey);
+
+        // No kid with a single key uses that key; with several it is refused.
+        let no_kid = key().sign_with_header(&Header::new(jsonwebtoken::Algorithm::RS256), &live(claims()));
+        assert!(expect_now(&no_kid, ISS).is_ok());
+        let mut two = keyset();
+        let mut other = two.keys[0].clone();
+        other.common.key_id = Some("second".into());
+        two.keys.push(other);
+        assert_eq!(select_key(&no_kid, &two).unwrap_err(), IdTokenError::NoKid);
+    }
+
+    #[test]
+    fn times_audience_issuer_and_nonce_are_checked() {
+        let with = |f: &str, v: serde_json::Value| {
+            let mut c = claims();
+            c[f] = v;
+            key().sign(&live(c))
+        };
+        assert_eq!(expect_now(&with("exp", json!(NOW - 600)), ISS).unwrap_err(), IdTokenError::Expired);
+        assert_eq!(expect_now(&with("nbf", json!(NOW + 3000)), ISS).unwrap_err(), IdTokenError::NotYetValid);
+        assert_eq!(expect_now(&with("iat", json!(NOW + 3000)), ISS).unwrap_err(), IdTokenError::IssuedInFuture);
+        assert_eq!(expect_now(&with("aud", json!("someone-else")), ISS).unwrap_err(), IdTokenError::Audience);
+        assert_eq!(expect_now(&with("aud", json!(["a", "b"])), ISS).unwrap_err(), IdTokenError::Audience);
+        assert!(expect_now(&with("aud", json!(["a", "client-1"])), ISS).is_ok());
+        assert_eq!(expect_now(&with("iss", json!("https://evil.example/v2.0")), ISS).unwrap_err(), IdTokenError::Issuer);
+        assert_eq!(expect_now(&with("nonce", json!("other")), ISS).unwrap_err(), IdTokenError::Nonce);
+
+        let mut c = live(claims());
+        c.as_object_mut().unwrap().remove("nonce");
+        assert_eq!(expect_now(&key().sign(&c), ISS).unwrap_err(), IdTokenError::MissingClaim("nonce"));
+        let mut c = live(claims());
+        c.as_object_mut().unwrap().remove("sub");
+        assert_eq!(expect_now(&key().sign(&c), ISS).unwrap_err(), IdTokenError::MissingClaim("sub"));
+    }
 }

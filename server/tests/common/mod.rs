@@ -1,0 +1,91 @@
+//! Test helpers: a demo-mode server on 127.0.0.1:0 and a browser-like client with a cookie jar.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use reqwest::header::{ACCEPT, LOCATION};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use server::config::Config;
+use server::{Running, TestHooks};
+use tokio::sync::oneshot;
+use url::Url;
+
+pub struct TestApp {
+    pub running: Running,
+    pub base: String,
+    _stop: oneshot::Sender<()>,
+}
+
+pub async fn spawn_demo() -> TestApp {
+    spawn_demo_with(TestHooks::default()).await
+}
+
+pub async fn spawn_demo_with(hooks: TestHooks) -> TestApp {
+    let config = Config::from_lookup(|k| (k == "BIND_ADDR").then(|| "127.0.0.1:0".to_string())).unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let running = server::start(&config, &hooks, async {
+        let _ = rx.await;
+    })
+    .await
+    .expect("server starts");
+    let base = running.public_url.as_str().trim_end_matches('/').to_string();
+    TestApp { running, base, _stop: tx }
+}
+
+/// A client that keeps cookies like a browser but shows redirects instead of following them.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+pub async fn get_html(c: &Client, url: &str) -> Response {
+    c.get(url).header(ACCEPT, "text/html").send().await.unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn client_secret(&self) -> String {
+        self.running.demo.as_ref().unwrap().entra.client.client_secret.expose().to_string()
+    }
+
+    /// Starts a sign-in and returns the authorization URL the app sent the browser to.
+    pub async fn start_sign_in(&self, c: &Client, return_to: &str) -> Url {
+        let res = get_html(c, &self.url(&format!("/auth/sign-in?return_to={return_to}"))).await;
+        assert_eq!(res.status(), StatusCode::FOUND, "sign-in start redirects");
+        Url::parse(&location(&res)).expect("absolute authorize URL")
+    }
+
+    /// Picks a user on the demo sign-in page; returns the callback URL the provider redirects to.
+    pub async fn pick_user(&self, c: &Client, authorize: &Url, user: &str) -> String {
+        let page = get_html(c, authorize.as_str()).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+        form.push(("user".into(), user.into()));
+        let res = c.post(authorize.as_str()).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "the provider redirects back");
+        location(&res)
+    }
+
+    /// The whole sign-in; returns where the app sent the browser at the end.
+    pub async fn sign_in(&self, c: &Client, user: &str, return_to: &str) -> String {
+        let authorize = self.start_sign_in(c, return_to).await;
+        let callback = self.pick_user(c, &authorize, user).await;
+        let res = get_html(c, &callback).await;
+        assert_eq!(res.status(), StatusCode::FOUND);
+        location(&res)
+    }
+}
+
+pub type Shared<T> = Arc<T>;

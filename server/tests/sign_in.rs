@@ -1,0 +1,179 @@
+//! The whole sign-in through the demo stack, over the real router on a real listener, with a cookie jar.
+
+mod common;
+
+use common::*;
+use reqwest::header::{ACCEPT, SET_COOKIE};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+#[tokio::test]
+async fn without_a_session_the_api_answers_not_signed_in() {
+    let app = spawn_demo().await;
+    let c = browser();
+    let res = c.get(app.url("/api/pats?filter=active")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["kind"], "not_signed_in");
+
+    let me: Value = c.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me, Value::Null, "signed out: no user");
+}
+
+#[tokio::test]
+async fn sign_in_list_and_sign_out_through_the_demo_stack() {
+    let app = spawn_demo().await;
+    let c = browser();
+
+    let authorize = app.start_sign_in(&c, "/about").await;
+    let q: std::collections::HashMap<String, String> = authorize.query_pairs().into_owned().collect();
+    assert!(authorize.path().ends_with("/oauth2/v2.0/authorize"));
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["redirect_uri"], app.url("/getAToken"));
+    assert!(q.contains_key("state") && q.contains_key("nonce") && q.contains_key("code_challenge"));
+    assert!(q["scope"].contains("offline_access") && q["scope"].contains("499b84ac-1321-427f-aa17-267ca6975798/user_impersonation"));
+    assert!(!authorize.as_str().contains(&app.client_secret()), "the secret never goes to the browser");
+
+    let callback = app.pick_user(&c, &authorize, "adele").await;
+    assert!(callback.starts_with(&app.url("/getAToken?code=")));
+    let res = get_html(&c, &callback).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res), "/about", "back where the user was going");
+    assert!(res.headers().get_all(SET_COOKIE).iter().any(|v| {
+        let v = v.to_str().unwrap();
+        v.starts_with("pat_portal_session=") && v.contains("HttpOnly") && v.contains("SameSite=Lax")
+    }));
+
+    let page = get_html(&c, &app.url("/")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Adele Vance"), "the page greets the user");
+    assert!(html.contains("<table"), "the PAT list is a real table");
+    assert!(html.contains("Sign out"));
+    assert!(!html.contains("eyJ"), "no JWT in the HTML");
+
+    let res = c.get(app.url("/api/pats?filter=active")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let text = res.text().await.unwrap();
+    assert!(!text.contains("eyJ"), "no JWT in a server-function response");
+    let page: Value = serde_json::from_str(&text).unwrap();
+    let tokens = page["tokens"].as_array().unwrap();
+    assert!(!tokens.is_empty());
+    assert!(tokens.iter().all(|t| t["status"] == "active" || t["status"] == "expiring_soon"));
+    assert!(tokens.iter().any(|t| t["status"] == "expiring_soon"), "seed data has tokens expiring within 7 days");
+    assert!(page["continuation_token"].is_string(), "the first user has enough tokens to page");
+
+    let next: Value = c
+        .get(app.url(&format!("/api/pats?filter=active&continuation_token={}", page["continuation_token"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!next["tokens"].as_array().unwrap().is_empty());
+    assert_ne!(next["tokens"][0]["authorization_id"], tokens[0]["authorization_id"]);
+
+    for (filter, status) in [("expired", "expired"), ("revoked", "revoked")] {
+        let p: Value = c.get(app.url(&format!("/api/pats?filter={filter}"))).send().await.unwrap().json().await.unwrap();
+        let list = p["tokens"].as_array().unwrap();
+        assert!(!list.is_empty(), "{filter} tokens are seeded");
+        assert!(list.iter().all(|t| t["status"] == status));
+    }
+    let all: Value = c.get(app.url("/api/pats?filter=all")).send().await.unwrap().json().await.unwrap();
+    assert!(all["tokens"].as_array().unwrap().iter().any(|t| t["status"] == "revoked"));
+
+    let me: Value = c.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["name"], "Adele Vance");
+    assert_eq!(me["demo"], true);
+
+    // Sign-out: the session goes, then the end-session endpoint, which sends the user home.
+    let res = c.post(app.url("/auth/sign-out")).header(ACCEPT, "text/html").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let end_session = location(&res);
+    assert!(end_session.contains("/oauth2/v2.0/logout?post_logout_redirect_uri="), "{end_session}");
+    let res = get_html(&c, &end_session).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), app.url("/"));
+
+    let res = c.get(app.url("/api/pats?filter=active")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.json::<Value>().await.unwrap()["kind"], "not_signed_in");
+}
+
+#[tokio::test]
+async fn different_users_see_their_own_tokens() {
+    let app = spawn_demo().await;
+    let (a, m) = (browser(), browser());
+    app.sign_in(&a, "adele", "/").await;
+    app.sign_in(&m, "megan", "/").await;
+    let all = |c: reqwest::Client| {
+        let url = app.url("/api/pats?filter=all");
+        async move { c.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let (pa, pm) = (all(a).await, all(m).await);
+    let ids = |p: &Value| -> Vec<String> {
+        p["tokens"].as_array().unwrap().iter().map(|t| t["authorization_id"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(ids(&pa).iter().all(|id| !ids(&pm).contains(id)));
+}
+
+#[tokio::test]
+async fn a_foreign_return_to_is_replaced_by_home() {
+    let app = spawn_demo().await;
+    let c = browser();
+    for bad in ["https://evil.example/", "//evil.example/x", "/%5Cevil.example"] {
+        let to = app.sign_in(&c, "adele", &bad.replace('/', "%2F")).await;
+        assert_eq!(to, "/", "{bad} must not be followed");
+    }
+}
+
+#[tokio::test]
+async fn cancelling_and_state_problems_explain_themselves() {
+    let app = spawn_demo().await;
+    let c = browser();
+
+    let authorize = app.start_sign_in(&c, "/").await;
+    let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+    form.push(("cancel".into(), "1".into()));
+    let res = c.post(authorize.as_str()).form(&form).send().await.unwrap();
+    let callback = location(&res);
+    assert!(callback.contains("error=access_denied"));
+    let res = get_html(&c, &callback).await;
+    assert_eq!(location(&res), "/signin-problem?reason=cancelled");
+    let page = get_html(&c, &app.url("/signin-problem?reason=cancelled")).await.text().await.unwrap();
+    assert!(page.contains("You cancelled the sign-in"));
+
+    // A callback whose state belongs to no sign-in in this session.
+    let authorize = app.start_sign_in(&c, "/").await;
+    let callback = app.pick_user(&c, &authorize, "adele").await;
+    let stranger = browser();
+    let res = get_html(&stranger, &callback).await;
+    assert_eq!(location(&res), "/signin-problem?reason=expired");
+
+    // The same callback replayed in the right session after use: the sign-in is spent.
+    let authorize = app.start_sign_in(&c, "/").await;
+    let callback = app.pick_user(&c, &authorize, "adele").await;
+    assert_eq!(location(&get_html(&c, &callback).await), "/");
+    assert_eq!(location(&get_html(&c, &callback).await), "/signin-problem?reason=expired");
+
+    // Tampered state.
+    let authorize = app.start_sign_in(&c, "/").await;
+    let callback = app.pick_user(&c, &authorize, "adele").await;
+    let tampered = callback.replace("state=", "state=x");
+    assert_eq!(location(&get_html(&c, &tampered).await), "/signin-problem?reason=expired");
+}
+
+#[tokio::test]
+async fn pages_render_without_a_session_and_link_to_sign_in() {
+    let app = spawn_demo().await;
+    let c = browser();
+    let res = get_html(&c, &app.url("/")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Sign in") && html.contains("/auth/sign-in?return_to=/"));
+    let res = get_html(&c, &app.url("/no-such-page")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
