@@ -10,20 +10,26 @@ use crate::model::{Me, PatFilter, PatPage};
 #[server(endpoint = "me", input = GetUrl)]
 pub async fn get_me() -> Result<Option<Me>, ApiError> {
     use crate::ports::{portal_and_request, with_status};
-    with_status(async {
-        let (portal, req) = portal_and_request()?;
-        portal.me(&req).await
-    }.await)
+    with_status(
+        async {
+            let (portal, req) = portal_and_request()?;
+            portal.me(&req).await
+        }
+        .await,
+    )
 }
 
 /// One page of the signed-in user's personal access tokens.
 #[server(endpoint = "pats", input = GetUrl)]
 pub async fn list_pats(filter: PatFilter, continuation_token: Option<String>) -> Result<PatPage, ApiError> {
     use crate::ports::{portal_and_request, with_status};
-    with_status(async {
-        let (portal, req) = portal_and_request()?;
-        portal.list_pats(&req, filter, continuation_token).await
-    }.await)
+    with_status(
+        async {
+            let (portal, req) = portal_and_request()?;
+            portal.list_pats(&req, filter, continuation_token).await
+        }
+        .await,
+    )
 }
 
 /// Starts a sign-in: redirects the browser to the identity provider. A plain link works,
@@ -31,12 +37,15 @@ pub async fn list_pats(filter: PatFilter, continuation_token: Option<String>) ->
 #[server(prefix = "/auth", endpoint = "sign-in", input = GetUrl)]
 pub async fn sign_in(return_to: Option<String>) -> Result<(), ApiError> {
     use crate::ports::{portal_and_request, with_status};
-    with_status(async {
-        let (portal, req) = portal_and_request()?;
-        let url = portal.begin_sign_in(&req, return_to).await;
-        leptos_axum::redirect(&url);
-        Ok(())
-    }.await)
+    with_status(
+        async {
+            let (portal, req) = portal_and_request()?;
+            let url = portal.begin_sign_in(&req, return_to).await;
+            leptos_axum::redirect(&url);
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// The redirect URI registered with Entra ID (`/getAToken`, as in the original sample): the
@@ -51,23 +60,29 @@ pub async fn complete_sign_in(
     error_description: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::ports::{portal_and_request, with_status, SignInCallback};
-    with_status(async {
-        let (portal, req) = portal_and_request()?;
-        let callback = SignInCallback { code, state, error, error_description };
-        let to = portal.complete_sign_in(&req, callback).await;
-        leptos_axum::redirect(&to);
-        Ok(())
-    }.await)
+    with_status(
+        async {
+            let (portal, req) = portal_and_request()?;
+            let callback = SignInCallback { code, state, error, error_description };
+            let to = portal.complete_sign_in(&req, callback).await;
+            leptos_axum::redirect(&to);
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Ends the session here, then at the identity provider.
 #[server(prefix = "/auth", endpoint = "sign-out")]
 pub async fn sign_out() -> Result<(), ApiError> {
     use crate::ports::{portal_and_request, with_status};
-    with_status(async {
-        let (portal, req) = portal_and_request()?;
-        let url = portal.sign_out(&req).await?;
-        leptos_axum::redirect(&url);
-        Ok(())
-    }.await)
+    with_status(
+        async {
+            let (portal, req) = portal_and_request()?;
+            let url = portal.sign_out(&req).await?;
+            leptos_axum::redirect(&url);
+            Ok(())
+        }
+        .await,
+    )
 }

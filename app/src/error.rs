@@ -80,10 +80,7 @@ mod tests {
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"kind":"rate_limited","retry_after_secs":30}"#);
         assert_eq!(serde_json::from_str::<ApiError>(&json).unwrap(), e);
-        assert_eq!(
-            serde_json::to_string(&ApiError::NotSignedIn).unwrap(),
-            r#"{"kind":"not_signed_in"}"#
-        );
+        assert_eq!(serde_json::to_string(&ApiError::NotSignedIn).unwrap(), r#"{"kind":"not_signed_in"}"#);
     }
 
     #[test]

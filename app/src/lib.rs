@@ -45,6 +45,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let me: MeResource = Resource::new_blocking(|| (), |_| api::get_me());
     provide_context(me);
+    // Marks the page as hydrated, for people debugging and for the end-to-end tests.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/devops-pat-portal.css" />

@@ -65,7 +65,9 @@ fn problem_text(reason: &str) -> &'static str {
         "cancelled" => "You cancelled the sign-in. Nothing was changed.",
         "expired" => "This sign-in expired or was started in another tab. Start again.",
         "idp" => "The identity provider refused the sign-in.",
-        "token" => "The identity provider did not accept this app's request for tokens. Check the app registration.",
+        "token" => {
+            "The identity provider did not accept this app's request for tokens. Check the app registration."
+        }
         "invalid_token" => "The identity provider's answer could not be verified, so it was not trusted.",
         "unavailable" => "The identity provider is not answering right now. Try again in a moment.",
         _ => "Something interrupted the sign-in.",

@@ -60,7 +60,9 @@ pub fn portal_and_request() -> Result<(SharedPortal, Parts), ApiError> {
 pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
     if let Err(e) = &result {
         if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+            res.set_status(
+                http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
             if let ApiError::RateLimited { retry_after_secs } = e {
                 res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
             }

@@ -90,9 +90,9 @@ impl Config {
         }
 
         let bind_raw = get("BIND_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")).unwrap_or(DEFAULT_BIND.into());
-        let bind: SocketAddr = bind_raw.parse().map_err(|_| {
-            err("BIND_ADDR", format!("`{bind_raw}` is not an address like 127.0.0.1:3000"))
-        })?;
+        let bind: SocketAddr = bind_raw
+            .parse()
+            .map_err(|_| err("BIND_ADDR", format!("`{bind_raw}` is not an address like 127.0.0.1:3000")))?;
 
         let public_url = match get("PUBLIC_URL") {
             None => None,
@@ -108,11 +108,12 @@ impl Config {
                 authority: parse_authority(authority)?,
             }),
             _ => {
-                let missing = [("CLIENT_ID", &client_id), ("CLIENT_SECRET", &secret), ("AUTHORITY", &authority)]
-                    .into_iter()
-                    .find(|(_, v)| v.is_none())
-                    .map(|(k, _)| k)
-                    .unwrap_or("CLIENT_ID");
+                let missing =
+                    [("CLIENT_ID", &client_id), ("CLIENT_SECRET", &secret), ("AUTHORITY", &authority)]
+                        .into_iter()
+                        .find(|(_, v)| v.is_none())
+                        .map(|(k, _)| k)
+                        .unwrap_or("CLIENT_ID");
                 return Err(err(
                     missing,
                     "is not set, but other Entra settings are: set CLIENT_ID, CLIENT_SECRET and AUTHORITY \
@@ -143,12 +144,11 @@ impl Config {
 
         let session_idle = match get("SESSION_IDLE_MINUTES") {
             None => Duration::from_secs(8 * 3600),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|m| *m > 0)
-                .map(|m| Duration::from_secs(m * 60))
-                .ok_or_else(|| err("SESSION_IDLE_MINUTES", format!("`{v}` is not a positive number of minutes")))?,
+            Some(v) => {
+                v.parse::<u64>().ok().filter(|m| *m > 0).map(|m| Duration::from_secs(m * 60)).ok_or_else(
+                    || err("SESSION_IDLE_MINUTES", format!("`{v}` is not a positive number of minutes")),
+                )?
+            }
         };
 
         let log_json = match get("LOG_FORMAT").as_deref() {
@@ -178,7 +178,8 @@ fn parse_base_url(var: &'static str, v: &str) -> Result<Url, ConfigError> {
 /// `https://login.microsoftonline.com/{tenant}`: one path segment, the tenant.
 pub fn parse_authority(v: &str) -> Result<Url, ConfigError> {
     let url = parse_base_url("AUTHORITY", v)?;
-    let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|p| !p.is_empty()).collect()).unwrap_or_default();
+    let segments: Vec<&str> =
+        url.path_segments().map(|s| s.filter(|p| !p.is_empty()).collect()).unwrap_or_default();
     if segments.is_empty() {
         return Err(err(
             "AUTHORITY",
@@ -263,8 +264,11 @@ mod tests {
 
     #[test]
     fn partial_entra_settings_name_the_missing_variable() {
-        let e = Config::from_lookup(lookup(&[("CLIENT_ID", "x"), ("AUTHORITY", "https://login.microsoftonline.com/common")]))
-            .unwrap_err();
+        let e = Config::from_lookup(lookup(&[
+            ("CLIENT_ID", "x"),
+            ("AUTHORITY", "https://login.microsoftonline.com/common"),
+        ]))
+        .unwrap_err();
         assert_eq!(e.variable, "CLIENT_SECRET");
         assert!(e.problem.contains("demo stack"));
     }
@@ -285,7 +289,10 @@ mod tests {
     #[test]
     fn the_samples_endpoint_names_the_organization() {
         let mut pairs = REAL[..3].to_vec();
-        pairs.push(("ENDPOINT", "https://vssps.dev.azure.com/contoso/_apis/tokens/pats?api-version=6.1-preview"));
+        pairs.push((
+            "ENDPOINT",
+            "https://vssps.dev.azure.com/contoso/_apis/tokens/pats?api-version=6.1-preview",
+        ));
         let c = Config::from_lookup(lookup(&pairs)).unwrap();
         assert_eq!(c.devops.organization.as_deref(), Some("contoso"));
     }
@@ -299,7 +306,10 @@ mod tests {
     #[test]
     fn authorities_are_checked() {
         assert!(parse_authority("https://login.microsoftonline.com/common").is_ok());
-        assert_eq!(parse_authority("https://login.microsoftonline.com/consumers").unwrap_err().variable, "AUTHORITY");
+        assert_eq!(
+            parse_authority("https://login.microsoftonline.com/consumers").unwrap_err().variable,
+            "AUTHORITY"
+        );
         assert!(parse_authority("https://login.microsoftonline.com/").is_err());
         assert!(parse_authority("http://login.microsoftonline.com/common").is_err());
         assert!(parse_authority("https://login.microsoftonline.com/common/v2.0").is_err());
@@ -309,10 +319,16 @@ mod tests {
     #[test]
     fn bad_values_name_their_variable() {
         assert_eq!(Config::from_lookup(lookup(&[("BIND_ADDR", "nope")])).unwrap_err().variable, "BIND_ADDR");
-        assert_eq!(Config::from_lookup(lookup(&[("PUBLIC_URL", "ftp://x")])).unwrap_err().variable, "PUBLIC_URL");
+        assert_eq!(
+            Config::from_lookup(lookup(&[("PUBLIC_URL", "ftp://x")])).unwrap_err().variable,
+            "PUBLIC_URL"
+        );
         assert_eq!(Config::from_lookup(lookup(&[("LOG_FORMAT", "xml")])).unwrap_err().variable, "LOG_FORMAT");
-        let c = Config::from_lookup(lookup(&[("PUBLIC_URL", "https://pats.example.com/"), ("BIND_ADDR", "0.0.0.0:8080")]))
-            .unwrap();
+        let c = Config::from_lookup(lookup(&[
+            ("PUBLIC_URL", "https://pats.example.com/"),
+            ("BIND_ADDR", "0.0.0.0:8080"),
+        ]))
+        .unwrap();
         assert_eq!(c.public_url.unwrap().as_str(), "https://pats.example.com/");
         assert_eq!(c.bind.port(), 8080);
     }

@@ -58,7 +58,8 @@ impl DemoStack {
             post_logout_redirect_uris: vec![format!("{public_url}/")],
         };
         let key = keys::SigningKey::generate()?;
-        let entra = Arc::new(EntraStandIn::new(format!("{public_url}/demo/entra"), client, demo_users(), key));
+        let entra =
+            Arc::new(EntraStandIn::new(format!("{public_url}/demo/entra"), client, demo_users(), key));
         let devops = Arc::new(DevopsStandIn::new(entra.clone()));
         Ok(DemoStack { entra, devops })
     }

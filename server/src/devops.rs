@@ -1,6 +1,5 @@
 //! The Azure DevOps REST client: PAT lifecycle, profile and accounts, with every failure classified in one place.
 
-
 use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -197,14 +196,10 @@ fn segment(s: &str) -> String {
 
 /// The one place where an Azure DevOps answer becomes an error.
 pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<(), DevopsError> {
-    let retry_after = || {
-        headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok())
-    };
-    let is_json = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.contains("json"))
-        .unwrap_or(false);
+    let retry_after =
+        || headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let is_json =
+        headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|v| v.contains("json")).unwrap_or(false);
     match status.as_u16() {
         // A success without JSON is the sign-in page Azure DevOps serves for a bad token.
         200..=299 if status == StatusCode::NO_CONTENT || body.is_empty() => Ok(()),
@@ -240,7 +235,11 @@ mod tests {
 
     #[test]
     fn a_203_html_page_is_an_authentication_failure() {
-        let r = classify(StatusCode::NON_AUTHORITATIVE_INFORMATION, &headers("text/html"), b"<html>sign in</html>");
+        let r = classify(
+            StatusCode::NON_AUTHORITATIVE_INFORMATION,
+            &headers("text/html"),
+            b"<html>sign in</html>",
+        );
         assert!(matches!(r, Err(DevopsError::Unauthorized)));
         let r = classify(StatusCode::OK, &headers("text/html; charset=utf-8"), b"<html></html>");
         assert!(matches!(r, Err(DevopsError::Unauthorized)));
@@ -256,7 +255,10 @@ mod tests {
         assert!(matches!(classify(StatusCode::BAD_GATEWAY, &j, b""), Err(DevopsError::Unavailable(_))));
         let mut h = j.clone();
         h.insert(RETRY_AFTER, HeaderValue::from_static("12"));
-        assert!(matches!(classify(StatusCode::TOO_MANY_REQUESTS, &h, b"{}"), Err(DevopsError::RateLimited(12))));
+        assert!(matches!(
+            classify(StatusCode::TOO_MANY_REQUESTS, &h, b"{}"),
+            Err(DevopsError::RateLimited(12))
+        ));
         assert!(matches!(classify(StatusCode::NO_CONTENT, &HeaderMap::new(), b""), Ok(())));
     }
 

@@ -70,7 +70,12 @@ pub struct TestHooks {
 }
 
 /// Builds the whole router for an app reachable at `public_url`.
-pub fn build(config: &Config, leptos: LeptosOptions, public_url: Url, hooks: &TestHooks) -> Result<Built, String> {
+pub fn build(
+    config: &Config,
+    leptos: LeptosOptions,
+    public_url: Url,
+    hooks: &TestHooks,
+) -> Result<Built, String> {
     let http = http_client(Duration::from_secs(15));
     let redirect_uri = Url::parse(&format!("{}{CALLBACK_PATH}", public_url.as_str().trim_end_matches('/')))
         .map_err(|e| format!("PUBLIC_URL: {e}"))?;
@@ -197,12 +202,14 @@ pub async fn start(
     hooks: &TestHooks,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running, String> {
-    let listener = TcpListener::bind(config.bind).await.map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    let listener =
+        TcpListener::bind(config.bind).await.map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let public_url = match &config.public_url {
         Some(u) => u.clone(),
         None => {
-            let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+            let host =
+                if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
             let host = if addr.is_ipv6() && !addr.ip().is_unspecified() { format!("[{host}]") } else { host };
             Url::parse(&format!("http://{host}:{}", addr.port())).map_err(|e| e.to_string())?
         }

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
 use oauth2::basic::{
-    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
-    BasicTokenType,
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
 };
 use oauth2::{
-    AuthType, AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
-    StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
+    AuthType, AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -186,7 +186,10 @@ impl OidcClient {
                 return Ok(d.clone());
             }
         }
-        let url = format!("{}/v2.0/.well-known/openid-configuration", self.authority.as_str().trim_end_matches('/'));
+        let url = format!(
+            "{}/v2.0/.well-known/openid-configuration",
+            self.authority.as_str().trim_end_matches('/')
+        );
         let doc: Discovery = self.get_json(&url).await?;
         let doc = Arc::new(doc);
         *self.discovery.write().await = Some((doc.clone(), Instant::now()));
@@ -306,8 +309,8 @@ impl OidcClient {
     pub async fn end_session_url(&self, post_logout_redirect_uri: &str) -> Result<Option<Url>, OidcError> {
         let d = self.discovery().await?;
         let Some(end) = &d.end_session_endpoint else { return Ok(None) };
-        let mut url =
-            Url::parse(end).map_err(|_| OidcError::InvalidResponse("end_session_endpoint is not a URL".into()))?;
+        let mut url = Url::parse(end)
+            .map_err(|_| OidcError::InvalidResponse("end_session_endpoint is not a URL".into()))?;
         url.query_pairs_mut()
             .append_pair("post_logout_redirect_uri", post_logout_redirect_uri)
             .append_pair("client_id", &self.client_id);
@@ -343,7 +346,11 @@ fn classify_token_error(
         RequestTokenError::Parse(_, body) => {
             // Only the start of the body, and only its shape: it may be an HTML error page.
             let looks_html = body.iter().take(200).any(|b| *b == b'<');
-            OidcError::InvalidResponse(if looks_html { "an HTML page".into() } else { "unparseable JSON".into() })
+            OidcError::InvalidResponse(if looks_html {
+                "an HTML page".into()
+            } else {
+                "unparseable JSON".into()
+            })
         }
         RequestTokenError::Other(s) => OidcError::InvalidResponse(s),
     }
@@ -381,7 +388,11 @@ mod tests {
 
     #[test]
     fn token_sets_do_not_debug_their_tokens() {
-        let t = TokenSet { access_token: Secret::new("eyJabc"), refresh_token: Some(Secret::new("r-1")), expires_at: 5 };
+        let t = TokenSet {
+            access_token: Secret::new("eyJabc"),
+            refresh_token: Some(Secret::new("r-1")),
+            expires_at: 5,
+        };
         let s = format!("{t:?}");
         assert!(!s.contains("eyJabc") && !s.contains("r-1"));
     }

@@ -48,7 +48,13 @@ pub struct PortalService {
 }
 
 impl PortalService {
-    pub fn new(oidc: Arc<OidcClient>, devops: DevopsClient, organization: String, public_url: Url, demo: bool) -> Self {
+    pub fn new(
+        oidc: Arc<OidcClient>,
+        devops: DevopsClient,
+        organization: String,
+        public_url: Url,
+        demo: bool,
+    ) -> Self {
         PortalService { oidc, devops, organization, public_url, demo, refresh_locks: KeyedLocks::default() }
     }
 
@@ -166,7 +172,8 @@ impl Portal for PortalService {
         // callback would arrive without the session that holds the state.
         if let Some(host) = req.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()) {
             if is_loopback_host(host) && !host_matches(&self.public_url, host) {
-                return self.public(&format!("/auth/sign-in?return_to={}", app::encode_query_value(&return_to)));
+                return self
+                    .public(&format!("/auth/sign-in?return_to={}", app::encode_query_value(&return_to)));
             }
         }
         let session = match session_of(req) {
@@ -195,7 +202,11 @@ impl Portal for PortalService {
 
         if let Some(error) = cb.error.as_deref() {
             let aadsts = cb.error_description.as_deref().and_then(crate::oidc::aadsts_code);
-            tracing::info!(error, aadsts = aadsts.as_deref().unwrap_or(""), "identity provider returned an error");
+            tracing::info!(
+                error,
+                aadsts = aadsts.as_deref().unwrap_or(""),
+                "identity provider returned an error"
+            );
             return if error == "access_denied" {
                 self.problem("cancelled", None)
             } else {
@@ -415,7 +426,10 @@ mod tests {
         assert_eq!(summarize(pat("2026-11-28T00:00:00Z"), false, now).status, PatStatus::ExpiringSoon);
         assert_eq!(summarize(pat("2027-03-01T00:00:00Z"), false, now).status, PatStatus::Active);
         assert_eq!(summarize(pat("2027-03-01T00:00:00Z"), true, now).status, PatStatus::Revoked);
-        assert_eq!(summarize(pat("2027-03-01T00:00:00.1234567Z"), false, now).scopes, vec!["vso.code", "vso.build"]);
+        assert_eq!(
+            summarize(pat("2027-03-01T00:00:00.1234567Z"), false, now).scopes,
+            vec!["vso.code", "vso.build"]
+        );
     }
 
     #[test]

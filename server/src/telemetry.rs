@@ -6,7 +6,8 @@ use tracing::Level;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_sessions=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_sessions=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(true);
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }

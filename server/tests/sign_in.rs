@@ -32,7 +32,10 @@ async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     assert_eq!(q["code_challenge_method"], "S256");
     assert_eq!(q["redirect_uri"], app.url("/getAToken"));
     assert!(q.contains_key("state") && q.contains_key("nonce") && q.contains_key("code_challenge"));
-    assert!(q["scope"].contains("offline_access") && q["scope"].contains("499b84ac-1321-427f-aa17-267ca6975798/user_impersonation"));
+    assert!(
+        q["scope"].contains("offline_access")
+            && q["scope"].contains("499b84ac-1321-427f-aa17-267ca6975798/user_impersonation")
+    );
     assert!(!authorize.as_str().contains(&app.client_secret()), "the secret never goes to the browser");
 
     let callback = app.pick_user(&c, &authorize, "adele").await;
@@ -62,11 +65,17 @@ async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     let tokens = page["tokens"].as_array().unwrap();
     assert!(!tokens.is_empty());
     assert!(tokens.iter().all(|t| t["status"] == "active" || t["status"] == "expiring_soon"));
-    assert!(tokens.iter().any(|t| t["status"] == "expiring_soon"), "seed data has tokens expiring within 7 days");
+    assert!(
+        tokens.iter().any(|t| t["status"] == "expiring_soon"),
+        "seed data has tokens expiring within 7 days"
+    );
     assert!(page["continuation_token"].is_string(), "the first user has enough tokens to page");
 
     let next: Value = c
-        .get(app.url(&format!("/api/pats?filter=active&continuation_token={}", page["continuation_token"].as_str().unwrap())))
+        .get(app.url(&format!(
+            "/api/pats?filter=active&continuation_token={}",
+            page["continuation_token"].as_str().unwrap()
+        )))
         .send()
         .await
         .unwrap()
@@ -77,7 +86,8 @@ async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     assert_ne!(next["tokens"][0]["authorization_id"], tokens[0]["authorization_id"]);
 
     for (filter, status) in [("expired", "expired"), ("revoked", "revoked")] {
-        let p: Value = c.get(app.url(&format!("/api/pats?filter={filter}"))).send().await.unwrap().json().await.unwrap();
+        let p: Value =
+            c.get(app.url(&format!("/api/pats?filter={filter}"))).send().await.unwrap().json().await.unwrap();
         let list = p["tokens"].as_array().unwrap();
         assert!(!list.is_empty(), "{filter} tokens are seeded");
         assert!(list.iter().all(|t| t["status"] == status));
@@ -115,7 +125,12 @@ async fn different_users_see_their_own_tokens() {
     };
     let (pa, pm) = (all(a).await, all(m).await);
     let ids = |p: &Value| -> Vec<String> {
-        p["tokens"].as_array().unwrap().iter().map(|t| t["authorization_id"].as_str().unwrap().to_string()).collect()
+        p["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["authorization_id"].as_str().unwrap().to_string())
+            .collect()
     };
     assert!(ids(&pa).iter().all(|id| !ids(&pm).contains(id)));
 }

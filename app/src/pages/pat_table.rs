@@ -50,9 +50,10 @@ pub fn PatTable() -> impl IntoView {
 
 #[component]
 fn PatRows(page: PatPage, filter: PatFilter) -> impl IntoView {
-    let next = page.continuation_token.clone().map(|t| {
-        format!("/?filter={}&after={}", filter.as_api(), encode_query_value(&t))
-    });
+    let next = page
+        .continuation_token
+        .clone()
+        .map(|t| format!("/?filter={}&after={}", filter.as_api(), encode_query_value(&t)));
     if page.tokens.is_empty() {
         return view! {
             <p class="empty" data-testid="pats-empty">"No " {filter.label().to_lowercase()} " tokens in " {page.organization}"."</p>

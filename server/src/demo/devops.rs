@@ -77,7 +77,8 @@ impl DevopsStandIn {
         let mut v = Validation::new(Algorithm::RS256);
         v.set_audience(&[DEVOPS_RESOURCE]);
         v.leeway = 60;
-        let data = jsonwebtoken::decode::<serde_json::Value>(token, &key.decoding, &v).map_err(|_| refuse())?;
+        let data =
+            jsonwebtoken::decode::<serde_json::Value>(token, &key.decoding, &v).map_err(|_| refuse())?;
         let oid = data.claims.get("oid").and_then(|o| o.as_str()).ok_or_else(refuse)?.to_string();
         Ok(Caller { oid })
     }
@@ -118,8 +119,16 @@ fn vss_error(status: StatusCode, type_key: &str, message: &str) -> Response {
 fn require_api_version(q: &HashMap<String, String>) -> Result<(), Response> {
     match q.get("api-version") {
         Some(v) if v.starts_with("7.") || v.starts_with("6.") => Ok(()),
-        Some(_) => Err(vss_error(StatusCode::BAD_REQUEST, "VssInvalidApiVersionException", "VS800012: The requested api-version is not supported.")),
-        None => Err(vss_error(StatusCode::BAD_REQUEST, "VssServiceException", "VS800075: The project collection requires an api-version, but none was supplied.")),
+        Some(_) => Err(vss_error(
+            StatusCode::BAD_REQUEST,
+            "VssInvalidApiVersionException",
+            "VS800012: The requested api-version is not supported.",
+        )),
+        None => Err(vss_error(
+            StatusCode::BAD_REQUEST,
+            "VssServiceException",
+            "VS800075: The project collection requires an api-version, but none was supplied.",
+        )),
     }
 }
 
@@ -140,7 +149,8 @@ fn pat_json(p: &StoredPat, org_id: &str) -> serde_json::Value {
 }
 
 fn org_id(org: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("https://dev.azure.com/{org}").as_bytes()).to_string()
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("https://dev.azure.com/{org}").as_bytes())
+        .to_string()
 }
 
 async fn pats_get(
@@ -157,7 +167,11 @@ async fn pats_get(
         return r;
     }
     if !DEMO_ORGS.contains(&org.as_str()) {
-        return vss_error(StatusCode::NOT_FOUND, "AccountNotFoundException", "VS800001: The organization was not found.");
+        return vss_error(
+            StatusCode::NOT_FOUND,
+            "AccountNotFoundException",
+            "VS800001: The organization was not found.",
+        );
     }
     let oid_org = org_id(&org);
     let now = OffsetDateTime::now_utc();
@@ -167,12 +181,17 @@ async fn pats_get(
 
     if let Some(id) = q.get("authorizationId") {
         return match mine.iter().find(|p| &p.id == id) {
-            Some(p) => Json(json!({ "patToken": pat_json(p, &oid_org), "patTokenError": "none" })).into_response(),
-            None => Json(json!({ "patToken": null, "patTokenError": "authorizationNotFound" })).into_response(),
+            Some(p) => {
+                Json(json!({ "patToken": pat_json(p, &oid_org), "patTokenError": "none" })).into_response()
+            }
+            None => {
+                Json(json!({ "patToken": null, "patTokenError": "authorizationNotFound" })).into_response()
+            }
         };
     }
 
-    let filter = q.get("displayFilterOption").map(|s| s.to_ascii_lowercase()).unwrap_or_else(|| "active".into());
+    let filter =
+        q.get("displayFilterOption").map(|s| s.to_ascii_lowercase()).unwrap_or_else(|| "active".into());
     let mut list: Vec<&StoredPat> = mine
         .iter()
         .filter(|p| match filter.as_str() {
@@ -183,7 +202,11 @@ async fn pats_get(
         })
         .collect();
     if !matches!(filter.as_str(), "active" | "expired" | "revoked" | "all") {
-        return vss_error(StatusCode::BAD_REQUEST, "ArgumentException", "The value of displayFilterOption is not valid.");
+        return vss_error(
+            StatusCode::BAD_REQUEST,
+            "ArgumentException",
+            "The value of displayFilterOption is not valid.",
+        );
     }
     let ascending = q.get("isSortAscending").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(true);
     match q.get("sortByOption").map(String::as_str).unwrap_or("displayName") {
@@ -197,14 +220,26 @@ async fn pats_get(
     let top = match q.get("$top").map(|t| t.parse::<usize>()) {
         None => 100,
         Some(Ok(t)) if (1..=100).contains(&t) => t,
-        Some(_) => return vss_error(StatusCode::BAD_REQUEST, "ArgumentOutOfRangeException", "$top must be between 1 and 100."),
+        Some(_) => {
+            return vss_error(
+                StatusCode::BAD_REQUEST,
+                "ArgumentOutOfRangeException",
+                "$top must be between 1 and 100.",
+            )
+        }
     };
     // The continuation token is opaque to clients; here it is the offset of the next item.
     let skip = match q.get("continuationToken").filter(|c| !c.is_empty()) {
         None => 0,
         Some(c) => match c.parse::<usize>() {
             Ok(n) if n <= list.len() => n,
-            _ => return vss_error(StatusCode::BAD_REQUEST, "ArgumentException", "The continuation token is not valid."),
+            _ => {
+                return vss_error(
+                    StatusCode::BAD_REQUEST,
+                    "ArgumentException",
+                    "The continuation token is not valid.",
+                )
+            }
         },
     };
     let page: Vec<_> = list.iter().skip(skip).take(top).map(|p| pat_json(p, &oid_org)).collect();
@@ -212,7 +247,11 @@ async fn pats_get(
     Json(json!({ "patTokens": page, "continuationToken": next })).into_response()
 }
 
-async fn profile(State(s): State<Arc<DevopsStandIn>>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+async fn profile(
+    State(s): State<Arc<DevopsStandIn>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     let caller = match s.authenticate(&headers) {
         Ok(c) => c,
         Err(r) => return r,
@@ -221,7 +260,11 @@ async fn profile(State(s): State<Arc<DevopsStandIn>>, Query(q): Query<HashMap<St
         return r;
     }
     let Some(u) = s.user(&caller.oid) else {
-        return vss_error(StatusCode::NOT_FOUND, "ProfileNotFoundException", "VS10000: The profile was not found.");
+        return vss_error(
+            StatusCode::NOT_FOUND,
+            "ProfileNotFoundException",
+            "VS10000: The profile was not found.",
+        );
     };
     Json(json!({
         "displayName": u.name, "publicAlias": u.oid, "emailAddress": u.username, "coreRevision": 1,
@@ -238,25 +281,47 @@ struct AccountsQuery {
     api_version: Option<String>,
 }
 
-async fn accounts(State(s): State<Arc<DevopsStandIn>>, Query(q): Query<AccountsQuery>, headers: HeaderMap) -> Response {
+async fn accounts(
+    State(s): State<Arc<DevopsStandIn>>,
+    Query(q): Query<AccountsQuery>,
+    headers: HeaderMap,
+) -> Response {
     let caller = match s.authenticate(&headers) {
         Ok(c) => c,
         Err(r) => return r,
     };
     if q.api_version.is_none() {
-        return vss_error(StatusCode::BAD_REQUEST, "VssServiceException", "VS800075: An api-version is required.");
+        return vss_error(
+            StatusCode::BAD_REQUEST,
+            "VssServiceException",
+            "VS800075: An api-version is required.",
+        );
     }
     match q.member_id {
         Some(m) if m == caller.oid => {}
-        Some(_) => return vss_error(StatusCode::FORBIDDEN, "UnauthorizedRequestException", "TF400813: You can list only your own organizations."),
-        None => return vss_error(StatusCode::BAD_REQUEST, "ArgumentNullException", "memberId or ownerId is required."),
+        Some(_) => {
+            return vss_error(
+                StatusCode::FORBIDDEN,
+                "UnauthorizedRequestException",
+                "TF400813: You can list only your own organizations.",
+            )
+        }
+        None => {
+            return vss_error(
+                StatusCode::BAD_REQUEST,
+                "ArgumentNullException",
+                "memberId or ownerId is required.",
+            )
+        }
     }
     let value: Vec<_> = DEMO_ORGS
         .iter()
-        .map(|o| json!({
-            "accountId": org_id(o), "accountUri": format!("https://vssps.dev.azure.com/{o}/"),
-            "accountName": o, "properties": {},
-        }))
+        .map(|o| {
+            json!({
+                "accountId": org_id(o), "accountUri": format!("https://vssps.dev.azure.com/{o}/"),
+                "accountName": o, "properties": {},
+            })
+        })
         .collect();
     Json(json!({ "count": value.len(), "value": value })).into_response()
 }
@@ -282,7 +347,8 @@ fn seed(user: &DemoUser, index: usize, now: OffsetDateTime) -> Vec<StoredPat> {
     (0..count)
         .map(|i| {
             let (base, scope) = NAMES[i % NAMES.len()];
-            let name = if i < NAMES.len() { base.to_string() } else { format!("{base} {}", i / NAMES.len() + 1) };
+            let name =
+                if i < NAMES.len() { base.to_string() } else { format!("{base} {}", i / NAMES.len() + 1) };
             // Every ninth revoked; a few expired; three expiring within 7 days; the rest months away.
             let (from_days, to_days, revoked): (i64, i64, bool) = match i % 9 {
                 0 if i > 0 => (-120, 60, true),
@@ -291,7 +357,8 @@ fn seed(user: &DemoUser, index: usize, now: OffsetDateTime) -> Vec<StoredPat> {
                 _ => (-30 - i as i64, 30 + 9 * i as i64, false),
             };
             StoredPat {
-                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{}:{i}", user.oid).as_bytes()).to_string(),
+                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{}:{i}", user.oid).as_bytes())
+                    .to_string(),
                 name,
                 scope: scope.to_string(),
                 valid_from: now + Duration::days(from_days),

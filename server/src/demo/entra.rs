@@ -134,7 +134,10 @@ fn tenant_not_found(tenant: &str) -> Response {
         StatusCode::BAD_REQUEST,
         "invalid_tenant",
         90002,
-        &format!("Tenant '{}' not found.", tenant.chars().filter(|c| c.is_ascii_graphic()).take(64).collect::<String>()),
+        &format!(
+            "Tenant '{}' not found.",
+            tenant.chars().filter(|c| c.is_ascii_graphic()).take(64).collect::<String>()
+        ),
     )
 }
 
@@ -266,29 +269,49 @@ fn check_request(p: &AuthorizeParams) -> Result<(), Response> {
     match (p.code_challenge.as_deref(), p.code_challenge_method.as_deref()) {
         (Some(c), Some("S256")) if c.len() >= 43 => {}
         (None, _) => {
-            return Err(redirect_error(p, "invalid_request", 9002325, "Proof Key for Code Exchange is required."))
+            return Err(redirect_error(
+                p,
+                "invalid_request",
+                9002325,
+                "Proof Key for Code Exchange is required.",
+            ))
         }
-        _ => return Err(redirect_error(p, "invalid_request", 5000810, "code_challenge_method must be S256.")),
+        _ => {
+            return Err(redirect_error(p, "invalid_request", 5000810, "code_challenge_method must be S256."))
+        }
     }
     if !p.scope.split(' ').any(|s| s == "openid") {
         return Err(redirect_error(p, "invalid_scope", 70011, "The scope must include 'openid'."));
     }
     if matches!(p.response_mode.as_deref(), Some(m) if m != "query") {
-        return Err(redirect_error(p, "invalid_request", 900144, "Only response_mode=query is offered by the demo."));
+        return Err(redirect_error(
+            p,
+            "invalid_request",
+            900144,
+            "Only response_mode=query is offered by the demo.",
+        ));
     }
     if p.prompt.as_deref() == Some("none") {
-        return Err(redirect_error(p, "login_required", 50058, "A silent sign-in request was sent but no user is signed in."));
+        return Err(redirect_error(
+            p,
+            "login_required",
+            50058,
+            "A silent sign-in request was sent but no user is signed in.",
+        ));
     }
     Ok(())
 }
 
-async fn authorize_page(State(s): S, Path(tenant): Path<String>, Query(p): Query<AuthorizeParams>) -> Response {
+async fn authorize_page(
+    State(s): S,
+    Path(tenant): Path<String>,
+    Query(p): Query<AuthorizeParams>,
+) -> Response {
     if let Err(r) = check_client(&s, &tenant, &p).and_then(|_| check_request(&p)) {
         return r;
     }
-    let hidden = |name: &str, v: &str| {
-        format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape_html(v))
-    };
+    let hidden =
+        |name: &str, v: &str| format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape_html(v));
     let mut fields = String::new();
     for (k, v) in [
         ("client_id", Some(p.client_id.as_str())),
@@ -309,7 +332,8 @@ async fn authorize_page(State(s): S, Path(tenant): Path<String>, Query(p): Query
         .users
         .iter()
         .map(|u| {
-            let hinted = if !hint.is_empty() && u.username.to_lowercase() == hint { " autofocus" } else { "" };
+            let hinted =
+                if !hint.is_empty() && u.username.to_lowercase() == hint { " autofocus" } else { "" };
             format!(
                 "<li><button type=\"submit\" name=\"user\" value=\"{}\"{hinted}><span class=\"n\">{}</span> \
                  <span class=\"u\">{}</span></button></li>",
@@ -342,7 +366,11 @@ button:hover,button:focus-visible{{background:#e8f0fe;outline:2px solid #0067b8}
     ([(header::CACHE_CONTROL, "no-store"), (header::X_FRAME_OPTIONS, "DENY")], Html(page)).into_response()
 }
 
-async fn authorize_submit(State(s): S, Path(tenant): Path<String>, Form(p): Form<AuthorizeParams>) -> Response {
+async fn authorize_submit(
+    State(s): S,
+    Path(tenant): Path<String>,
+    Form(p): Form<AuthorizeParams>,
+) -> Response {
     if let Err(r) = check_client(&s, &tenant, &p).and_then(|_| check_request(&p)) {
         return r;
     }
@@ -350,7 +378,12 @@ async fn authorize_submit(State(s): S, Path(tenant): Path<String>, Form(p): Form
         return redirect_error(&p, "access_denied", 65004, "User declined to consent to access the app.");
     }
     let Some(user) = p.user.as_deref().and_then(|k| s.users.iter().position(|u| u.key == k)) else {
-        return redirect_error(&p, "invalid_request", 50034, "The user account does not exist in this directory.");
+        return redirect_error(
+            &p,
+            "invalid_request",
+            50034,
+            "The user account does not exist in this directory.",
+        );
     };
     let code = random_token(48);
     {
@@ -387,7 +420,11 @@ async fn authorize_submit(State(s): S, Path(tenant): Path<String>, Form(p): Form
 }
 
 /// Client authentication: `client_secret_post` or `client_secret_basic`.
-fn authenticate_client(s: &EntraStandIn, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<String, Response> {
+fn authenticate_client(
+    s: &EntraStandIn,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<String, Response> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -404,7 +441,10 @@ fn authenticate_client(s: &EntraStandIn, headers: &HeaderMap, form: &HashMap<Str
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
             700016,
-            &format!("Application with identifier '{}' was not found in the directory.", id.chars().take(64).collect::<String>()),
+            &format!(
+                "Application with identifier '{}' was not found in the directory.",
+                id.chars().take(64).collect::<String>()
+            ),
         ));
     }
     match secret {
@@ -425,7 +465,10 @@ fn authenticate_client(s: &EntraStandIn, headers: &HeaderMap, form: &HashMap<Str
 }
 
 fn form_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 async fn token(State(s): S, Path(tenant): Path<String>, headers: HeaderMap, body: String) -> Response {
@@ -453,34 +496,70 @@ async fn token(State(s): S, Path(tenant): Path<String>, headers: HeaderMap, body
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             70003,
-            &format!("The app requested an unsupported grant type '{}'.", other.chars().take(40).collect::<String>()),
+            &format!(
+                "The app requested an unsupported grant type '{}'.",
+                other.chars().take(40).collect::<String>()
+            ),
         ),
-        None => oauth_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'."),
+        None => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+        ),
     }
 }
 
 fn redeem_code(s: &EntraStandIn, client_id: &str, form: &HashMap<String, String>) -> Response {
     let Some(code) = form.get("code") else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'code'.");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'code'.",
+        );
     };
     let grant = {
         let mut codes = s.codes.lock().unwrap_or_else(|e| e.into_inner());
         let Some(g) = codes.get_mut(code) else {
-            return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", 9002313, "Invalid request. The authorization code is malformed or invalid.");
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                9002313,
+                "Invalid request. The authorization code is malformed or invalid.",
+            );
         };
         if g.redeemed {
             return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.");
         }
         // Spent by any attempt, so a stolen code cannot be tried against many verifiers.
         g.redeemed = true;
-        (g.client_id.clone(), g.redirect_uri.clone(), g.code_challenge.clone(), g.nonce.clone(), g.scope.clone(), g.user, g.issued_at)
+        (
+            g.client_id.clone(),
+            g.redirect_uri.clone(),
+            g.code_challenge.clone(),
+            g.nonce.clone(),
+            g.scope.clone(),
+            g.user,
+            g.issued_at,
+        )
     };
     let (g_client, g_redirect, g_challenge, nonce, scope, user, issued_at) = grant;
     if now_secs().saturating_sub(issued_at) > CODE_TTL_SECS {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity.");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            70008,
+            "The provided authorization code or refresh token has expired due to inactivity.",
+        );
     }
     if g_client != client_id {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", 70000, "The provided authorization code was issued to another application.");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            70000,
+            "The provided authorization code was issued to another application.",
+        );
     }
     if form.get("redirect_uri") != Some(&g_redirect) {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", 500112, "The reply address does not match the reply address provided when requesting the authorization code.");
@@ -490,7 +569,12 @@ fn redeem_code(s: &EntraStandIn, client_id: &str, form: &HashMap<String, String>
     };
     let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     if computed != g_challenge {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            501481,
+            "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+        );
     }
     let sid = uuid::Uuid::new_v4().to_string();
     issue_tokens(s, client_id, &scope, user, &sid, nonce.as_deref())
@@ -498,18 +582,38 @@ fn redeem_code(s: &EntraStandIn, client_id: &str, form: &HashMap<String, String>
 
 fn redeem_refresh(s: &EntraStandIn, client_id: &str, form: &HashMap<String, String>) -> Response {
     let Some(rt) = form.get("refresh_token") else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'refresh_token'.");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'refresh_token'.",
+        );
     };
     let (scope, user, sid) = {
         let mut grants = s.refresh.lock().unwrap_or_else(|e| e.into_inner());
         let Some(g) = grants.get_mut(rt) else {
-            return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", 9002313, "Invalid request. The refresh token is malformed or invalid.");
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                9002313,
+                "Invalid request. The refresh token is malformed or invalid.",
+            );
         };
         if g.spent {
-            return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed.");
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                50173,
+                "The provided grant has expired due to it being revoked, a fresh auth token is needed.",
+            );
         }
         if g.client_id != client_id {
-            return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", 70000, "The refresh token was issued to another application.");
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                70000,
+                "The refresh token was issued to another application.",
+            );
         }
         g.spent = true;
         (g.scope.clone(), g.user, g.sid.clone())
@@ -517,7 +621,14 @@ fn redeem_refresh(s: &EntraStandIn, client_id: &str, form: &HashMap<String, Stri
     issue_tokens(s, client_id, &scope, user, &sid, None)
 }
 
-fn issue_tokens(s: &EntraStandIn, client_id: &str, scope: &str, user: usize, sid: &str, nonce: Option<&str>) -> Response {
+fn issue_tokens(
+    s: &EntraStandIn,
+    client_id: &str,
+    scope: &str,
+    user: usize,
+    sid: &str,
+    nonce: Option<&str>,
+) -> Response {
     let u = &s.users[user];
     let now = now_secs();
     let issuer = s.issuer_for(DEMO_TENANT);
@@ -551,7 +662,13 @@ fn issue_tokens(s: &EntraStandIn, client_id: &str, scope: &str, user: usize, sid
         let rt = random_token(64);
         s.refresh.lock().unwrap_or_else(|e| e.into_inner()).insert(
             rt.clone(),
-            RefreshGrant { client_id: client_id.to_string(), scope: scope.to_string(), user, sid: sid.to_string(), spent: false },
+            RefreshGrant {
+                client_id: client_id.to_string(),
+                scope: scope.to_string(),
+                user,
+                sid: sid.to_string(),
+                spent: false,
+            },
         );
         body["refresh_token"] = json!(rt);
     }

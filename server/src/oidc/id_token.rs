@@ -151,7 +151,8 @@ pub fn validate(token: &str, key: &Jwk, expect: &Expectations<'_>) -> Result<IdC
     }
     // Entra's `common`/`organizations` issuer is a template: the token's own `tid` fills it in,
     // and the result must equal the token's `iss` exactly.
-    let issuer = expected_issuer(expect.issuer, claims.tid.as_deref()).ok_or(IdTokenError::MissingClaim("tid"))?;
+    let issuer =
+        expected_issuer(expect.issuer, claims.tid.as_deref()).ok_or(IdTokenError::MissingClaim("tid"))?;
     if claims.iss != issuer {
         return Err(IdTokenError::Issuer);
     }
@@ -163,7 +164,9 @@ pub fn validate(token: &str, key: &Jwk, expect: &Expectations<'_>) -> Result<IdC
     }
     match claims.nonce.as_deref() {
         None => return Err(IdTokenError::MissingClaim("nonce")),
-        Some(n) if !constant_time_eq(n.as_bytes(), expect.nonce.as_bytes()) => return Err(IdTokenError::Nonce),
+        Some(n) if !constant_time_eq(n.as_bytes(), expect.nonce.as_bytes()) => {
+            return Err(IdTokenError::Nonce)
+        }
         Some(_) => {}
     }
     if claims.sub.is_empty() {
@@ -212,7 +215,8 @@ mod tests {
         let set = keyset();
         let k = select_key(token, &set)?;
         // jsonwebtoken checks exp/nbf against the real clock; shift the claims to "now" instead.
-        let expect = Expectations { issuer, client_id: "client-1", nonce: "n-1", allowed_tenants: allowed, now: NOW };
+        let expect =
+            Expectations { issuer, client_id: "client-1", nonce: "n-1", allowed_tenants: allowed, now: NOW };
         validate(token, k, &expect)
     }
 
@@ -278,13 +282,16 @@ mod tests {
     #[test]
     fn alg_none_and_hmac_key_confusion_are_refused() {
         use base64::Engine;
-        let b64 = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let b64 =
+            |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
         let none = format!("{}.{}.", b64(json!({"alg": "none", "typ": "JWT"})), b64(live(claims())));
         assert!(matches!(check(&none, ISS), Err(IdTokenError::Algorithm(a)) if a == "none"));
 
         let mut h = Header::new(jsonwebtoken::Algorithm::HS256);
         h.kid = Some(key().kid.clone());
-        let hs = jsonwebtoken::encode(&h, &live(claims()), &EncodingKey::from_secret(key().public_n().as_bytes())).unwrap();
+        let hs =
+            jsonwebtoken::encode(&h, &live(claims()), &EncodingKey::from_secret(key().public_n().as_bytes()))
+                .unwrap();
         assert!(matches!(check(&hs, ISS), Err(IdTokenError::Algorithm(_))));
     }
 
@@ -322,11 +329,17 @@ mod tests {
         };
         assert_eq!(expect_now(&with("exp", json!(NOW - 600)), ISS).unwrap_err(), IdTokenError::Expired);
         assert_eq!(expect_now(&with("nbf", json!(NOW + 3000)), ISS).unwrap_err(), IdTokenError::NotYetValid);
-        assert_eq!(expect_now(&with("iat", json!(NOW + 3000)), ISS).unwrap_err(), IdTokenError::IssuedInFuture);
+        assert_eq!(
+            expect_now(&with("iat", json!(NOW + 3000)), ISS).unwrap_err(),
+            IdTokenError::IssuedInFuture
+        );
         assert_eq!(expect_now(&with("aud", json!("someone-else")), ISS).unwrap_err(), IdTokenError::Audience);
         assert_eq!(expect_now(&with("aud", json!(["a", "b"])), ISS).unwrap_err(), IdTokenError::Audience);
         assert!(expect_now(&with("aud", json!(["a", "client-1"])), ISS).is_ok());
-        assert_eq!(expect_now(&with("iss", json!("https://evil.example/v2.0")), ISS).unwrap_err(), IdTokenError::Issuer);
+        assert_eq!(
+            expect_now(&with("iss", json!("https://evil.example/v2.0")), ISS).unwrap_err(),
+            IdTokenError::Issuer
+        );
         assert_eq!(expect_now(&with("nonce", json!("other")), ISS).unwrap_err(), IdTokenError::Nonce);
 
         let mut c = live(claims());

@@ -36,11 +36,7 @@ pub async fn spawn_demo_with(hooks: TestHooks) -> TestApp {
 
 /// A client that keeps cookies like a browser but shows redirects instead of following them.
 pub fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
+    Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
 }
 
 pub fn location(res: &Response) -> String {

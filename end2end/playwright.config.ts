@@ -1,0 +1,50 @@
+import { defineConfig } from '@playwright/test';
+
+// The app under test: the release build, started by scripts/test.sh (or by this config when
+// E2E_BASE_URL is not given). Debian's Chromium, because Playwright cannot download browsers here.
+const port = process.env.E2E_PORT ?? '3100';
+const baseURL = process.env.E2E_BASE_URL ?? `http://127.0.0.1:${port}`;
+const serverBin = process.env.E2E_SERVER_BIN;
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  outputDir: './test-results',
+  use: {
+    baseURL,
+    trace: 'off',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  projects: [
+    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    { name: 'no-javascript', use: { javaScriptEnabled: false } },
+  ],
+  webServer: serverBin
+    ? {
+        command: serverBin,
+        url: `${baseURL}/api/me`,
+        reuseExistingServer: false,
+        timeout: 60_000,
+        env: { BIND_ADDR: `127.0.0.1:${port}`, RUST_LOG: 'info' },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      }
+    : undefined,
+});

@@ -1,0 +1,98 @@
+import { test, expect, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const shots = path.join(__dirname, '..', 'screenshots');
+fs.mkdirSync(shots, { recursive: true });
+
+async function shot(page: Page, name: string) {
+  const project = test.info().project.name;
+  await page.screenshot({ path: path.join(shots, `${project}-${name}.png`), fullPage: true });
+}
+
+/** Console errors and failed requests make a test fail: a broken hydration shows up here. */
+function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return problems;
+}
+
+async function hydrated(page: Page) {
+  if (test.info().project.use.javaScriptEnabled === false) return;
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+test('sign in on the demo stack, see the PAT table, navigate, sign out', async ({ page }) => {
+  const problems = watchConsole(page);
+  const js = test.info().project.use.javaScriptEnabled !== false;
+
+  await page.goto('/');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Azure DevOps tokens');
+  await shot(page, '1-signed-out');
+
+  await page.getByRole('link', { name: 'Sign in' }).first().click();
+  await expect(page.getByRole('heading', { name: 'Pick an account' })).toBeVisible();
+  await expect(page.getByText('Demo identity provider')).toBeVisible();
+  await shot(page, '2-demo-sign-in');
+  await page.getByRole('button', { name: 'Adele Vance' }).click();
+
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
+  await expect(page.getByTestId('user-name')).toHaveText('Adele Vance');
+  await expect(page.getByText('demo', { exact: true })).toBeVisible();
+  const table = page.getByRole('table');
+  await expect(table).toBeVisible();
+  await expect(table.getByRole('columnheader', { name: 'Valid to' })).toBeVisible();
+  expect(await table.locator('tbody tr').count()).toBeGreaterThan(3);
+  await expect(table.getByText('Expires soon').first()).toBeVisible();
+  await shot(page, '3-pat-table');
+
+  // Filters are links: client-side with JavaScript, full loads without.
+  await page.getByRole('link', { name: 'Revoked' }).click();
+  await expect(page).toHaveURL(/filter=revoked/);
+  await expect(table.getByText('Revoked').first()).toBeVisible();
+
+  // No token of any kind in the page.
+  expect(await page.content()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+
+  if (js) {
+    // A full page load would drop this marker: its survival proves client-side navigation.
+    await page.evaluate(() => ((window as any).__stillHere = true));
+    await page.getByRole('link', { name: 'About' }).click();
+    await expect(page.getByRole('heading', { name: 'About this portal' })).toBeVisible();
+    expect(await page.evaluate(() => (window as any).__stillHere)).toBe(true);
+    await expect(page.getByTestId('demo-notice')).toBeVisible();
+    await page.getByRole('link', { name: 'Home' }).click();
+    await expect(page.getByRole('table')).toBeVisible();
+    expect(await page.evaluate(() => (window as any).__stillHere)).toBe(true);
+  } else {
+    await page.getByRole('link', { name: 'About' }).click();
+    await expect(page.getByRole('heading', { name: 'About this portal' })).toBeVisible();
+    await page.getByRole('link', { name: 'Home' }).click();
+  }
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' }).first()).toBeVisible();
+  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  await hydrated(page);
+  await shot(page, '4-signed-out-again');
+
+  // The API agrees: the session is gone.
+  const res = await page.request.get('/api/pats?filter=active');
+  expect(res.status()).toBe(401);
+  expect((await res.json()).kind).toBe('not_signed_in');
+
+  expect(problems).toEqual([]);
+});
+
+test('a cancelled sign-in says so and offers to start again', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Sign in' }).first().click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('problem')).toContainText('You cancelled the sign-in');
+  await expect(page.getByRole('link', { name: 'Sign in again' })).toBeVisible();
+});

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the portal: on the demo stack unless CLIENT_ID, CLIENT_SECRET and AUTHORITY are set.
+# Open http://127.0.0.1:3000 (BIND_ADDR changes it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/tools.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/devops-pat-portal/target}"
+exec cargo leptos serve --release

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, clippy per feature set, unit and integration tests, then the
+# release build driven by Playwright in Debian's headless Chromium (with and without JavaScript).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/tools.sh --test
+export PATH="$HOME/.cargo/bin:$PATH"
+# Build outputs outside the clone, so a fresh clone reuses the compiled dependencies.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/devops-pat-portal/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() {
+  local name=$1; shift
+  printf '\n\033[1m==> %s\033[0m\n' "$name"
+  local t0=$SECONDS
+  "$@"
+  printf '    (%s: %ds)\n' "$name" $((SECONDS - t0))
+}
+
+step "rustfmt" cargo fmt --all --check
+step "clippy: server" cargo clippy -p server --all-targets -- -D warnings
+step "clippy: app (ssr)" cargo clippy -p app --features ssr --all-targets -- -D warnings
+step "clippy: app (hydrate, wasm32)" cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+step "clippy: frontend (wasm32)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+step "tests: app (ssr)" cargo test -p app --features ssr
+step "tests: app (hydrate)" cargo test -p app --features hydrate
+step "tests: server (unit + integration)" cargo test -p server
+step "release build (cargo leptos)" cargo leptos build --release
+
+site_root="$PWD/target/site"
+server_bin="$CARGO_TARGET_DIR/release/server"
+[ -x "$server_bin" ] || { echo "no server binary at $server_bin" >&2; exit 1; }
+[ -f "$site_root/pkg/devops-pat-portal.wasm" ] || { echo "no wasm bundle under $site_root/pkg" >&2; exit 1; }
+export LEPTOS_SITE_ROOT="$site_root" E2E_SERVER_BIN="$server_bin" E2E_PORT="${E2E_PORT:-3100}"
+rm -rf end2end/screenshots
+step "end-to-end: Playwright in headless Chromium" bash -c 'cd end2end && npx playwright test'
+printf '\nAll tests passed. Screenshots: end2end/screenshots/\n'

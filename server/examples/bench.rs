@@ -1,0 +1,115 @@
+//! Benchmark (not a test): authenticated `/api/pats` through the app versus the same call made
+//! directly to the Azure DevOps stand-in, at a fixed concurrency on 127.0.0.1, bounded in time.
+//!
+//! `cargo run --release -p server --example bench [-- <concurrency> <seconds>]`
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use reqwest::Client;
+use serde_json::json;
+
+struct Figures {
+    ok: usize,
+    failed: usize,
+    latencies_us: Vec<u64>,
+    elapsed: Duration,
+}
+
+async fn load(
+    client: Client,
+    url: String,
+    bearer: Option<String>,
+    concurrency: usize,
+    seconds: u64,
+) -> Figures {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, bearer) = (client.clone(), url.clone(), bearer.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut failed, mut lat) = (0usize, 0usize, Vec::new());
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let mut req = client.get(&url).header("X-TFS-FedAuthRedirect", "Suppress");
+                if let Some(b) = &bearer {
+                    req = req.bearer_auth(b);
+                }
+                match req.send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        ok += 1;
+                        lat.push(t.elapsed().as_micros() as u64);
+                    }
+                    _ => failed += 1,
+                }
+            }
+            (ok, failed, lat)
+        }));
+    }
+    let mut f = Figures { ok: 0, failed: 0, latencies_us: Vec::new(), elapsed: Duration::ZERO };
+    for t in tasks {
+        let (ok, failed, lat) = t.await.unwrap();
+        f.ok += ok;
+        f.failed += failed;
+        f.latencies_us.extend(lat);
+    }
+    f.elapsed = start.elapsed();
+    f.latencies_us.sort_unstable();
+    f
+}
+
+fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+fn report(label: &str, f: &Figures) {
+    println!(
+        "{label:<34} {:>8.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} ok, {} failed)",
+        f.ok as f64 / f.elapsed.as_secs_f64(),
+        pct(&f.latencies_us, 0.50),
+        pct(&f.latencies_us, 0.99),
+        f.ok,
+        f.failed
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let concurrency: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(32);
+    let seconds: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10);
+
+    let app = common::spawn_demo().await;
+    let browser = common::browser();
+    app.sign_in(&browser, "adele", "/").await;
+
+    let stack = app.running.demo.clone().expect("demo stack");
+    let user = &stack.entra.users[0];
+    let now = server::oidc::now_secs();
+    let access = stack.entra.current_key().sign(&json!({
+        "aud": server::config::DEVOPS_RESOURCE, "iss": stack.entra.issuer_for("bench"), "iat": now, "nbf": now,
+        "exp": now + 3600, "oid": user.oid, "tid": "bench", "sub": user.oid,
+    }));
+
+    let through_app = app.url("/api/pats?filter=active");
+    let direct = app.url(
+        "/demo/devops/vssps/fabrikam-demo/_apis/tokens/pats?api-version=7.1-preview.1&displayFilterOption=active&%24top=20",
+    );
+    println!(
+        "concurrency {concurrency}, {seconds} s per run, 127.0.0.1 (client and server share this machine)"
+    );
+    // Warm-up, then the two measured runs.
+    let _ = load(browser.clone(), through_app.clone(), None, concurrency, 1).await;
+    let a = load(browser.clone(), through_app, None, concurrency, seconds).await;
+    report("GET /api/pats through the app", &a);
+    let b = load(Client::new(), direct, Some(access), concurrency, seconds).await;
+    report("same call direct to the stand-in", &b);
+}
