@@ -4,16 +4,16 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use crate::error::ApiError;
-use crate::model::{Me, PatFilter, PatPage};
+use crate::model::{PatFilter, PatPage, Viewer};
 
-/// The signed-in user, or `None` when signed out.
+/// The signed-in user (`user` is null when signed out) and whether this is the demo stack.
 #[server(endpoint = "me", input = GetUrl)]
-pub async fn get_me() -> Result<Option<Me>, ApiError> {
+pub async fn get_me() -> Result<Viewer, ApiError> {
     use crate::ports::{portal_and_request, with_status};
     with_status(
         async {
             let (portal, req) = portal_and_request()?;
-            portal.me(&req).await
+            portal.viewer(&req).await
         }
         .await,
     )

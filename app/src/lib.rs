@@ -11,10 +11,10 @@ pub mod ports;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::error::ApiError;
-use crate::model::Me;
+use crate::model::Viewer;
 use crate::pages::{AboutPage, HomePage, NotFoundPage, SignInProblemPage};
 
 /// The HTML document around the app, rendered on the server.
@@ -37,8 +37,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The signed-in user, loaded once per page load and shared by every component.
-pub type MeResource = Resource<Result<Option<Me>, ApiError>>;
+/// Who is looking, loaded once per page load (blocking, so it is in the first HTML) and shared by every component.
+pub type MeResource = Resource<Result<Viewer, ApiError>>;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -60,9 +60,10 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main">
                 <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/about") view=AboutPage />
-                    <Route path=path!("/signin-problem") view=SignInProblemPage />
+                    // Async: the whole page is in the first response, so reading works without JavaScript.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/about") view=AboutPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin-problem") view=SignInProblemPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="footer">
@@ -84,10 +85,14 @@ fn Header() -> impl IntoView {
             </nav>
             <Suspense fallback=|| view! { <span class="account muted">"…"</span> }>
                 {move || Suspend::new(async move {
-                    match me.await {
+                    let viewer = me.await;
+                    let demo = matches!(&viewer, Ok(v) if v.demo).then(|| view! {
+                        <span class="badge demo" title="Running on the embedded demo stack: made-up users and tokens">"demo"</span>
+                    });
+                    match viewer.map(|v| v.user) {
                         Ok(Some(me)) => view! {
                             <div class="account">
-                                {me.demo.then(|| view! { <span class="badge demo" title="Running on the embedded demo stack">"demo"</span> })}
+                                {demo}
                                 <span class="who" data-testid="user-name">{me.name.clone()}</span>
                                 <form method="post" action="/auth/sign-out" class="inline">
                                     <button type="submit" class="button secondary">"Sign out"</button>
@@ -96,6 +101,7 @@ fn Header() -> impl IntoView {
                         }.into_any(),
                         _ => view! {
                             <div class="account">
+                                {demo}
                                 <SignInLink label="Sign in" />
                             </div>
                         }.into_any(),

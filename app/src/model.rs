@@ -8,6 +8,12 @@ pub struct Me {
     pub name: String,
     pub username: String,
     pub tenant_id: String,
+}
+
+/// Who is looking at the page: the signed-in user, if any, and whether this is the demo stack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub user: Option<Me>,
     /// True when the app runs on the embedded demo stack.
     pub demo: bool,
 }

@@ -25,7 +25,7 @@ pub fn AboutPage() -> impl IntoView {
             </p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let demo = matches!(me.await, Ok(Some(m)) if m.demo);
+                    let demo = matches!(me.await, Ok(v) if v.demo);
                     demo.then(|| view! {
                         <p class="notice" data-testid="demo-notice">
                             "You are on the demo stack: a local stand-in for Entra ID and Azure DevOps, with made-up "

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use http::request::Parts;
 
 use crate::error::ApiError;
-use crate::model::{Me, PatFilter, PatPage};
+use crate::model::{PatFilter, PatPage, Viewer};
 
 /// The server side of the portal: sessions, the token cache and the Azure DevOps client.
 /// `app` cannot depend on `server`, so server functions reach it as `Arc<dyn Portal>`.
 #[async_trait::async_trait]
 pub trait Portal: Send + Sync + 'static {
-    /// The signed-in user of this request's session, if any.
-    async fn me(&self, req: &Parts) -> Result<Option<Me>, ApiError>;
+    /// The signed-in user of this request's session, if any, and whether this is the demo stack.
+    async fn viewer(&self, req: &Parts) -> Result<Viewer, ApiError>;
 
     /// One page of the user's personal access tokens.
     async fn list_pats(
@@ -56,8 +56,14 @@ pub fn portal_and_request() -> Result<(SharedPortal, Parts), ApiError> {
     }
 }
 
-/// Gives an error its HTTP status (and `Retry-After`) on the server-function response.
+/// Gives an error its HTTP status (and `Retry-After`) on the server-function response. During
+/// a page render the same functions run in-process: there the page keeps its own status.
 pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+    let is_server_fn_request = leptos::prelude::use_context::<Parts>()
+        .is_some_and(|parts| server_fn::axum::server_fn_paths().any(|(path, _)| path == parts.uri.path()));
+    if !is_server_fn_request {
+        return result;
+    }
     if let Err(e) = &result {
         if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             res.set_status(

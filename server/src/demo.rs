@@ -49,7 +49,7 @@ pub struct DemoStack {
 impl DemoStack {
     /// Builds the stand-ins for an app reachable at `public_url`. The client secret and the
     /// signing key are generated here and live only in this process.
-    pub fn new(public_url: &str) -> Result<Self, String> {
+    pub fn new(public_url: &str, access_token_ttl: u64) -> Result<Self, String> {
         let public_url = public_url.trim_end_matches('/');
         let client = RegisteredClient {
             client_id: DEMO_CLIENT_ID.into(),
@@ -58,8 +58,9 @@ impl DemoStack {
             post_logout_redirect_uris: vec![format!("{public_url}/")],
         };
         let key = keys::SigningKey::generate()?;
-        let entra =
-            Arc::new(EntraStandIn::new(format!("{public_url}/demo/entra"), client, demo_users(), key));
+        let mut entra = EntraStandIn::new(format!("{public_url}/demo/entra"), client, demo_users(), key);
+        entra.access_token_ttl = access_token_ttl;
+        let entra = Arc::new(entra);
         let devops = Arc::new(DevopsStandIn::new(entra.clone()));
         Ok(DemoStack { entra, devops })
     }

@@ -14,16 +14,14 @@ use std::time::Duration;
 
 use app::ports::SharedPortal;
 use app::{shell, App};
-use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::any;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
@@ -84,10 +82,7 @@ pub fn build(
 
     let (oidc, devops_urls, organization, demo) = match &config.identity {
         Identity::Demo => {
-            let mut stack = DemoStack::new(public_url.as_str())?;
-            if let Some(ttl) = hooks.demo_access_token_ttl {
-                Arc::get_mut(&mut stack.entra).map(|e| e.access_token_ttl = ttl);
-            }
+            let stack = DemoStack::new(public_url.as_str(), hooks.demo_access_token_ttl.unwrap_or(3600))?;
             let authority = Url::parse(&stack.entra.authority()).map_err(|e| e.to_string())?;
             let oidc = OidcClient::new(
                 http.clone(),
@@ -138,13 +133,6 @@ pub fn build(
         let portal = portal.clone();
         move || provide_context(portal.clone())
     };
-    let server_fns = {
-        let context = context.clone();
-        any(move |req: Request<Body>| {
-            let context = context.clone();
-            async move { handle_server_fns_with_context(context, req).await }
-        })
-    };
     let sessions = SessionManagerLayer::new(MemoryStore::default())
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -158,10 +146,9 @@ pub fn build(
         ));
 
     let routes = generate_route_list(App);
+    // leptos_routes_with_context also mounts every server function (under /api/, /auth/ and
+    // /getAToken) with the same context.
     let app = Router::new()
-        .route("/api/{*fn_name}", server_fns.clone())
-        .route("/auth/{*fn_name}", server_fns.clone())
-        .route(CALLBACK_PATH, server_fns)
         .leptos_routes_with_context(&leptos, routes, context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())

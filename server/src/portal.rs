@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use app::error::ApiError;
-use app::model::{Me, PatFilter, PatPage, PatStatus, PatSummary};
+use app::model::{Me, PatFilter, PatPage, PatStatus, PatSummary, Viewer};
 use app::ports::{Portal, SignInCallback};
 use http::request::Parts;
 use serde::{Deserialize, Serialize};
@@ -118,14 +118,14 @@ impl PortalService {
 
 #[async_trait::async_trait]
 impl Portal for PortalService {
-    async fn me(&self, req: &Parts) -> Result<Option<Me>, ApiError> {
+    async fn viewer(&self, req: &Parts) -> Result<Viewer, ApiError> {
         let session = session_of(req)?;
-        Ok(load_account(&session).await?.map(|a| Me {
+        let user = load_account(&session).await?.map(|a| Me {
             name: a.name,
             username: a.username,
             tenant_id: a.tid,
-            demo: self.demo,
-        }))
+        });
+        Ok(Viewer { user, demo: self.demo })
     }
 
     async fn list_pats(

@@ -17,7 +17,8 @@ async fn without_a_session_the_api_answers_not_signed_in() {
     assert_eq!(body["kind"], "not_signed_in");
 
     let me: Value = c.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(me, Value::Null, "signed out: no user");
+    assert_eq!(me["user"], Value::Null, "signed out: no user");
+    assert_eq!(me["demo"], true);
 }
 
 #[tokio::test]
@@ -96,7 +97,7 @@ async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     assert!(all["tokens"].as_array().unwrap().iter().any(|t| t["status"] == "revoked"));
 
     let me: Value = c.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(me["name"], "Adele Vance");
+    assert_eq!(me["user"]["name"], "Adele Vance");
     assert_eq!(me["demo"], true);
 
     // Sign-out: the session goes, then the end-session endpoint, which sends the user home.

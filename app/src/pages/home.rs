@@ -3,23 +3,24 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::pat_table::PatTable;
+use super::pat_table::{use_pat_query, PatTable};
 use crate::{MeResource, SignInLink};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let me = expect_context::<MeResource>();
+    let pats = use_pat_query();
     view! {
         <Title text="Azure DevOps token portal" />
         <Suspense fallback=|| view! { <div class="skeleton" aria-busy="true">"Loading…"</div> }>
             {move || Suspend::new(async move {
-                match me.await {
+                match me.await.map(|v| v.user) {
                     Ok(Some(me)) => view! {
                         <section class="greeting">
                             <h1>"Hello, " {me.name.clone()}</h1>
                             <p class="muted">{me.username.clone()}</p>
                         </section>
-                        <PatTable />
+                        <PatTable query=pats />
                     }.into_any(),
                     Ok(None) => view! {
                         <section class="card hero">

@@ -5,17 +5,32 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::list_pats;
+use crate::error::ApiError;
 use crate::model::{PatFilter, PatPage, PatSummary};
 use crate::{encode_query_value, SignInLink};
 
-#[component]
-pub fn PatTable() -> impl IntoView {
+/// The page of tokens the URL asks for (`?filter=…&after=…`).
+#[derive(Clone, Copy)]
+pub struct PatQuery {
+    pub filter: Memo<PatFilter>,
+    pub page: Resource<Result<PatPage, ApiError>>,
+}
+
+/// Created at the top of the page, not inside a `Suspense`, so that server rendering waits
+/// for it and the table is in the first HTML (reading works without JavaScript).
+pub fn use_pat_query() -> PatQuery {
     let query = use_query_map();
     let filter = Memo::new(move |_| {
         query.with(|q| q.get("filter").and_then(|f| PatFilter::parse(&f)).unwrap_or_default())
     });
     let after = Memo::new(move |_| query.with(|q| q.get("after")));
     let page = Resource::new(move || (filter.get(), after.get()), |(f, a)| list_pats(f, a));
+    PatQuery { filter, page }
+}
+
+#[component]
+pub fn PatTable(query: PatQuery) -> impl IntoView {
+    let PatQuery { filter, page } = query;
 
     view! {
         <section class="card">

@@ -1,6 +1,7 @@
 //! The Entra ID v2.0 stand-in: discovery, authorize with a sign-in page, token (PKCE, client secret, refresh rotation), JWKS, logout.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::{Path, Query, State};
@@ -60,6 +61,8 @@ pub struct EntraStandIn {
     codes: Mutex<HashMap<String, CodeGrant>>,
     refresh: Mutex<HashMap<String, RefreshGrant>>,
     pub access_token_ttl: u64,
+    /// Refresh-token redemptions that succeeded (tests count them).
+    pub refreshes: AtomicUsize,
 }
 
 impl EntraStandIn {
@@ -72,7 +75,13 @@ impl EntraStandIn {
             codes: Mutex::new(HashMap::new()),
             refresh: Mutex::new(HashMap::new()),
             access_token_ttl: 3600,
+            refreshes: AtomicUsize::new(0),
         }
+    }
+
+    /// Revokes every refresh token, as an admin or a password change would.
+    pub fn revoke_all_grants(&self) {
+        self.refresh.lock().unwrap_or_else(|e| e.into_inner()).values_mut().for_each(|g| g.spent = true);
     }
 
     /// The authority the app is configured with in demo mode.
@@ -618,6 +627,7 @@ fn redeem_refresh(s: &EntraStandIn, client_id: &str, form: &HashMap<String, Stri
         g.spent = true;
         (g.scope.clone(), g.user, g.sid.clone())
     };
+    s.refreshes.fetch_add(1, Ordering::SeqCst);
     issue_tokens(s, client_id, &scope, user, &sid, None)
 }
 
