@@ -32,6 +32,14 @@ pub async fn list_pats(filter: PatFilter, continuation_token: Option<String>) ->
     )
 }
 
+/// The redirect URI this app sends (shown when Entra ID says it is not registered). Not a secret.
+#[server(endpoint = "sign-in-help", input = GetUrl)]
+pub async fn sign_in_help() -> Result<String, ApiError> {
+    use crate::ports::portal_and_request;
+    let (portal, _) = portal_and_request()?;
+    Ok(portal.redirect_uri())
+}
+
 /// Starts a sign-in: redirects the browser to the identity provider. A plain link works,
 /// so sign-in needs no JavaScript.
 #[server(prefix = "/auth", endpoint = "sign-in", input = GetUrl)]

@@ -45,6 +45,7 @@ pub fn SignInProblemPage() -> impl IntoView {
     let query = use_query_map();
     let reason = move || query.with(|q| q.get("reason").unwrap_or_default());
     let detail = move || query.with(|q| q.get("code").unwrap_or_default());
+    let redirect_uri = Resource::new(|| (), |_| crate::api::sign_in_help());
     view! {
         <Title text="Sign-in problem · Azure DevOps token portal" />
         <section class="card prose" role="alert">
@@ -52,8 +53,18 @@ pub fn SignInProblemPage() -> impl IntoView {
             <p data-testid="problem">{move || problem_text(&reason())}</p>
             {move || {
                 let d = detail();
-                (!d.is_empty()).then(|| view! { <p class="muted">"Code from the identity provider: " <code>{d}</code></p> })
+                (!d.is_empty()).then(|| view! { <p class="muted">"Code from the identity provider: " <code>{d.clone()}</code></p> })
             }}
+            {move || code_help(&detail()).map(|help| view! { <p data-testid="fix">{help}</p> })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let uri = redirect_uri.await.ok();
+                    (matches!(detail().as_str(), "AADSTS50011" | "AADSTS500112")).then(|| view! {
+                        <p>"Register exactly this redirect URI (platform Web) in the app registration: "
+                           <code data-testid="redirect-uri">{uri}</code></p>
+                    })
+                })}
+            </Suspense>
             <p><SignInLink label="Sign in again" /></p>
         </section>
     }
@@ -70,8 +81,36 @@ fn problem_text(reason: &str) -> &'static str {
         }
         "invalid_token" => "The identity provider's answer could not be verified, so it was not trusted.",
         "unavailable" => "The identity provider is not answering right now. Try again in a moment.",
+        "misconfigured" => "The identity provider's configuration does not match this app's AUTHORITY setting, so it was not trusted.",
+        "tenant" => "Your organization (tenant) is not allowed to use this app.",
         _ => "Something interrupted the sign-in.",
     }
+}
+
+/// What to do about the AADSTS codes people meet most.
+fn code_help(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "AADSTS50011" | "AADSTS500112" => "The redirect URI this app sent is not registered for it.",
+        "AADSTS7000215" => {
+            "The client secret is wrong or has expired: create a new one and set CLIENT_SECRET to its value."
+        }
+        "AADSTS7000218" => "The app sent no client secret: set CLIENT_SECRET.",
+        "AADSTS700016" => {
+            "The application (client) id is not known in this tenant: check CLIENT_ID and AUTHORITY."
+        }
+        "AADSTS65001" | "consent_required" => {
+            "Consent is missing: an administrator must grant the Azure DevOps permission to this app."
+        }
+        "AADSTS50076" | "AADSTS50079" | "interaction_required" => {
+            "Your organization requires multi-factor authentication: sign in again to complete it."
+        }
+        "AADSTS54005" => "This sign-in was already completed once. Start again.",
+        "AADSTS70008" | "AADSTS700082" | "AADSTS50173" => {
+            "Your sign-in has expired or was revoked. Sign in again."
+        }
+        "AADSTS50058" => "You are not signed in at the identity provider. Sign in again.",
+        _ => return None,
+    })
 }
 
 #[component]

@@ -29,6 +29,9 @@ pub trait Portal: Send + Sync + 'static {
     /// Finishes a sign-in from the authorization response: returns where to send the browser.
     async fn complete_sign_in(&self, req: &Parts, callback: SignInCallback) -> String;
 
+    /// The redirect URI this app sends, which is the one to register with Entra ID.
+    fn redirect_uri(&self) -> String;
+
     /// Ends the session: returns where to send the browser (the end-session endpoint).
     async fn sign_out(&self, req: &Parts) -> Result<String, ApiError>;
 }

@@ -25,6 +25,8 @@ pub struct Config {
     pub devops: DevopsSettings,
     pub session_idle: Duration,
     pub log_json: bool,
+    /// Tenant ids allowed to sign in (`ALLOWED_TENANTS`, comma-separated); empty allows any.
+    pub allowed_tenants: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -157,7 +159,16 @@ impl Config {
             Some(other) => return Err(err("LOG_FORMAT", format!("`{other}` is not `text` or `json`"))),
         };
 
-        Ok(Config { bind, public_url, identity, devops, session_idle, log_json })
+        let allowed_tenants: Vec<String> = get("ALLOWED_TENANTS")
+            .map(|v| v.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect())
+            .unwrap_or_default();
+        if let Some(bad) =
+            allowed_tenants.iter().find(|t| t.len() != 36 || t.chars().filter(|c| *c == '-').count() != 4)
+        {
+            return Err(err("ALLOWED_TENANTS", format!("`{bad}` is not a tenant id (a GUID)")));
+        }
+
+        Ok(Config { bind, public_url, identity, devops, session_idle, log_json, allowed_tenants })
     }
 
     pub fn is_demo(&self) -> bool {
@@ -324,6 +335,16 @@ mod tests {
             "PUBLIC_URL"
         );
         assert_eq!(Config::from_lookup(lookup(&[("LOG_FORMAT", "xml")])).unwrap_err().variable, "LOG_FORMAT");
+        assert_eq!(
+            Config::from_lookup(lookup(&[("ALLOWED_TENANTS", "contoso.com")])).unwrap_err().variable,
+            "ALLOWED_TENANTS"
+        );
+        let c = Config::from_lookup(lookup(&[(
+            "ALLOWED_TENANTS",
+            "7B0C2F4E-5D1A-4C3B-9E8F-0A1B2C3D4E5F, 11111111-2222-3333-4444-555555555555",
+        )]))
+        .unwrap();
+        assert_eq!(c.allowed_tenants[0], "7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f");
         let c = Config::from_lookup(lookup(&[
             ("PUBLIC_URL", "https://pats.example.com/"),
             ("BIND_ADDR", "0.0.0.0:8080"),

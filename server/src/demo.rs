@@ -6,6 +6,7 @@
 pub mod devops;
 pub mod entra;
 pub mod keys;
+pub mod misbehave;
 
 use std::sync::Arc;
 

@@ -61,10 +61,14 @@ pub struct Built {
     pub public_url: Url,
 }
 
-/// Settings for tests: shorter token lifetimes on the demo stack.
+/// Settings for tests: shorter token lifetimes and timeouts, another demo authority.
 #[derive(Debug, Clone, Default)]
 pub struct TestHooks {
     pub demo_access_token_ttl: Option<u64>,
+    /// Timeout of calls to the identity provider and Azure DevOps (default 15 s).
+    pub http_timeout: Option<Duration>,
+    /// The demo authority's tenant segment (default: the demo tenant's id), e.g. `organizations`.
+    pub demo_authority_tenant: Option<String>,
 }
 
 /// Builds the whole router for an app reachable at `public_url`.
@@ -74,7 +78,7 @@ pub fn build(
     public_url: Url,
     hooks: &TestHooks,
 ) -> Result<Built, String> {
-    let http = http_client(Duration::from_secs(15));
+    let http = http_client(hooks.http_timeout.unwrap_or(Duration::from_secs(15)));
     let redirect_uri = Url::parse(&format!("{}{CALLBACK_PATH}", public_url.as_str().trim_end_matches('/')))
         .map_err(|e| format!("PUBLIC_URL: {e}"))?;
     let scopes: Vec<String> =
@@ -83,7 +87,11 @@ pub fn build(
     let (oidc, devops_urls, organization, demo) = match &config.identity {
         Identity::Demo => {
             let stack = DemoStack::new(public_url.as_str(), hooks.demo_access_token_ttl.unwrap_or(3600))?;
-            let authority = Url::parse(&stack.entra.authority()).map_err(|e| e.to_string())?;
+            let authority = match &hooks.demo_authority_tenant {
+                Some(t) => format!("{}/{t}", stack.entra.base),
+                None => stack.entra.authority(),
+            };
+            let authority = Url::parse(&authority).map_err(|e| e.to_string())?;
             let oidc = OidcClient::new(
                 http.clone(),
                 authority,
@@ -91,7 +99,7 @@ pub fn build(
                 stack.entra.client.client_secret.clone(),
                 redirect_uri,
                 scopes,
-                Vec::new(),
+                config.allowed_tenants.clone(),
             );
             let base = format!("{}/demo/devops", public_url.as_str().trim_end_matches('/'));
             let urls = DevopsUrls {
@@ -109,7 +117,7 @@ pub fn build(
                 e.client_secret.clone(),
                 redirect_uri,
                 scopes,
-                Vec::new(),
+                config.allowed_tenants.clone(),
             );
             let d = DevopsUrls::default();
             let urls = DevopsUrls {

@@ -101,6 +101,9 @@ pub enum OidcError {
     InvalidResponse(String),
     #[error("ID token refused: {0}")]
     IdToken(#[from] IdTokenError),
+    /// The provider's configuration does not fit `AUTHORITY` (for example a foreign issuer).
+    #[error("identity provider misconfigured: {0}")]
+    Misconfigured(String),
 }
 
 impl OidcError {
@@ -127,6 +130,8 @@ pub struct OidcClient {
     allowed_tenants: Vec<String>,
     discovery: RwLock<Option<(Arc<Discovery>, Instant)>>,
     jwks: RwLock<Option<(Arc<JwkSet>, Instant)>>,
+    /// When an unknown `kid` last forced a refetch of the key set.
+    last_forced_jwks: std::sync::Mutex<Option<Instant>>,
 }
 
 const DISCOVERY_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -169,6 +174,7 @@ impl OidcClient {
             allowed_tenants,
             discovery: RwLock::new(None),
             jwks: RwLock::new(None),
+            last_forced_jwks: std::sync::Mutex::new(None),
         }
     }
 
@@ -191,6 +197,7 @@ impl OidcClient {
             self.authority.as_str().trim_end_matches('/')
         );
         let doc: Discovery = self.get_json(&url).await?;
+        check_discovered_issuer(&self.authority, &doc.issuer).map_err(OidcError::Misconfigured)?;
         let doc = Arc::new(doc);
         *self.discovery.write().await = Some((doc.clone(), Instant::now()));
         Ok(doc)
@@ -294,8 +301,8 @@ impl OidcClient {
     }
 
     async fn jwks(&self, discovery: &Discovery, refetch: bool) -> Result<Arc<JwkSet>, OidcError> {
-        if let Some((set, at)) = self.jwks.read().await.as_ref() {
-            if !refetch || at.elapsed() < JWKS_MIN_REFETCH {
+        if let Some((set, _)) = self.jwks.read().await.as_ref() {
+            if !refetch || !self.may_force_jwks_refetch() {
                 return Ok(set.clone());
             }
         }
@@ -303,6 +310,19 @@ impl OidcClient {
         let set = Arc::new(set);
         *self.jwks.write().await = Some((set.clone(), Instant::now()));
         Ok(set)
+    }
+
+    /// An unknown `kid` may refetch the key set, but not more often than `JWKS_MIN_REFETCH`, so a
+    /// stream of forged tokens cannot turn the app into a load generator against the provider.
+    fn may_force_jwks_refetch(&self) -> bool {
+        let mut last = self.last_forced_jwks.lock().unwrap_or_else(|p| p.into_inner());
+        match *last {
+            Some(at) if at.elapsed() < JWKS_MIN_REFETCH => false,
+            _ => {
+                *last = Some(Instant::now());
+                true
+            }
+        }
     }
 
     /// Where to send the browser after the session is gone.
@@ -316,6 +336,38 @@ impl OidcClient {
             .append_pair("client_id", &self.client_id);
         Ok(Some(url))
     }
+}
+
+/// The discovered issuer must belong to the configured authority: for `common` and
+/// `organizations` it is Entra's `{tenantid}` template, for a tenant it is that tenant's issuer.
+pub fn check_discovered_issuer(authority: &Url, issuer: &str) -> Result<(), String> {
+    let authority = authority.as_str().trim_end_matches('/');
+    let (base, tenant) = authority.rsplit_once('/').ok_or("the authority has no tenant")?;
+    let ok = match tenant {
+        "common" | "organizations" => issuer == format!("{base}/{{tenantid}}/v2.0"),
+        t if is_guid(t) => issuer.eq_ignore_ascii_case(&format!("{base}/{t}/v2.0")),
+        // A domain name: the issuer carries the tenant's GUID instead.
+        _ => issuer
+            .strip_prefix(&format!("{base}/"))
+            .and_then(|rest| rest.strip_suffix("/v2.0"))
+            .is_some_and(is_guid),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("discovered issuer {issuer} does not belong to the authority {authority}"))
+    }
+}
+
+fn is_guid(s: &str) -> bool {
+    s.len() == 36
+        && s.chars().enumerate().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 fn token_set(res: &OidcTokenResponse, previous_refresh: Option<&Secret>) -> TokenSet {
@@ -384,6 +436,32 @@ mod tests {
         assert_eq!(aadsts_code("AADSTS50011: The redirect URI ...").as_deref(), Some("AADSTS50011"));
         assert_eq!(aadsts_code("x AADSTS7000215: Invalid client secret").as_deref(), Some("AADSTS7000215"));
         assert_eq!(aadsts_code("no code here"), None);
+    }
+
+    #[test]
+    fn discovered_issuers_must_belong_to_the_authority() {
+        let a = |s: &str| Url::parse(s).unwrap();
+        let tid = "7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f";
+        let ms = "https://login.microsoftonline.com";
+        assert!(check_discovered_issuer(&a(&format!("{ms}/{tid}")), &format!("{ms}/{tid}/v2.0")).is_ok());
+        assert!(check_discovered_issuer(
+            &a(&format!("{ms}/organizations")),
+            &format!("{ms}/{{tenantid}}/v2.0")
+        )
+        .is_ok());
+        assert!(
+            check_discovered_issuer(&a(&format!("{ms}/common")), &format!("{ms}/{{tenantid}}/v2.0")).is_ok()
+        );
+        assert!(check_discovered_issuer(
+            &a(&format!("{ms}/contoso.onmicrosoft.com")),
+            &format!("{ms}/{tid}/v2.0")
+        )
+        .is_ok());
+        assert!(check_discovered_issuer(&a(&format!("{ms}/{tid}")), "https://evil.example/x/v2.0").is_err());
+        assert!(
+            check_discovered_issuer(&a(&format!("{ms}/{tid}")), &format!("{ms}/{{tenantid}}/v2.0")).is_err()
+        );
+        assert!(check_discovered_issuer(&a(&format!("{ms}/common")), &format!("{ms}/{tid}/v2.0")).is_err());
     }
 
     #[test]

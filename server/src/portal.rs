@@ -188,6 +188,10 @@ impl Portal for PortalService {
                     self.problem("unavailable", None)
                 }
             },
+            Err(e @ OidcError::Misconfigured(_)) => {
+                tracing::error!(error = %e, "cannot start sign-in");
+                self.problem("misconfigured", None)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot start sign-in");
                 self.problem("unavailable", None)
@@ -251,6 +255,10 @@ impl Portal for PortalService {
                 tracing::warn!(%error, aadsts = aadsts.as_deref().unwrap_or(""), "code exchange refused");
                 self.problem("token", Some(aadsts.as_deref().unwrap_or(&error)))
             }
+            Err(OidcError::IdToken(crate::oidc::id_token::IdTokenError::TenantNotAllowed)) => {
+                tracing::warn!("sign-in from a tenant outside ALLOWED_TENANTS refused");
+                self.problem("tenant", None)
+            }
             Err(e @ OidcError::IdToken(_)) => {
                 tracing::warn!(error = %e, "ID token refused");
                 self.problem("invalid_token", None)
@@ -260,6 +268,10 @@ impl Portal for PortalService {
                 self.problem("unavailable", None)
             }
         }
+    }
+
+    fn redirect_uri(&self) -> String {
+        self.oidc.redirect_uri().to_string()
     }
 
     async fn sign_out(&self, req: &Parts) -> Result<String, ApiError> {

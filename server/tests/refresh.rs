@@ -13,7 +13,7 @@ use server::TestHooks;
 #[tokio::test]
 async fn concurrent_calls_needing_a_refresh_refresh_exactly_once() {
     // Tokens live 302 s: fresh at sign-in, inside the 5-minute margin two seconds later.
-    let app = spawn_demo_with(TestHooks { demo_access_token_ttl: Some(302) }).await;
+    let app = spawn_demo_with(TestHooks { demo_access_token_ttl: Some(302), ..Default::default() }).await;
     let c = browser();
     app.sign_in(&c, "adele", "/").await;
     let entra = app.running.demo.as_ref().unwrap().entra.clone();
@@ -36,7 +36,7 @@ async fn concurrent_calls_needing_a_refresh_refresh_exactly_once() {
 
 #[tokio::test]
 async fn a_revoked_grant_asks_for_sign_in_again() {
-    let app = spawn_demo_with(TestHooks { demo_access_token_ttl: Some(60) }).await;
+    let app = spawn_demo_with(TestHooks { demo_access_token_ttl: Some(60), ..Default::default() }).await;
     let c = browser();
     app.sign_in(&c, "adele", "/").await;
     app.running.demo.as_ref().unwrap().entra.revoke_all_grants();

@@ -16,6 +16,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::keys::SigningKey;
+use super::misbehave::Misbehaviour;
 use super::{escape_html, random_token, DemoUser};
 use crate::config::DEVOPS_RESOURCE;
 use crate::oidc::now_secs;
@@ -63,6 +64,9 @@ pub struct EntraStandIn {
     pub access_token_ttl: u64,
     /// Refresh-token redemptions that succeeded (tests count them).
     pub refreshes: AtomicUsize,
+    misbehaviour: Mutex<Option<Misbehaviour>>,
+    /// A key that signs but is never published (for the unknown-kid case).
+    stray_key: Mutex<Option<Arc<SigningKey>>>,
 }
 
 impl EntraStandIn {
@@ -76,7 +80,39 @@ impl EntraStandIn {
             refresh: Mutex::new(HashMap::new()),
             access_token_ttl: 3600,
             refreshes: AtomicUsize::new(0),
+            misbehaviour: Mutex::new(None),
+            stray_key: Mutex::new(None),
         }
+    }
+
+    /// Test-only: makes the stand-in misbehave in one way (or behave again with `None`).
+    pub fn misbehave(&self, m: Option<Misbehaviour>) -> Result<(), String> {
+        match m {
+            Some(Misbehaviour::UnknownKid) => {
+                *self.stray_key.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(Arc::new(SigningKey::generate()?));
+            }
+            Some(Misbehaviour::NoKidSeveralKeys) => {
+                let extra = Arc::new(SigningKey::generate()?);
+                self.keys.write().unwrap_or_else(|e| e.into_inner()).push(extra);
+            }
+            _ => {}
+        }
+        *self.misbehaviour.lock().unwrap_or_else(|e| e.into_inner()) = m;
+        Ok(())
+    }
+
+    fn misbehaviour(&self) -> Option<Misbehaviour> {
+        *self.misbehaviour.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Test-only: rotates the signing key. The new key signs from now on; the old one stays
+    /// published, as Entra does during a rollover.
+    pub fn rotate_key(&self) -> Result<String, String> {
+        let key = Arc::new(SigningKey::generate()?);
+        let kid = key.kid.clone();
+        self.keys.write().unwrap_or_else(|e| e.into_inner()).insert(0, key);
+        Ok(kid)
     }
 
     /// Revokes every refresh token, as an admin or a password change would.
@@ -159,6 +195,11 @@ async fn discovery(State(s): S, Path(tenant): Path<String>) -> Response {
         "common" | "organizations" => s.issuer_for("{tenantid}"),
         _ => s.issuer_for(DEMO_TENANT),
     };
+    let issuer = if s.misbehaviour() == Some(Misbehaviour::DiscoveryIssuerMismatch) {
+        "https://login.evil.example/7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f/v2.0".to_string()
+    } else {
+        issuer
+    };
     let t = format!("{}/{}", s.base, tenant);
     let doc = json!({
         "issuer": issuer,
@@ -182,6 +223,9 @@ async fn discovery(State(s): S, Path(tenant): Path<String>) -> Response {
 async fn keys(State(s): S, Path(tenant): Path<String>) -> Response {
     if !EntraStandIn::known_tenant(&tenant) {
         return tenant_not_found(&tenant);
+    }
+    if s.misbehaviour() == Some(Misbehaviour::JwksDown) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response();
     }
     let keys: Vec<_> = s.keys.read().unwrap_or_else(|p| p.into_inner()).iter().map(|k| k.jwk()).collect();
     ([(header::CACHE_CONTROL, "max-age=86400, private")], Json(json!({ "keys": keys }))).into_response()
@@ -493,6 +537,28 @@ async fn token(State(s): S, Path(tenant): Path<String>, headers: HeaderMap, body
             "Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type.",
         );
     }
+    match s.misbehaviour() {
+        Some(Misbehaviour::TokenInvalidGrant) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                50173,
+                "The provided grant has expired due to it being revoked, a fresh auth token is needed.",
+            )
+        }
+        Some(Misbehaviour::Token500) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<html><body>Internal Server Error</body></html>"),
+            )
+                .into_response()
+        }
+        Some(Misbehaviour::TokenHtml) => {
+            return Html("<!DOCTYPE html><html><body>Sign in to your account</body></html>").into_response()
+        }
+        Some(Misbehaviour::TokenTimeout) => tokio::time::sleep(std::time::Duration::from_secs(5)).await,
+        _ => {}
+    }
     let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
     let client_id = match authenticate_client(&s, &headers, &form) {
         Ok(id) => id,
@@ -666,7 +732,15 @@ fn issue_tokens(
         if let Some(n) = nonce {
             claims["nonce"] = json!(n);
         }
-        body["id_token"] = json!(key.sign(&claims));
+        let misbehaviour = s.misbehaviour();
+        if let Some(m) = misbehaviour {
+            m.claims(&mut claims, now);
+        }
+        let stray = s.stray_key.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let id_token = misbehaviour
+            .and_then(|m| m.sign(&claims, &key, stray.as_deref()))
+            .unwrap_or_else(|| key.sign(&claims));
+        body["id_token"] = json!(id_token);
     }
     if scopes.contains(&"offline_access") {
         let rt = random_token(64);

@@ -23,7 +23,20 @@ pub async fn spawn_demo() -> TestApp {
 }
 
 pub async fn spawn_demo_with(hooks: TestHooks) -> TestApp {
-    let config = Config::from_lookup(|k| (k == "BIND_ADDR").then(|| "127.0.0.1:0".to_string())).unwrap();
+    spawn_demo_env(hooks, &[]).await
+}
+
+/// A demo-mode server with extra settings (as environment variables would give them).
+pub async fn spawn_demo_env(hooks: TestHooks, env: &[(&str, &str)]) -> TestApp {
+    capture_logs();
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let config = Config::from_lookup(move |k| {
+        if k == "BIND_ADDR" {
+            return Some("127.0.0.1:0".to_string());
+        }
+        env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
     let (tx, rx) = oneshot::channel::<()>();
     let running = server::start(&config, &hooks, async {
         let _ = rx.await;
@@ -82,6 +95,37 @@ impl TestApp {
         assert_eq!(res.status(), StatusCode::FOUND);
         location(&res)
     }
+}
+
+/// Every log line of this test binary, at trace level for the app, kept for leak scans.
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("trace,hyper=info,h2=info,reqwest=debug"))
+            .with_ansi(false)
+            .with_writer(|| LogSink)
+            .try_init();
+    });
+}
+
+/// Everything logged so far by this test binary.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
 }
 
 pub type Shared<T> = Arc<T>;
