@@ -18,6 +18,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -39,7 +40,11 @@ pub const SESSION_COOKIE: &str = "pat_portal_session";
 /// The Leptos options: from cargo-leptos' environment when it runs the server, else the defaults
 /// of this workspace (`target/site`, output name `devops-pat-portal`).
 pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
-    let from_env = leptos::config::get_configuration(None).ok().map(|c| c.leptos_options);
+    // Only when cargo-leptos set the environment (get_configuration complains on stderr otherwise).
+    let from_env = std::env::var("LEPTOS_OUTPUT_NAME")
+        .ok()
+        .and_then(|_| leptos::config::get_configuration(None).ok())
+        .map(|c| c.leptos_options);
     match from_env {
         Some(mut o) if !o.output_name.is_empty() => {
             o.site_addr = addr;
@@ -129,19 +134,22 @@ pub fn build(
         }
     };
 
-    let portal: SharedPortal = Arc::new(PortalService::new(
+    let store = MemoryStore::default();
+    let service = Arc::new(PortalService::new(
         Arc::new(oidc),
         DevopsClient::new(http, devops_urls),
         organization,
         public_url.clone(),
         demo.is_some(),
+        Arc::new(store.clone()),
     ));
+    let portal: SharedPortal = service.clone();
 
     let context = {
         let portal = portal.clone();
         move || provide_context(portal.clone())
     };
-    let sessions = SessionManagerLayer::new(MemoryStore::default())
+    let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         // Lax, not Strict: the identity provider's redirect back to /getAToken is a cross-site
@@ -157,6 +165,7 @@ pub fn build(
     // leptos_routes_with_context also mounts every server function (under /api/, /auth/ and
     // /getAToken) with the same context.
     let app = Router::new()
+        .route("/auth/front-channel-logout", get(front_channel_logout).with_state(service))
         .leptos_routes_with_context(&leptos, routes, context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
@@ -170,6 +179,23 @@ pub fn build(
     };
     let router = app.layer(middleware::from_fn(no_store_for_dynamic)).layer(telemetry::trace_layer());
     Ok(Built { router, demo, public_url })
+}
+
+#[derive(serde::Deserialize)]
+struct FrontChannelLogout {
+    sid: Option<String>,
+}
+
+/// The front-channel logout URL to register with Entra ID: it loads this in a hidden frame when
+/// the user signs out elsewhere, and the matching session here ends. Always 200, as Entra expects.
+async fn front_channel_logout(
+    axum::extract::State(service): axum::extract::State<Arc<PortalService>>,
+    axum::extract::Query(q): axum::extract::Query<FrontChannelLogout>,
+) -> impl axum::response::IntoResponse {
+    if let Some(sid) = q.sid.filter(|s| !s.is_empty() && s.len() <= 200) {
+        service.end_session_by_sid(&sid).await;
+    }
+    ([(header::CACHE_CONTROL, "no-store")], "Signed out.")
 }
 
 /// Pages and API answers carry personal data: no shared or browser cache keeps them.

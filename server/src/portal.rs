@@ -10,7 +10,8 @@ use http::request::Parts;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-use tower_sessions::Session;
+use tower_sessions::session::Id;
+use tower_sessions::{Session, SessionStore};
 use url::Url;
 
 use crate::devops::{DevopsClient, DevopsError, PatToken};
@@ -45,6 +46,9 @@ pub struct PortalService {
     pub public_url: Url,
     pub demo: bool,
     refresh_locks: KeyedLocks,
+    store: Arc<dyn SessionStore>,
+    /// The identity provider's session id (`sid`) → our session, for front-channel sign-out.
+    by_sid: Mutex<HashMap<String, Id>>,
 }
 
 impl PortalService {
@@ -54,8 +58,37 @@ impl PortalService {
         organization: String,
         public_url: Url,
         demo: bool,
+        store: Arc<dyn SessionStore>,
     ) -> Self {
-        PortalService { oidc, devops, organization, public_url, demo, refresh_locks: KeyedLocks::default() }
+        PortalService {
+            oidc,
+            devops,
+            organization,
+            public_url,
+            demo,
+            refresh_locks: KeyedLocks::default(),
+            store,
+            by_sid: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Front-channel sign-out: the identity provider ended its session `sid`, so ours ends too.
+    /// Answers whether a session was found.
+    pub async fn end_session_by_sid(&self, sid: &str) -> bool {
+        let id = self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(sid);
+        match id {
+            Some(id) => match self.store.delete(&id).await {
+                Ok(()) => {
+                    tracing::info!("front-channel sign-out ended a session");
+                    true
+                }
+                Err(e) => {
+                    internal("session delete", &e);
+                    false
+                }
+            },
+            None => false,
+        }
     }
 
     fn public(&self, path: &str) -> String {
@@ -244,9 +277,22 @@ impl Portal for PortalService {
                     internal("session cycle", &e);
                     return self.problem("unavailable", None);
                 }
+                // Saved now (not after the response) so the new id is known for the sid index.
                 if let Err(e) = session.insert(ACCOUNT_KEY, &account).await {
                     internal("session insert", &e);
                     return self.problem("unavailable", None);
+                }
+                if let Err(e) = session.save().await {
+                    internal("session save", &e);
+                    return self.problem("unavailable", None);
+                }
+                if let (Some(sid), Some(id)) = (account.sid.clone(), session.id()) {
+                    let mut index = self.by_sid.lock().unwrap_or_else(|p| p.into_inner());
+                    // Entries of sessions that ended otherwise are dropped when the index grows.
+                    if index.len() > 10_000 {
+                        index.clear();
+                    }
+                    index.insert(sid, id);
                 }
                 tracing::info!(oid = %account.oid, tid = %account.tid, "signed in");
                 pending.return_to
@@ -276,6 +322,9 @@ impl Portal for PortalService {
 
     async fn sign_out(&self, req: &Parts) -> Result<String, ApiError> {
         let session = session_of(req)?;
+        if let Some(sid) = load_account(&session).await.ok().flatten().and_then(|a| a.sid) {
+            self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(&sid);
+        }
         // The server-side record goes first: the old cookie is worthless from here on.
         session.flush().await.map_err(|e| internal("session flush", &e))?;
         let home = self.public("/");

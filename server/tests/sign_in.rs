@@ -193,3 +193,73 @@ async fn pages_render_without_a_session_and_link_to_sign_in() {
     let res = get_html(&c, &app.url("/no-such-page")).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn after_sign_out_the_old_cookie_is_worthless() {
+    let app = spawn_demo().await;
+    // A copy of the session cookie, as an attacker who stole it would hold it.
+    let cookie = stolen_cookie(&app, "adele").await;
+    let thief = reqwest::Client::new();
+    let me: Value =
+        thief.get(app.url("/api/me")).header("Cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["user"]["name"], "Adele Vance", "the stolen cookie works before sign-out");
+
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/auth/sign-out"))
+        .header("Cookie", &cookie)
+        .header(ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let me: Value =
+        thief.get(app.url("/api/me")).header("Cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["user"], Value::Null, "the session is gone server-side");
+    let res = thief.get(app.url("/api/pats?filter=active")).header("Cookie", &cookie).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Signs in with a fresh client and returns its session cookie (`name=value`).
+async fn stolen_cookie(app: &TestApp, user: &str) -> String {
+    let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut cookie = String::new();
+    let res = c.get(app.url("/auth/sign-in?return_to=/")).header(ACCEPT, "text/html").send().await.unwrap();
+    for v in res.headers().get_all(SET_COOKIE) {
+        cookie = v.to_str().unwrap().split(';').next().unwrap().to_string();
+    }
+    let authorize = url::Url::parse(&location(&res)).unwrap();
+    let callback = app.pick_user(&browser(), &authorize, user).await;
+    let res = c.get(&callback).header("Cookie", &cookie).header(ACCEPT, "text/html").send().await.unwrap();
+    assert_eq!(location(&res), "/");
+    for v in res.headers().get_all(SET_COOKIE) {
+        cookie = v.to_str().unwrap().split(';').next().unwrap().to_string();
+    }
+    cookie
+}
+
+#[tokio::test]
+async fn front_channel_logout_ends_the_matching_session_only() {
+    let app = spawn_demo().await;
+    let (a, m) = (browser(), browser());
+    app.sign_in(&a, "adele", "/").await;
+    app.sign_in(&m, "megan", "/").await;
+    let sid = {
+        let sids = app.running.demo.as_ref().unwrap().entra.issued_sids.lock().unwrap().clone();
+        sids.iter().find(|(u, _)| u == "adele").unwrap().1.clone()
+    };
+    let res = reqwest::get(app.url(&format!("/auth/front-channel-logout?sid={sid}"))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: Value = a.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["user"], Value::Null, "Adele's session ended");
+    let me: Value = m.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["user"]["name"], "Megan Bowen", "Megan's did not");
+    // Unknown or missing sid: still 200, nothing happens.
+    assert_eq!(
+        reqwest::get(app.url("/auth/front-channel-logout?sid=nope")).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(reqwest::get(app.url("/auth/front-channel-logout")).await.unwrap().status(), StatusCode::OK);
+}

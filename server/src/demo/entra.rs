@@ -65,6 +65,8 @@ pub struct EntraStandIn {
     /// Refresh-token redemptions that succeeded (tests count them).
     pub refreshes: AtomicUsize,
     misbehaviour: Mutex<Option<Misbehaviour>>,
+    /// Sign-in sessions (`sid`) issued, with the user's key: tests play front-channel logout with them.
+    pub issued_sids: Mutex<Vec<(String, String)>>,
     /// A key that signs but is never published (for the unknown-kid case).
     stray_key: Mutex<Option<Arc<SigningKey>>>,
 }
@@ -81,6 +83,7 @@ impl EntraStandIn {
             access_token_ttl: 3600,
             refreshes: AtomicUsize::new(0),
             misbehaviour: Mutex::new(None),
+            issued_sids: Mutex::new(Vec::new()),
             stray_key: Mutex::new(None),
         }
     }
@@ -652,6 +655,7 @@ fn redeem_code(s: &EntraStandIn, client_id: &str, form: &HashMap<String, String>
         );
     }
     let sid = uuid::Uuid::new_v4().to_string();
+    s.issued_sids.lock().unwrap_or_else(|e| e.into_inner()).push((s.users[user].key.clone(), sid.clone()));
     issue_tokens(s, client_id, &scope, user, &sid, nonce.as_deref())
 }
 
