@@ -70,15 +70,69 @@ fn pct(sorted: &[u64], p: f64) -> f64 {
     sorted[i] as f64 / 1000.0
 }
 
-fn report(label: &str, f: &Figures) {
+fn report(label: &str, unit: &str, f: &Figures) {
     println!(
-        "{label:<34} {:>8.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} ok, {} failed)",
+        "{label:<38} {:>8.0} {unit}/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} ok, {} failed)",
         f.ok as f64 / f.elapsed.as_secs_f64(),
         pct(&f.latencies_us, 0.50),
         pct(&f.latencies_us, 0.99),
         f.ok,
         f.failed
     );
+}
+
+/// Full sign-ins (start, the provider's page, picking a user, the callback with the code
+/// exchange and ID-token validation), each with a fresh cookie jar, for `seconds`.
+async fn sign_ins(app: &common::TestApp, concurrency: usize, seconds: u64) -> Figures {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let app_url = app.base.clone();
+        let stack = app.running.demo.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut failed, mut lat) = (0usize, 0usize, Vec::new());
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let c = common::browser();
+                match one_sign_in(&c, &app_url).await {
+                    Some(()) => {
+                        ok += 1;
+                        lat.push(t.elapsed().as_micros() as u64);
+                    }
+                    None => failed += 1,
+                }
+            }
+            drop(stack);
+            (ok, failed, lat)
+        }));
+    }
+    let mut f = Figures { ok: 0, failed: 0, latencies_us: Vec::new(), elapsed: Duration::ZERO };
+    for t in tasks {
+        let (ok, failed, lat) = t.await.unwrap();
+        f.ok += ok;
+        f.failed += failed;
+        f.latencies_us.extend(lat);
+    }
+    f.elapsed = start.elapsed();
+    f.latencies_us.sort_unstable();
+    f
+}
+
+async fn one_sign_in(c: &Client, base: &str) -> Option<()> {
+    let res = c.get(format!("{base}/auth/sign-in?return_to=/")).header("Accept", "text/html").send().await.ok()?;
+    let authorize = url::Url::parse(res.headers().get("location")?.to_str().ok()?).ok()?;
+    let page = c.get(authorize.as_str()).send().await.ok()?;
+    if !page.status().is_success() {
+        return None;
+    }
+    let _ = page.bytes().await;
+    let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+    form.push(("user".into(), "lee".into()));
+    let res = c.post(authorize.as_str()).form(&form).send().await.ok()?;
+    let callback = res.headers().get("location")?.to_str().ok()?.to_string();
+    let res = c.get(&callback).header("Accept", "text/html").send().await.ok()?;
+    (res.headers().get("location")?.to_str().ok()? == "/").then_some(())
 }
 
 #[tokio::main]
@@ -109,7 +163,10 @@ async fn main() {
     // Warm-up, then the two measured runs.
     let _ = load(browser.clone(), through_app.clone(), None, concurrency, 1).await;
     let a = load(browser.clone(), through_app, None, concurrency, seconds).await;
-    report("GET /api/pats through the app", &a);
+    report("GET /api/pats through the app", "req", &a);
     let b = load(Client::new(), direct, Some(access), concurrency, seconds).await;
-    report("same call direct to the stand-in", &b);
+    report("same call direct to the stand-in", "req", &b);
+    let sign_in_concurrency = concurrency.min(8);
+    let s = sign_ins(&app, sign_in_concurrency, seconds).await;
+    report(&format!("full sign-ins (concurrency {sign_in_concurrency})"), "sign-in", &s);
 }
