@@ -120,7 +120,8 @@ async fn sign_ins(app: &common::TestApp, concurrency: usize, seconds: u64) -> Fi
 }
 
 async fn one_sign_in(c: &Client, base: &str) -> Option<()> {
-    let res = c.get(format!("{base}/auth/sign-in?return_to=/")).header("Accept", "text/html").send().await.ok()?;
+    let res =
+        c.get(format!("{base}/auth/sign-in?return_to=/")).header("Accept", "text/html").send().await.ok()?;
     let authorize = url::Url::parse(res.headers().get("location")?.to_str().ok()?).ok()?;
     let page = c.get(authorize.as_str()).send().await.ok()?;
     if !page.status().is_success() {

@@ -273,7 +273,13 @@ impl OidcClient {
         let client = self.oauth_client().await?;
         let refresh_token_value = RefreshToken::new(refresh_token.expose().to_string());
         let mut req = client.exchange_refresh_token(&refresh_token_value);
-        for s in &self.scopes {
+        // Only the resource's scopes: a refresh may ask for a subset of what was granted, and
+        // providers that granted no `offline_access` scope refuse a request that repeats it.
+        for s in self
+            .scopes
+            .iter()
+            .filter(|s| !matches!(s.as_str(), "openid" | "profile" | "email" | "offline_access"))
+        {
             req = req.add_scope(Scope::new(s.clone()));
         }
         let res = req.request_async(&self.http).await.map_err(classify_token_error)?;

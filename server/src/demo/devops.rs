@@ -8,14 +8,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use jsonwebtoken::{Algorithm, Validation};
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::entra::EntraStandIn;
-use super::DemoUser;
 use crate::config::DEVOPS_RESOURCE;
 
 pub const DEMO_ORGS: [&str; 2] = ["fabrikam-demo", "contoso-demo"];
@@ -32,23 +32,41 @@ struct StoredPat {
 }
 
 pub struct DevopsStandIn {
-    entra: Arc<EntraStandIn>,
+    keys: Keys,
     pats: Mutex<HashMap<String, Vec<StoredPat>>>,
+    /// The user whose tokens are seeded by the dozen (so that paging shows).
+    big_user: Option<String>,
+}
+
+/// Where the keys that sign bearer tokens come from.
+enum Keys {
+    /// The embedded demo identity provider, in the same process.
+    Demo(Arc<EntraStandIn>),
+    /// Any identity provider's JWKS, fetched over HTTP (refetched once for an unknown kid).
+    Remote { url: String, http: reqwest::Client, cache: tokio::sync::RwLock<JwkSet> },
 }
 
 /// Who the bearer token says is calling.
 struct Caller {
     oid: String,
+    name: String,
+    username: String,
 }
 
 impl DevopsStandIn {
     pub fn new(entra: Arc<EntraStandIn>) -> Self {
-        let mut pats = HashMap::new();
-        let now = OffsetDateTime::now_utc();
-        for (i, u) in entra.users.iter().enumerate() {
-            pats.insert(u.oid.clone(), seed(u, i, now));
-        }
-        DevopsStandIn { entra, pats: Mutex::new(pats) }
+        let big_user = entra.users.first().map(|u| u.oid.clone());
+        DevopsStandIn { keys: Keys::Demo(entra), pats: Mutex::new(HashMap::new()), big_user }
+    }
+
+    /// A stand-in on its own, trusting the identity provider that publishes `jwks_url`.
+    pub fn trusting_jwks(jwks_url: impl Into<String>) -> Self {
+        let keys = Keys::Remote {
+            url: jwks_url.into(),
+            http: crate::oidc::http_client(std::time::Duration::from_secs(5)),
+            cache: tokio::sync::RwLock::new(JwkSet { keys: Vec::new() }),
+        };
+        DevopsStandIn { keys, pats: Mutex::new(HashMap::new()), big_user: None }
     }
 
     pub fn router(self: Arc<Self>) -> Router {
@@ -59,9 +77,24 @@ impl DevopsStandIn {
             .with_state(self)
     }
 
-    /// Validates the bearer token: signature by a key of the demo identity provider, audience
+    async fn decoding_key(&self, kid: &str) -> Option<DecodingKey> {
+        match &self.keys {
+            Keys::Demo(entra) => entra.key(kid).map(|k| k.decoding.clone()),
+            Keys::Remote { url, http, cache } => {
+                if let Some(k) = cache.read().await.find(kid) {
+                    return DecodingKey::from_jwk(k).ok();
+                }
+                let fresh: JwkSet = http.get(url).send().await.ok()?.json().await.ok()?;
+                let key = fresh.find(kid).and_then(|k| DecodingKey::from_jwk(k).ok());
+                *cache.write().await = fresh;
+                key
+            }
+        }
+    }
+
+    /// Validates the bearer token: signature by a key of the trusted identity provider, audience
     /// Azure DevOps, not expired. Anything else is refused the way Azure DevOps refuses it.
-    fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, Response> {
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, Response> {
         let suppress = headers
             .get("X-TFS-FedAuthRedirect")
             .and_then(|v| v.to_str().ok())
@@ -73,18 +106,28 @@ impl DevopsStandIn {
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(refuse)?;
         let kid = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid).ok_or_else(refuse)?;
-        let key = self.entra.key(&kid).ok_or_else(refuse)?;
+        let key = self.decoding_key(&kid).await.ok_or_else(refuse)?;
         let mut v = Validation::new(Algorithm::RS256);
         v.set_audience(&[DEVOPS_RESOURCE]);
         v.leeway = 60;
-        let data =
-            jsonwebtoken::decode::<serde_json::Value>(token, &key.decoding, &v).map_err(|_| refuse())?;
-        let oid = data.claims.get("oid").and_then(|o| o.as_str()).ok_or_else(refuse)?.to_string();
-        Ok(Caller { oid })
+        let data = jsonwebtoken::decode::<serde_json::Value>(token, &key, &v).map_err(|_| refuse())?;
+        let claim = |name: &str| data.claims.get(name).and_then(|o| o.as_str()).map(str::to_string);
+        // Entra's immutable user id; another provider's subject otherwise.
+        let oid = claim("oid").or_else(|| claim("sub")).ok_or_else(refuse)?;
+        Ok(Caller {
+            name: claim("name").unwrap_or_else(|| "Demo user".into()),
+            username: claim("upn")
+                .or_else(|| claim("preferred_username"))
+                .unwrap_or_else(|| format!("{oid}@demo")),
+            oid,
+        })
     }
 
-    fn user(&self, oid: &str) -> Option<&DemoUser> {
-        self.entra.users.iter().find(|u| u.oid == oid)
+    /// This user's tokens, seeded on first use.
+    fn tokens_of(&self, oid: &str) -> Vec<StoredPat> {
+        let mut all = self.pats.lock().unwrap_or_else(|e| e.into_inner());
+        let big = self.big_user.as_deref() == Some(oid);
+        all.entry(oid.to_string()).or_insert_with(|| seed(oid, big, OffsetDateTime::now_utc())).clone()
     }
 }
 
@@ -159,7 +202,7 @@ async fn pats_get(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match s.authenticate(&headers) {
+    let caller = match s.authenticate(&headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -175,9 +218,7 @@ async fn pats_get(
     }
     let oid_org = org_id(&org);
     let now = OffsetDateTime::now_utc();
-    let all = s.pats.lock().unwrap_or_else(|e| e.into_inner());
-    let mine = all.get(&caller.oid).cloned().unwrap_or_default();
-    drop(all);
+    let mine = s.tokens_of(&caller.oid);
 
     if let Some(id) = q.get("authorizationId") {
         return match mine.iter().find(|p| &p.id == id) {
@@ -252,23 +293,16 @@ async fn profile(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match s.authenticate(&headers) {
+    let caller = match s.authenticate(&headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     if let Err(r) = require_api_version(&q) {
         return r;
     }
-    let Some(u) = s.user(&caller.oid) else {
-        return vss_error(
-            StatusCode::NOT_FOUND,
-            "ProfileNotFoundException",
-            "VS10000: The profile was not found.",
-        );
-    };
     Json(json!({
-        "displayName": u.name, "publicAlias": u.oid, "emailAddress": u.username, "coreRevision": 1,
-        "timeStamp": "2026-01-05T09:00:00.0000000+00:00", "id": u.oid, "revision": 1,
+        "displayName": caller.name, "publicAlias": caller.oid, "emailAddress": caller.username, "coreRevision": 1,
+        "timeStamp": "2026-01-05T09:00:00.0000000+00:00", "id": caller.oid, "revision": 1,
     }))
     .into_response()
 }
@@ -286,7 +320,7 @@ async fn accounts(
     Query(q): Query<AccountsQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match s.authenticate(&headers) {
+    let caller = match s.authenticate(&headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -328,7 +362,7 @@ async fn accounts(
 
 /// A realistic set of tokens for a demo user: mostly active, some expiring within a week,
 /// some expired, some revoked. The first user gets a few dozen so that paging shows.
-fn seed(user: &DemoUser, index: usize, now: OffsetDateTime) -> Vec<StoredPat> {
+fn seed(oid: &str, big: bool, now: OffsetDateTime) -> Vec<StoredPat> {
     const NAMES: [(&str, &str); 12] = [
         ("CI pipeline", "vso.build_execute vso.code"),
         ("Release automation", "vso.release vso.build"),
@@ -343,7 +377,7 @@ fn seed(user: &DemoUser, index: usize, now: OffsetDateTime) -> Vec<StoredPat> {
         ("Graph export", "vso.graph vso.identity"),
         ("Token housekeeping", "vso.tokens"),
     ];
-    let count = if index == 0 { 36 } else { 8 };
+    let count = if big { 36 } else { 8 };
     (0..count)
         .map(|i| {
             let (base, scope) = NAMES[i % NAMES.len()];
@@ -357,7 +391,7 @@ fn seed(user: &DemoUser, index: usize, now: OffsetDateTime) -> Vec<StoredPat> {
                 _ => (-30 - i as i64, 30 + 9 * i as i64, false),
             };
             StoredPat {
-                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{}:{i}", user.oid).as_bytes())
+                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{oid}:{i}").as_bytes())
                     .to_string(),
                 name,
                 scope: scope.to_string(),
