@@ -50,7 +50,7 @@ fn aadsts(v: &Value) -> i64 {
     v["error_codes"][0].as_i64().unwrap_or_default()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_endpoint_checks_pkce_secret_and_single_use() {
     let app = spawn_demo().await;
     let secret = app.client_secret();
@@ -119,7 +119,7 @@ async fn the_token_endpoint_checks_pkce_secret_and_single_use() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_tokens_rotate_and_the_old_one_is_refused() {
     let app = spawn_demo().await;
     let secret = app.client_secret();
@@ -167,7 +167,7 @@ async fn refresh_tokens_rotate_and_the_old_one_is_refused() {
     assert_eq!(refresh(rt2).await.0, StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_publishes_the_multi_tenant_issuer_template() {
     let app = spawn_demo().await;
     let c = reqwest::Client::new();
@@ -187,7 +187,7 @@ async fn discovery_publishes_the_multi_tenant_issuer_template() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devops_refuses_bad_tokens_like_azure_devops() {
     let app = spawn_demo().await;
     let c = reqwest::Client::new();

@@ -50,116 +50,116 @@ async fn assert_refused_with(m: Misbehaviour, reason: &str, hooks: TestHooks) {
     assert!(!logs.contains(&app.client_secret()), "{m:?}: the client secret reached the logs");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_signature() {
     assert_refused(Misbehaviour::BadSignature, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alg_none() {
     assert_refused(Misbehaviour::AlgNone, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hs256_signed_with_the_public_key() {
     assert_refused(Misbehaviour::Hs256KeyConfusion, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_kid() {
     assert_refused(Misbehaviour::UnknownKid, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kid_absent_with_several_keys() {
     assert_refused(Misbehaviour::NoKidSeveralKeys, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_issuer() {
     assert_refused(Misbehaviour::WrongIssuer, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_tid_for_the_organizations_authority() {
     let hooks = TestHooks { demo_authority_tenant: Some("organizations".into()), ..Default::default() };
     assert_refused_with(Misbehaviour::WrongTid, "invalid_token", hooks).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_audience() {
     assert_refused(Misbehaviour::WrongAudience, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audience_array_without_our_client() {
     assert_refused(Misbehaviour::AudienceArrayWithoutClient, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired() {
     assert_refused(Misbehaviour::Expired, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nbf_in_the_future() {
     assert_refused(Misbehaviour::NotYetValid, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn iat_far_in_the_future() {
     assert_refused(Misbehaviour::IssuedInFuture, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nonce_missing() {
     assert_refused(Misbehaviour::NoNonce, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nonce_mismatch() {
     assert_refused(Misbehaviour::WrongNonce, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sub_missing() {
     assert_refused(Misbehaviour::NoSub, "invalid_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_endpoint_invalid_grant() {
     let (_, _, to) = sign_in_with(Misbehaviour::TokenInvalidGrant, TestHooks::default()).await;
     assert_eq!(to, "/signin-problem?reason=token&code=AADSTS50173");
     assert_refused(Misbehaviour::TokenInvalidGrant, "token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_endpoint_500() {
     assert_refused(Misbehaviour::Token500, "unavailable").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_endpoint_timeout() {
     let hooks = TestHooks { http_timeout: Some(Duration::from_millis(800)), ..Default::default() };
     assert_refused_with(Misbehaviour::TokenTimeout, "unavailable", hooks).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_endpoint_answering_html() {
     assert_refused(Misbehaviour::TokenHtml, "unavailable").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jwks_endpoint_down() {
     assert_refused(Misbehaviour::JwksDown, "unavailable").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_issuer_mismatch_for_a_tenant_authority() {
     assert_refused(Misbehaviour::DiscoveryIssuerMismatch, "misconfigured").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenant_not_allowed() {
     capture_logs();
     let app =
@@ -171,7 +171,7 @@ async fn tenant_not_allowed() {
     assert_eq!(viewer["user"], Value::Null);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_organizations_authority_accepts_a_good_token() {
     let hooks = TestHooks { demo_authority_tenant: Some("organizations".into()), ..Default::default() };
     let app = spawn_demo_with(hooks).await;
@@ -179,7 +179,7 @@ async fn the_organizations_authority_accepts_a_good_token() {
     assert_eq!(app.sign_in(&c, "adele", "/").await, "/");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_rotation_mid_session_succeeds_after_one_refetch() {
     let app = spawn_demo().await;
     let c = browser();
@@ -194,7 +194,7 @@ async fn key_rotation_mid_session_succeeds_after_one_refetch() {
     assert_eq!(c2.get(app.url("/api/pats?filter=active")).send().await.unwrap().status(), StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_state_is_refused() {
     let app = spawn_demo().await;
     let c = browser();

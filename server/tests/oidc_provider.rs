@@ -124,7 +124,7 @@ async fn drive_sign_in(c: &reqwest::Client, app: &str, start: &str) -> (String, 
     panic!("sign-in did not come back to the app");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_call_refresh_and_sign_out_against_oidc_provider() {
     capture_logs();
     let app_port = free_port();

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use server::TestHooks;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_calls_needing_a_refresh_refresh_exactly_once() {
     // Tokens live 302 s: fresh at sign-in, inside the 5-minute margin two seconds later.
     let app = spawn_demo_with(TestHooks { demo_access_token_ttl: Some(302), ..Default::default() }).await;
@@ -34,7 +34,7 @@ async fn concurrent_calls_needing_a_refresh_refresh_exactly_once() {
     assert_eq!(entra.refreshes.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_grant_asks_for_sign_in_again() {
     let app = spawn_demo_with(TestHooks { demo_access_token_ttl: Some(60), ..Default::default() }).await;
     let c = browser();

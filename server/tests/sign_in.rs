@@ -7,7 +7,7 @@ use reqwest::header::{ACCEPT, SET_COOKIE};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_session_the_api_answers_not_signed_in() {
     let app = spawn_demo().await;
     let c = browser();
@@ -21,7 +21,7 @@ async fn without_a_session_the_api_answers_not_signed_in() {
     assert_eq!(me["demo"], true);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     let app = spawn_demo().await;
     let c = browser();
@@ -114,7 +114,7 @@ async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     assert_eq!(res.json::<Value>().await.unwrap()["kind"], "not_signed_in");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn different_users_see_their_own_tokens() {
     let app = spawn_demo().await;
     let (a, m) = (browser(), browser());
@@ -136,7 +136,7 @@ async fn different_users_see_their_own_tokens() {
     assert!(ids(&pa).iter().all(|id| !ids(&pm).contains(id)));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_return_to_is_replaced_by_home() {
     let app = spawn_demo().await;
     let c = browser();
@@ -146,7 +146,7 @@ async fn a_foreign_return_to_is_replaced_by_home() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_and_state_problems_explain_themselves() {
     let app = spawn_demo().await;
     let c = browser();
@@ -182,7 +182,7 @@ async fn cancelling_and_state_problems_explain_themselves() {
     assert_eq!(location(&get_html(&c, &tampered).await), "/signin-problem?reason=expired");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_without_a_session_and_link_to_sign_in() {
     let app = spawn_demo().await;
     let c = browser();
@@ -194,7 +194,7 @@ async fn pages_render_without_a_session_and_link_to_sign_in() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_sign_out_the_old_cookie_is_worthless() {
     let app = spawn_demo().await;
     // A copy of the session cookie, as an attacker who stole it would hold it.
@@ -240,7 +240,7 @@ async fn stolen_cookie(app: &TestApp, user: &str) -> String {
     cookie
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn front_channel_logout_ends_the_matching_session_only() {
     let app = spawn_demo().await;
     let (a, m) = (browser(), browser());

@@ -49,7 +49,13 @@ pub async fn spawn_demo_env(hooks: TestHooks, env: &[(&str, &str)]) -> TestApp {
 
 /// A client that keeps cookies like a browser but shows redirects instead of following them.
 pub fn browser() -> Client {
-    Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        // A stuck server fails the test (naming the request) instead of hanging the run.
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
 }
 
 pub fn location(res: &Response) -> String {
