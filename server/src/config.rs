@@ -27,6 +27,11 @@ pub struct Config {
     pub log_json: bool,
     /// Tenant ids allowed to sign in (`ALLOWED_TENANTS`, comma-separated); empty allows any.
     pub allowed_tenants: Vec<String>,
+    /// Build the public URL from `X-Forwarded-Proto`/`X-Forwarded-Host` (`TRUST_FORWARDED_HEADERS`).
+    /// Only behind a proxy that sets them: otherwise any client could choose the redirect URI.
+    pub trust_forwarded_headers: bool,
+    /// `CLIENT_AUTH=basic`: the client secret goes in HTTP Basic instead of the body.
+    pub client_auth_basic: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -168,7 +173,31 @@ impl Config {
             return Err(err("ALLOWED_TENANTS", format!("`{bad}` is not a tenant id (a GUID)")));
         }
 
-        Ok(Config { bind, public_url, identity, devops, session_idle, log_json, allowed_tenants })
+        let trust_forwarded_headers = match get("TRUST_FORWARDED_HEADERS").as_deref() {
+            None | Some("false") | Some("0") | Some("no") => false,
+            Some("true") | Some("1") | Some("yes") => true,
+            Some(other) => {
+                return Err(err("TRUST_FORWARDED_HEADERS", format!("`{other}` is not `true` or `false`")));
+            }
+        };
+
+        let client_auth_basic = match get("CLIENT_AUTH").as_deref() {
+            None | Some("post") => false,
+            Some("basic") => true,
+            Some(other) => return Err(err("CLIENT_AUTH", format!("`{other}` is not `post` or `basic`"))),
+        };
+
+        Ok(Config {
+            client_auth_basic,
+            bind,
+            public_url,
+            identity,
+            devops,
+            session_idle,
+            log_json,
+            allowed_tenants,
+            trust_forwarded_headers,
+        })
     }
 
     pub fn is_demo(&self) -> bool {
@@ -345,6 +374,17 @@ mod tests {
         )]))
         .unwrap();
         assert_eq!(c.allowed_tenants[0], "7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f");
+        assert_eq!(
+            Config::from_lookup(lookup(&[("CLIENT_AUTH", "jwt")])).unwrap_err().variable,
+            "CLIENT_AUTH"
+        );
+        assert!(Config::from_lookup(lookup(&[("CLIENT_AUTH", "basic")])).unwrap().client_auth_basic);
+        assert_eq!(
+            Config::from_lookup(lookup(&[("TRUST_FORWARDED_HEADERS", "maybe")])).unwrap_err().variable,
+            "TRUST_FORWARDED_HEADERS"
+        );
+        let c = Config::from_lookup(lookup(&[])).unwrap();
+        assert!(!c.trust_forwarded_headers && !c.client_auth_basic, "both off by default");
         let c = Config::from_lookup(lookup(&[
             ("PUBLIC_URL", "https://pats.example.com/"),
             ("BIND_ADDR", "0.0.0.0:8080"),

@@ -105,7 +105,8 @@ pub fn build(
                 redirect_uri,
                 scopes,
                 config.allowed_tenants.clone(),
-            );
+            )
+            .with_basic_auth(config.client_auth_basic);
             let base = format!("{}/demo/devops", public_url.as_str().trim_end_matches('/'));
             let urls = DevopsUrls {
                 vssps: Url::parse(&format!("{base}/vssps")).map_err(|e| e.to_string())?,
@@ -123,7 +124,8 @@ pub fn build(
                 redirect_uri,
                 scopes,
                 config.allowed_tenants.clone(),
-            );
+            )
+            .with_basic_auth(config.client_auth_basic);
             let d = DevopsUrls::default();
             let urls = DevopsUrls {
                 vssps: config.devops.vssps_url.clone().unwrap_or(d.vssps),
@@ -135,14 +137,17 @@ pub fn build(
     };
 
     let store = MemoryStore::default();
-    let service = Arc::new(PortalService::new(
-        Arc::new(oidc),
-        DevopsClient::new(http, devops_urls),
-        organization,
-        public_url.clone(),
-        demo.is_some(),
-        Arc::new(store.clone()),
-    ));
+    let service = Arc::new(
+        PortalService::new(
+            Arc::new(oidc),
+            DevopsClient::new(http, devops_urls),
+            organization,
+            public_url.clone(),
+            demo.is_some(),
+            Arc::new(store.clone()),
+        )
+        .with_forwarded_headers(config.trust_forwarded_headers),
+    );
     let portal: SharedPortal = service.clone();
 
     let context = {

@@ -85,6 +85,8 @@ pub struct PendingSignIn {
     pub state: Secret,
     pub nonce: Secret,
     pub pkce_verifier: Secret,
+    /// The redirect URI sent to the authorize endpoint: the code exchange must repeat it exactly.
+    pub redirect_uri: String,
     pub return_to: String,
     pub started_at: u64,
 }
@@ -128,6 +130,8 @@ pub struct OidcClient {
     redirect_uri: Url,
     scopes: Vec<String>,
     allowed_tenants: Vec<String>,
+    /// `client_secret_basic` instead of `client_secret_post`.
+    basic_auth: bool,
     discovery: RwLock<Option<(Arc<Discovery>, Instant)>>,
     jwks: RwLock<Option<(Arc<JwkSet>, Instant)>>,
     /// When an unknown `kid` last forced a refetch of the key set.
@@ -172,10 +176,17 @@ impl OidcClient {
             redirect_uri,
             scopes,
             allowed_tenants,
+            basic_auth: false,
             discovery: RwLock::new(None),
             jwks: RwLock::new(None),
             last_forced_jwks: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Sends the client secret with HTTP Basic (`client_secret_basic`) instead of in the body.
+    pub fn with_basic_auth(mut self, basic: bool) -> Self {
+        self.basic_auth = basic;
+        self
     }
 
     pub fn redirect_uri(&self) -> &Url {
@@ -223,18 +234,25 @@ impl OidcClient {
             .set_auth_uri(auth)
             .set_token_uri(token)
             .set_redirect_uri(RedirectUrl::from_url(self.redirect_uri.clone()))
-            // client_secret_post, as Entra documents first.
-            .set_auth_type(AuthType::RequestBody))
+            // client_secret_post by default, as Entra documents first.
+            .set_auth_type(if self.basic_auth { AuthType::BasicAuth } else { AuthType::RequestBody }))
     }
 
     /// The authorization URL to send the browser to, and what the callback must check.
-    pub async fn begin(&self, return_to: String) -> Result<(Url, PendingSignIn), OidcError> {
+    /// `redirect_uri` is the configured one unless forwarded headers give this request another.
+    pub async fn begin(
+        &self,
+        return_to: String,
+        redirect_uri: Option<Url>,
+    ) -> Result<(Url, PendingSignIn), OidcError> {
         let client = self.oauth_client().await?;
+        let redirect_uri = RedirectUrl::from_url(redirect_uri.unwrap_or_else(|| self.redirect_uri.clone()));
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let nonce = CsrfToken::new_random();
         let mut req = client
             .authorize_url(CsrfToken::new_random)
             .set_pkce_challenge(challenge)
+            .set_redirect_uri(std::borrow::Cow::Borrowed(&redirect_uri))
             .add_extra_param("nonce", nonce.secret().clone());
         for s in &self.scopes {
             req = req.add_scope(Scope::new(s.clone()));
@@ -244,6 +262,7 @@ impl OidcClient {
             state: Secret::new(state.secret().clone()),
             nonce: Secret::new(nonce.secret().clone()),
             pkce_verifier: Secret::new(verifier.secret().clone()),
+            redirect_uri: redirect_uri.as_str().to_string(),
             return_to,
             started_at: now_secs(),
         };
@@ -253,8 +272,11 @@ impl OidcClient {
     /// Exchanges the authorization code (with the secret and the PKCE verifier) and validates the ID token.
     pub async fn exchange(&self, code: String, pending: &PendingSignIn) -> Result<SignedIn, OidcError> {
         let client = self.oauth_client().await?;
+        let redirect_uri = RedirectUrl::new(pending.redirect_uri.clone())
+            .map_err(|_| OidcError::InvalidResponse("stored redirect URI is not a URL".into()))?;
         let res = client
             .exchange_code(AuthorizationCode::new(code))
+            .set_redirect_uri(std::borrow::Cow::Borrowed(&redirect_uri))
             .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.expose().to_string()))
             .request_async(&self.http)
             .await

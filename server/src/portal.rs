@@ -49,6 +49,7 @@ pub struct PortalService {
     store: Arc<dyn SessionStore>,
     /// The identity provider's session id (`sid`) → our session, for front-channel sign-out.
     by_sid: Mutex<HashMap<String, Id>>,
+    trust_forwarded_headers: bool,
 }
 
 impl PortalService {
@@ -69,7 +70,40 @@ impl PortalService {
             refresh_locks: KeyedLocks::default(),
             store,
             by_sid: Mutex::new(HashMap::new()),
+            trust_forwarded_headers: false,
         }
+    }
+
+    /// Behind a TLS-terminating proxy: take the public URL from `X-Forwarded-Proto`/`-Host`.
+    pub fn with_forwarded_headers(mut self, trust: bool) -> Self {
+        self.trust_forwarded_headers = trust;
+        self
+    }
+
+    /// The public URL as this request's proxy reports it, when forwarded headers are trusted.
+    fn forwarded_base(&self, req: &Parts) -> Option<Url> {
+        if !self.trust_forwarded_headers {
+            return None;
+        }
+        let first = |name: &str| {
+            req.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(',').next().unwrap_or("").trim().to_string())
+        };
+        let proto = first("x-forwarded-proto")?;
+        let host = first("x-forwarded-host").or_else(|| first("host"))?;
+        let host_ok = !host.is_empty()
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        if !matches!(proto.as_str(), "http" | "https") || !host_ok {
+            return None;
+        }
+        Url::parse(&format!("{proto}://{host}")).ok()
+    }
+
+    /// The public URL for this request: forwarded (when trusted) or configured.
+    fn base_for(&self, req: &Parts) -> Url {
+        self.forwarded_base(req).unwrap_or_else(|| self.public_url.clone())
     }
 
     /// Front-channel sign-out: the identity provider ended its session `sid`, so ours ends too.
@@ -91,8 +125,8 @@ impl PortalService {
         }
     }
 
-    fn public(&self, path: &str) -> String {
-        format!("{}{}", self.public_url.as_str().trim_end_matches('/'), path)
+    fn public(base: &Url, path: &str) -> String {
+        format!("{}{}", base.as_str().trim_end_matches('/'), path)
     }
 
     /// A valid access token for this session, refreshed first when it is about to expire.
@@ -201,19 +235,25 @@ impl Portal for PortalService {
 
     async fn begin_sign_in(&self, req: &Parts, return_to: Option<String>) -> String {
         let return_to = safe_return_to(return_to.as_deref());
+        let forwarded = self.forwarded_base(req);
         // localhost and 127.0.0.1 do not share cookies: start on the public host, or the
-        // callback would arrive without the session that holds the state.
-        if let Some(host) = req.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()) {
+        // callback would arrive without the session that holds the state. (Behind a trusted
+        // proxy the Host header is the proxy's upstream, so the check does not apply.)
+        if let (None, Some(host)) =
+            (&forwarded, req.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()))
+        {
             if is_loopback_host(host) && !host_matches(&self.public_url, host) {
-                return self
-                    .public(&format!("/auth/sign-in?return_to={}", app::encode_query_value(&return_to)));
+                let path = format!("/auth/sign-in?return_to={}", app::encode_query_value(&return_to));
+                return Self::public(&self.public_url, &path);
             }
         }
         let session = match session_of(req) {
             Ok(s) => s,
             Err(_) => return self.problem("unavailable", None),
         };
-        match self.oidc.begin(return_to).await {
+        let redirect_uri =
+            forwarded.and_then(|b| Url::parse(&Self::public(&b, crate::config::CALLBACK_PATH)).ok());
+        match self.oidc.begin(return_to, redirect_uri).await {
             Ok((url, pending)) => match session.insert(PENDING_KEY, &pending).await {
                 Ok(()) => url.to_string(),
                 Err(e) => {
@@ -327,7 +367,7 @@ impl Portal for PortalService {
         }
         // The server-side record goes first: the old cookie is worthless from here on.
         session.flush().await.map_err(|e| internal("session flush", &e))?;
-        let home = self.public("/");
+        let home = Self::public(&self.base_for(req), "/");
         match self.oidc.end_session_url(&home).await {
             Ok(Some(url)) => Ok(url.to_string()),
             Ok(None) => Ok(home),

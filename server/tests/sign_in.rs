@@ -263,3 +263,44 @@ async fn front_channel_logout_ends_the_matching_session_only() {
     );
     assert_eq!(reqwest::get(app.url("/auth/front-channel-logout")).await.unwrap().status(), StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_secret_can_go_in_http_basic() {
+    let app = spawn_demo_env(server::TestHooks::default(), &[("CLIENT_AUTH", "basic")]).await;
+    let c = browser();
+    assert_eq!(app.sign_in(&c, "adele", "/").await, "/");
+    let methods = app.running.demo.as_ref().unwrap().entra.client_auth_methods.lock().unwrap().clone();
+    assert_eq!(methods, vec!["client_secret_basic"]);
+
+    let app = spawn_demo().await;
+    assert_eq!(app.sign_in(&browser(), "adele", "/").await, "/");
+    let methods = app.running.demo.as_ref().unwrap().entra.client_auth_methods.lock().unwrap().clone();
+    assert_eq!(methods, vec!["client_secret_post"], "in the body by default");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_headers_set_the_redirect_uri_only_when_trusted() {
+    let forwarded = |app: &TestApp| {
+        let url = app.url("/auth/sign-in?return_to=/");
+        async move {
+            let res = browser()
+                .get(url)
+                .header(ACCEPT, "text/html")
+                .header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-Host", "pats.example.com")
+                .send()
+                .await
+                .unwrap();
+            let authorize = url::Url::parse(&location(&res)).unwrap();
+            authorize.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned()
+        }
+    };
+    let trusting = spawn_demo_env(server::TestHooks::default(), &[("TRUST_FORWARDED_HEADERS", "true")]).await;
+    assert_eq!(forwarded(&trusting).await, "https://pats.example.com/getAToken");
+    let plain = spawn_demo().await;
+    assert_eq!(
+        forwarded(&plain).await,
+        plain.url("/getAToken"),
+        "headers from anyone are ignored by default"
+    );
+}

@@ -67,6 +67,8 @@ pub struct EntraStandIn {
     misbehaviour: Mutex<Option<Misbehaviour>>,
     /// Sign-in sessions (`sid`) issued, with the user's key: tests play front-channel logout with them.
     pub issued_sids: Mutex<Vec<(String, String)>>,
+    /// How clients authenticated at the token endpoint, in order (`client_secret_post`/`_basic`).
+    pub client_auth_methods: Mutex<Vec<&'static str>>,
     /// A key that signs but is never published (for the unknown-kid case).
     stray_key: Mutex<Option<Arc<SigningKey>>>,
 }
@@ -84,6 +86,7 @@ impl EntraStandIn {
             refreshes: AtomicUsize::new(0),
             misbehaviour: Mutex::new(None),
             issued_sids: Mutex::new(Vec::new()),
+            client_auth_methods: Mutex::new(Vec::new()),
             stray_key: Mutex::new(None),
         }
     }
@@ -488,6 +491,8 @@ fn authenticate_client(
         .and_then(|b| STANDARD.decode(b.trim()).ok())
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.split_once(':').map(|(a, b)| (form_decode(a), form_decode(b))));
+    let method = if basic.is_some() { "client_secret_basic" } else { "client_secret_post" };
+    s.client_auth_methods.lock().unwrap_or_else(|e| e.into_inner()).push(method);
     let (id, secret) = match basic {
         Some((id, secret)) => (id, Some(secret)),
         None => (form.get("client_id").cloned().unwrap_or_default(), form.get("client_secret").cloned()),
