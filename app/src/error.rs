@@ -25,6 +25,8 @@ pub enum ApiError {
     InvalidInput { field: String, message: String },
     #[error("The app could not reach its server. Check your connection and try again.")]
     Unreachable,
+    #[error("Sign-in sessions are unavailable right now. Try again in a moment.")]
+    SessionsUnavailable,
     #[error("Something went wrong on our side (reference {reference}).")]
     Internal { reference: String },
 }
@@ -39,7 +41,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => 429,
             ApiError::UpstreamUnavailable => 502,
             ApiError::InvalidInput { .. } => 400,
-            ApiError::Unreachable => 503,
+            ApiError::Unreachable | ApiError::SessionsUnavailable => 503,
             ApiError::Internal { .. } => 500,
         }
     }

@@ -83,6 +83,7 @@ fn problem_text(reason: &str) -> &'static str {
         "unavailable" => "The identity provider is not answering right now. Try again in a moment.",
         "misconfigured" => "The identity provider's configuration does not match this app's AUTHORITY setting, so it was not trusted.",
         "tenant" => "Your organization (tenant) is not allowed to use this app.",
+        "sessions" => "Sign-in sessions are unavailable right now (the session store is not answering). Try again in a moment.",
         _ => "Something interrupted the sign-in.",
     }
 }

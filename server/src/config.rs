@@ -32,6 +32,12 @@ pub struct Config {
     pub trust_forwarded_headers: bool,
     /// `CLIENT_AUTH=basic`: the client secret goes in HTTP Basic instead of the body.
     pub client_auth_basic: bool,
+    /// `SESSION_STORE`: SQLite file (default), Redis URL, or `memory`.
+    pub session_store: crate::sessions::StoreKind,
+    /// `SESSION_KEY` / `SESSION_KEY_FILE`, or a generated key kept beside the database.
+    pub session_key: crate::sessions::KeySource,
+    /// `SESSION_MAX_HOURS`: the absolute lifetime of a sign-in.
+    pub session_max_age: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -187,7 +193,33 @@ impl Config {
             Some(other) => return Err(err("CLIENT_AUTH", format!("`{other}` is not `post` or `basic`"))),
         };
 
+        let session_store = crate::sessions::StoreKind::parse(get("SESSION_STORE").as_deref())
+            .map_err(|problem| ConfigError { variable: "SESSION_STORE", problem })?;
+        let session_key = match (get("SESSION_KEY"), get("SESSION_KEY_FILE")) {
+            (Some(v), _) => crate::sessions::KeySource::Value(Secret::new(v)),
+            (None, Some(path)) => crate::sessions::KeySource::File(path.into()),
+            (None, None) => crate::sessions::KeySource::Generated(match &session_store {
+                crate::sessions::StoreKind::Sqlite(db) => {
+                    let mut p = db.clone().into_os_string();
+                    p.push(".key");
+                    p.into()
+                }
+                _ => "devops-pat-portal-session.key".into(),
+            }),
+        };
+        let session_max_age = match get("SESSION_MAX_HOURS") {
+            None => Duration::from_secs(7 * 24 * 3600),
+            Some(v) => {
+                v.parse::<u64>().ok().filter(|h| *h > 0).map(|h| Duration::from_secs(h * 3600)).ok_or_else(
+                    || err("SESSION_MAX_HOURS", format!("`{v}` is not a positive number of hours")),
+                )?
+            }
+        };
+
         Ok(Config {
+            session_store,
+            session_key,
+            session_max_age,
             client_auth_basic,
             bind,
             public_url,

@@ -6,6 +6,7 @@ pub mod devops;
 pub mod oidc;
 pub mod portal;
 pub mod secret;
+pub mod sessions;
 pub mod telemetry;
 
 use std::net::SocketAddr;
@@ -25,7 +26,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
+use tower_sessions::{Expiry, SessionManagerLayer};
 use url::Url;
 
 use crate::config::{Config, Identity, CALLBACK_PATH, DEVOPS_SCOPE};
@@ -77,7 +78,7 @@ pub struct TestHooks {
 }
 
 /// Builds the whole router for an app reachable at `public_url`.
-pub fn build(
+pub async fn build(
     config: &Config,
     leptos: LeptosOptions,
     public_url: Url,
@@ -136,7 +137,8 @@ pub fn build(
         }
     };
 
-    let store = MemoryStore::default();
+    let key = sessions::load_key(&config.session_key)?;
+    let store = sessions::open(&config.session_store).await?;
     let service = Arc::new(
         PortalService::new(
             Arc::new(oidc),
@@ -146,7 +148,8 @@ pub fn build(
             demo.is_some(),
             Arc::new(store.clone()),
         )
-        .with_forwarded_headers(config.trust_forwarded_headers),
+        .with_forwarded_headers(config.trust_forwarded_headers)
+        .with_sealing(&key, config.session_max_age.as_secs()),
     );
     let portal: SharedPortal = service.clone();
 
@@ -240,7 +243,7 @@ pub async fn start(
             Url::parse(&format!("http://{host}:{}", addr.port())).map_err(|e| e.to_string())?
         }
     };
-    let built = build(config, leptos_options(addr), public_url.clone(), hooks)?;
+    let built = build(config, leptos_options(addr), public_url.clone(), hooks).await?;
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, built.router).with_graceful_shutdown(shutdown).await {
             tracing::error!(error = %e, "server stopped");

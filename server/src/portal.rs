@@ -36,6 +36,8 @@ pub struct Account {
     pub oid: String,
     pub tid: String,
     pub sid: Option<String>,
+    /// Unix seconds: the start of the absolute session lifetime.
+    pub signed_in_at: u64,
     pub tokens: TokenSet,
 }
 
@@ -46,6 +48,10 @@ pub struct PortalService {
     pub public_url: Url,
     pub demo: bool,
     refresh_locks: KeyedLocks,
+    /// Seals the account (and its tokens) before it goes into the session store.
+    sealer: crate::sessions::Sealer,
+    /// A sign-in older than this ends, however active the session.
+    max_age_secs: u64,
     store: Arc<dyn SessionStore>,
     /// The identity provider's session id (`sid`) → our session, for front-channel sign-out.
     by_sid: Mutex<HashMap<String, Id>>,
@@ -68,10 +74,50 @@ impl PortalService {
             public_url,
             demo,
             refresh_locks: KeyedLocks::default(),
+            sealer: crate::sessions::Sealer::new(&[0; 32]),
+            max_age_secs: 7 * 24 * 3600,
             store,
             by_sid: Mutex::new(HashMap::new()),
             trust_forwarded_headers: false,
         }
+    }
+
+    /// The key that seals the token cache, and the absolute lifetime of a sign-in.
+    pub fn with_sealing(mut self, key: &[u8; 32], max_age_secs: u64) -> Self {
+        self.sealer = crate::sessions::Sealer::new(key);
+        self.max_age_secs = max_age_secs;
+        self
+    }
+
+    /// The signed-in account of this session, if any. A value sealed with another key (the key
+    /// changed across a restart) or a sign-in past its absolute lifetime counts as signed out.
+    async fn load_account(&self, session: &Session) -> Result<Option<Account>, ApiError> {
+        let sealed: Option<String> =
+            session.get(ACCOUNT_KEY).await.map_err(|e| store_error("session get", &e))?;
+        let Some(sealed) = sealed else { return Ok(None) };
+        let account =
+            self.sealer.open(&sealed).and_then(|plain| serde_json::from_slice::<Account>(&plain).ok());
+        match account {
+            Some(a) if now_secs().saturating_sub(a.signed_in_at) <= self.max_age_secs => Ok(Some(a)),
+            Some(_) => {
+                tracing::info!("sign-in reached its absolute lifetime");
+                let _ = session.remove_value(ACCOUNT_KEY).await;
+                Ok(None)
+            }
+            None => {
+                tracing::warn!(
+                    "a session's token cache cannot be opened (key changed?): signing the user out"
+                );
+                let _ = session.remove_value(ACCOUNT_KEY).await;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn store_account(&self, session: &Session, account: &Account) -> Result<(), ApiError> {
+        let plain = serde_json::to_vec(account).map_err(|e| internal("account serialize", &e))?;
+        let sealed = self.sealer.seal(&plain).map_err(|e| internal("seal", &e))?;
+        session.insert(ACCOUNT_KEY, sealed).await.map_err(|e| store_error("session insert", &e))
     }
 
     /// Behind a TLS-terminating proxy: take the public URL from `X-Forwarded-Proto`/`-Host`.
@@ -117,7 +163,7 @@ impl PortalService {
                     true
                 }
                 Err(e) => {
-                    internal("session delete", &e);
+                    store_error("session delete", &e);
                     false
                 }
             },
@@ -131,7 +177,7 @@ impl PortalService {
 
     /// A valid access token for this session, refreshed first when it is about to expire.
     async fn access_token(&self, session: &Session) -> Result<Secret, ApiError> {
-        let account = load_account(session).await?.ok_or(ApiError::NotSignedIn)?;
+        let account = self.load_account(session).await?.ok_or(ApiError::NotSignedIn)?;
         if account.tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS {
             return Ok(account.tokens.access_token);
         }
@@ -141,8 +187,8 @@ impl PortalService {
         let lock = self.refresh_locks.get(&key);
         let _guard = lock.lock().await;
         // Another request may have refreshed while this one waited: read the stored session again.
-        session.load().await.map_err(|e| internal("session load", &e))?;
-        let mut account = load_account(session).await?.ok_or(ApiError::NotSignedIn)?;
+        session.load().await.map_err(|e| store_error("session load", &e))?;
+        let mut account = self.load_account(session).await?.ok_or(ApiError::NotSignedIn)?;
         if account.tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS {
             return Ok(account.tokens.access_token);
         }
@@ -153,8 +199,8 @@ impl PortalService {
             Ok(tokens) => {
                 tracing::info!(expires_at = tokens.expires_at, "access token refreshed");
                 account.tokens = tokens;
-                session.insert(ACCOUNT_KEY, &account).await.map_err(|e| internal("session insert", &e))?;
-                session.save().await.map_err(|e| internal("session save", &e))?;
+                self.store_account(session, &account).await?;
+                session.save().await.map_err(|e| store_error("session save", &e))?;
                 Ok(account.tokens.access_token)
             }
             Err(e) if e.needs_interaction() => {
@@ -187,7 +233,7 @@ impl PortalService {
 impl Portal for PortalService {
     async fn viewer(&self, req: &Parts) -> Result<Viewer, ApiError> {
         let session = session_of(req)?;
-        let user = load_account(&session).await?.map(|a| Me {
+        let user = self.load_account(&session).await?.map(|a| Me {
             name: a.name,
             username: a.username,
             tenant_id: a.tid,
@@ -257,8 +303,8 @@ impl Portal for PortalService {
             Ok((url, pending)) => match session.insert(PENDING_KEY, &pending).await {
                 Ok(()) => url.to_string(),
                 Err(e) => {
-                    internal("session insert", &e);
-                    self.problem("unavailable", None)
+                    store_error("session insert", &e);
+                    self.problem("sessions", None)
                 }
             },
             Err(e @ OidcError::Misconfigured(_)) => {
@@ -310,21 +356,21 @@ impl Portal for PortalService {
                     oid: c.oid.clone().unwrap_or_else(|| c.sub.clone()),
                     tid: c.tid.clone().unwrap_or_default(),
                     sid: c.sid.clone(),
+                    signed_in_at: now_secs(),
                     tokens: signed_in.tokens,
                 };
                 // A new session id at sign-in, so an id planted before sign-in is worthless after it.
                 if let Err(e) = session.cycle_id().await {
-                    internal("session cycle", &e);
-                    return self.problem("unavailable", None);
+                    store_error("session cycle", &e);
+                    return self.problem("sessions", None);
                 }
                 // Saved now (not after the response) so the new id is known for the sid index.
-                if let Err(e) = session.insert(ACCOUNT_KEY, &account).await {
-                    internal("session insert", &e);
-                    return self.problem("unavailable", None);
+                if self.store_account(&session, &account).await.is_err() {
+                    return self.problem("sessions", None);
                 }
                 if let Err(e) = session.save().await {
-                    internal("session save", &e);
-                    return self.problem("unavailable", None);
+                    store_error("session save", &e);
+                    return self.problem("sessions", None);
                 }
                 if let (Some(sid), Some(id)) = (account.sid.clone(), session.id()) {
                     let mut index = self.by_sid.lock().unwrap_or_else(|p| p.into_inner());
@@ -362,11 +408,11 @@ impl Portal for PortalService {
 
     async fn sign_out(&self, req: &Parts) -> Result<String, ApiError> {
         let session = session_of(req)?;
-        if let Some(sid) = load_account(&session).await.ok().flatten().and_then(|a| a.sid) {
+        if let Some(sid) = self.load_account(&session).await.ok().flatten().and_then(|a| a.sid) {
             self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(&sid);
         }
         // The server-side record goes first: the old cookie is worthless from here on.
-        session.flush().await.map_err(|e| internal("session flush", &e))?;
+        session.flush().await.map_err(|e| store_error("session flush", &e))?;
         let home = Self::public(&self.base_for(req), "/");
         match self.oidc.end_session_url(&home).await {
             Ok(Some(url)) => Ok(url.to_string()),
@@ -383,8 +429,11 @@ fn session_of(req: &Parts) -> Result<Session, ApiError> {
     req.extensions.get::<Session>().cloned().ok_or_else(|| internal("session", &"no session layer"))
 }
 
-async fn load_account(session: &Session) -> Result<Option<Account>, ApiError> {
-    session.get::<Account>(ACCOUNT_KEY).await.map_err(|e| internal("session get", &e))
+/// A session store that fails (Redis down, SQLite unreadable): logged, and the user is told
+/// sessions are unavailable (503), not that something broke.
+fn store_error(context: &str, cause: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(context, %cause, "session store unavailable");
+    ApiError::SessionsUnavailable
 }
 
 /// Logs the cause with a reference id and returns an error that shows only the reference.

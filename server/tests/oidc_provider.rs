@@ -147,6 +147,8 @@ async fn sign_in_call_refresh_and_sign_out_against_oidc_provider() {
         ("DEVOPS_ORGANIZATION", "fabrikam-demo".to_string()),
         ("DEVOPS_VSSPS_URL", format!("{devops_url}/vssps")),
         ("DEVOPS_APP_VSSPS_URL", format!("{devops_url}/app")),
+        ("SESSION_STORE", "memory".to_string()),
+        ("SESSION_KEY", TEST_SESSION_KEY.to_string()),
     ];
     let config =
         Config::from_lookup(|k| env.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone())).unwrap();

@@ -12,6 +12,9 @@ use server::{Running, TestHooks};
 use tokio::sync::oneshot;
 use url::Url;
 
+/// base64 of 32 bytes: the token-cache key of test servers.
+pub const TEST_SESSION_KEY: &str = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ=";
+
 pub struct TestApp {
     pub running: Running,
     pub base: String,
@@ -31,10 +34,16 @@ pub async fn spawn_demo_env(hooks: TestHooks, env: &[(&str, &str)]) -> TestApp {
     capture_logs();
     let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let config = Config::from_lookup(move |k| {
-        if k == "BIND_ADDR" {
-            return Some("127.0.0.1:0".to_string());
+        if let Some((_, v)) = env.iter().find(|(key, _)| key == k) {
+            return Some(v.clone());
         }
-        env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone())
+        match k {
+            "BIND_ADDR" => Some("127.0.0.1:0".to_string()),
+            // Tests that do not choose a store keep sessions in memory, with a fixed key.
+            "SESSION_STORE" => Some("memory".to_string()),
+            "SESSION_KEY" => Some(TEST_SESSION_KEY.to_string()),
+            _ => None,
+        }
     })
     .unwrap();
     let (tx, rx) = oneshot::channel::<()>();
