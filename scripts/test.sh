@@ -9,6 +9,14 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/devops-pat-portal/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+# Redis for the session-store tests: the machine's own, started here if it is not running.
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+if ! redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1; then
+  echo "starting redis-server on 127.0.0.1:6379 (keeps nothing on disk)"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  for _ in $(seq 1 50); do redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+
 step() {
   local name=$1; shift
   printf '\n\033[1m==> %s\033[0m\n' "$name"

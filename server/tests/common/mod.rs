@@ -18,7 +18,7 @@ pub const TEST_SESSION_KEY: &str = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ=
 pub struct TestApp {
     pub running: Running,
     pub base: String,
-    _stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<()>>,
 }
 
 pub async fn spawn_demo() -> TestApp {
@@ -53,7 +53,7 @@ pub async fn spawn_demo_env(hooks: TestHooks, env: &[(&str, &str)]) -> TestApp {
     .await
     .expect("server starts");
     let base = running.public_url.as_str().trim_end_matches('/').to_string();
-    TestApp { running, base, _stop: tx }
+    TestApp { running, base, stop: Some(tx) }
 }
 
 /// A client that keeps cookies like a browser but shows redirects instead of following them.
@@ -76,6 +76,14 @@ pub async fn get_html(c: &Client, url: &str) -> Response {
 }
 
 impl TestApp {
+    /// Stops the server gracefully and waits until it has.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.running.task).await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

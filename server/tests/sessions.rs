@@ -1,0 +1,166 @@
+//! Session stores with real services: the embedded SQLite file across a restart, Redis shared by
+//! two instances, and Redis going away and coming back in the middle of a test.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+use server::TestHooks;
+
+async fn me(c: &reqwest::Client, app: &TestApp) -> (StatusCode, Value) {
+    let res = c.get(app.url("/api/me")).send().await.unwrap();
+    (res.status(), res.json().await.unwrap_or(Value::Null))
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("pat-portal-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_store_keeps_the_user_signed_in_across_a_restart() {
+    let dir = temp_dir();
+    let store = format!("sqlite:{}", dir.join("sessions.sqlite").display());
+    let env = [("SESSION_STORE", store.as_str()), ("SESSION_KEY", TEST_SESSION_KEY)];
+
+    let first = spawn_demo_env(TestHooks::default(), &env).await;
+    let c = browser();
+    assert_eq!(first.sign_in(&c, "adele", "/").await, "/");
+    assert_eq!(me(&c, &first).await.1["user"]["name"], "Adele Vance");
+    first.shutdown().await;
+
+    // Cookies are not isolated by port: the jar sends the same cookie to the new instance.
+    let second = spawn_demo_env(TestHooks::default(), &env).await;
+    assert_eq!(me(&c, &second).await.1["user"]["name"], "Adele Vance", "still signed in after the restart");
+
+    // What is stored is sealed: neither the name nor the token fields are readable in the file.
+    let mut bytes = Vec::new();
+    for f in std::fs::read_dir(&dir).unwrap() {
+        bytes.extend(std::fs::read(f.unwrap().path()).unwrap());
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        !text.contains("Adele Vance") && !text.contains("access_token") && !text.contains("refresh_token")
+    );
+    second.shutdown().await;
+
+    // A wrong key after a restart means "sign in again", never a crash.
+    let other_key = "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMzI=";
+    let third = spawn_demo_env(
+        TestHooks::default(),
+        &[("SESSION_STORE", store.as_str()), ("SESSION_KEY", other_key)],
+    )
+    .await;
+    let (status, body) = me(&c, &third).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["user"], Value::Null);
+    let res = c.get(third.url("/api/pats?filter=active")).send().await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["kind"], "not_signed_in");
+    third.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_key_is_kept_beside_the_database() {
+    let dir = temp_dir();
+    let store = format!("sqlite:{}", dir.join("s.sqlite").display());
+    // No SESSION_KEY: an empty value counts as unset.
+    let env = [("SESSION_STORE", store.as_str()), ("SESSION_KEY", "")];
+    let first = spawn_demo_env(TestHooks::default(), &env).await;
+    let c = browser();
+    first.sign_in(&c, "megan", "/").await;
+    first.shutdown().await;
+    assert!(dir.join("s.sqlite.key").exists(), "the key file is created on first run");
+    let second = spawn_demo_env(TestHooks::default(), &env).await;
+    assert_eq!(me(&c, &second).await.1["user"]["name"], "Megan Bowen", "and read again after a restart");
+    second.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The shared Redis of this machine (`REDIS_URL`, set by scripts/test.sh and CI).
+fn shared_redis() -> Option<String> {
+    match std::env::var("REDIS_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("REDIS_URL is not set: the shared-Redis test runs in scripts/test.sh, which sets it");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_sessions_through_redis() {
+    let Some(url) = shared_redis() else { return };
+    let env = [("SESSION_STORE", url.as_str()), ("SESSION_KEY", TEST_SESSION_KEY)];
+    let a = spawn_demo_env(TestHooks::default(), &env).await;
+    let b = spawn_demo_env(TestHooks::default(), &env).await;
+    let c = browser();
+    assert_eq!(a.sign_in(&c, "lee", "/").await, "/");
+    assert_eq!(me(&c, &b).await.1["user"]["name"], "Lee Gu", "signed in through A, seen through B");
+
+    let res = c.post(b.url("/auth/sign-out")).header("Accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(me(&c, &a).await.1["user"], Value::Null, "signed out through B, gone for A");
+}
+
+struct OwnRedis {
+    child: tokio::process::Child,
+    port: u16,
+}
+
+async fn start_redis(port: u16) -> OwnRedis {
+    let child = tokio::process::Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server (Debian package redis-server) runs");
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return OwnRedis { child, port };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("redis-server did not start on port {port}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_gives_503_and_the_app_recovers_when_it_is_back() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut redis = start_redis(port).await;
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let app = spawn_demo_env(
+        TestHooks::default(),
+        &[("SESSION_STORE", url.as_str()), ("SESSION_KEY", TEST_SESSION_KEY)],
+    )
+    .await;
+    let c = browser();
+    assert_eq!(app.sign_in(&c, "adele", "/").await, "/");
+    assert_eq!(me(&c, &app).await.1["user"]["name"], "Adele Vance");
+
+    redis.child.kill().await.unwrap();
+    let (status, body) = me(&c, &app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["kind"], "sessions_unavailable");
+
+    // Back again (empty: it keeps nothing on disk). No restart of the app is needed.
+    let _redis = start_redis(port).await;
+    let mut recovered = false;
+    for _ in 0..40 {
+        let (status, body) = me(&c, &app).await;
+        if status == StatusCode::OK {
+            assert_eq!(body["user"], Value::Null, "the session died with Redis' memory");
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(recovered, "the app recovers by itself when Redis is back");
+    assert_eq!(app.sign_in(&c, "adele", "/").await, "/", "and sign-in works again");
+}
