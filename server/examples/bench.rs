@@ -170,4 +170,44 @@ async fn main() {
     let sign_in_concurrency = concurrency.min(8);
     let s = sign_ins(&app, sign_in_concurrency, seconds).await;
     report(&format!("full sign-ins (concurrency {sign_in_concurrency})"), "sign-in", &s);
+    drop(app);
+
+    // The same with each session store: sessions created per second (a full sign-in creates
+    // one), the authenticated call's throughput, and the bytes one session takes.
+    println!();
+    let dir = std::env::temp_dir().join(format!("pat-portal-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("sessions.sqlite");
+    let mut stores = vec![
+        ("memory".to_string(), "memory".to_string()),
+        ("sqlite".into(), format!("sqlite:{}", db.display())),
+    ];
+    match std::env::var("REDIS_URL") {
+        Ok(url) if !url.is_empty() => stores.push(("redis".into(), url)),
+        _ => println!("(REDIS_URL not set: no Redis figures)"),
+    }
+    let short = (seconds / 2).max(2);
+    for (name, store) in stores {
+        let env = [("SESSION_STORE", store.as_str()), ("SESSION_KEY", common::TEST_SESSION_KEY)];
+        let app = common::spawn_demo_env(server::TestHooks::default(), &env).await;
+        let s = sign_ins(&app, sign_in_concurrency, short).await;
+        report(&format!("{name}: sessions created"), "session", &s);
+        let browser = common::browser();
+        app.sign_in(&browser, "adele", "/").await;
+        let a = load(browser, app.url("/api/pats?filter=active"), None, concurrency, short).await;
+        report(&format!("{name}: GET /api/pats"), "req", &a);
+        if name == "sqlite" {
+            use sqlx::Row;
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display())).await.unwrap();
+            let row = sqlx::query("select avg(length(data)) as avg, count(*) as n from tower_sessions")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            let avg: f64 = row.try_get("avg").unwrap_or(0.0);
+            let n: i64 = row.try_get("n").unwrap_or(0);
+            println!("{:<38} {avg:>8.0} bytes per stored session ({n} sessions)", "sqlite: session size");
+        }
+        app.shutdown().await;
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }
