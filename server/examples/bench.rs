@@ -50,6 +50,13 @@ async fn load(
             (ok, failed, lat)
         }));
     }
+    gather(tasks, start).await
+}
+
+type Worker = tokio::task::JoinHandle<(usize, usize, Vec<u64>)>;
+
+/// Adds up what the workers counted and measured.
+async fn gather(tasks: Vec<Worker>, start: Instant) -> Figures {
     let mut f = Figures { ok: 0, failed: 0, latencies_us: Vec::new(), elapsed: Duration::ZERO };
     for t in tasks {
         let (ok, failed, lat) = t.await.unwrap();
@@ -107,16 +114,7 @@ async fn sign_ins(app: &common::TestApp, concurrency: usize, seconds: u64) -> Fi
             (ok, failed, lat)
         }));
     }
-    let mut f = Figures { ok: 0, failed: 0, latencies_us: Vec::new(), elapsed: Duration::ZERO };
-    for t in tasks {
-        let (ok, failed, lat) = t.await.unwrap();
-        f.ok += ok;
-        f.failed += failed;
-        f.latencies_us.extend(lat);
-    }
-    f.elapsed = start.elapsed();
-    f.latencies_us.sort_unstable();
-    f
+    gather(tasks, start).await
 }
 
 async fn one_sign_in(c: &Client, base: &str) -> Option<()> {

@@ -340,7 +340,7 @@ impl Portal for PortalService {
             tracing::info!("callback without a matching sign-in in this session");
             return self.problem("expired", None);
         };
-        if !constant_time_eq(state.as_bytes(), pending.state.expose().as_bytes()) {
+        if !crate::secret::constant_time_eq(state.as_bytes(), pending.state.expose().as_bytes()) {
             tracing::info!("callback state does not match this session's sign-in");
             return self.problem("expired", None);
         }
@@ -522,10 +522,6 @@ fn default_port(scheme: &str) -> Option<u16> {
         "https" => Some(443),
         _ => None,
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// One async mutex per key (the session id), dropped when nobody holds it.

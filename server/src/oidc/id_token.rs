@@ -164,7 +164,7 @@ pub fn validate(token: &str, key: &Jwk, expect: &Expectations<'_>) -> Result<IdC
     }
     match claims.nonce.as_deref() {
         None => return Err(IdTokenError::MissingClaim("nonce")),
-        Some(n) if !constant_time_eq(n.as_bytes(), expect.nonce.as_bytes()) => {
+        Some(n) if !crate::secret::constant_time_eq(n.as_bytes(), expect.nonce.as_bytes()) => {
             return Err(IdTokenError::Nonce)
         }
         Some(_) => {}
@@ -173,10 +173,6 @@ pub fn validate(token: &str, key: &Jwk, expect: &Expectations<'_>) -> Result<IdC
         return Err(IdTokenError::MissingClaim("sub"));
     }
     Ok(claims)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
