@@ -32,6 +32,9 @@ pub struct Config {
     pub trust_forwarded_headers: bool,
     /// `CLIENT_AUTH=basic`: the client secret goes in HTTP Basic instead of the body.
     pub client_auth_basic: bool,
+    /// `CLIENT_CERTIFICATE_PATH`: a PEM file with the certificate and its private key; the app
+    /// then authenticates with a signed client assertion (private_key_jwt) instead of a secret.
+    pub client_certificate: Option<std::path::PathBuf>,
     /// `SESSION_STORE`: SQLite file (default), Redis URL, or `memory`.
     pub session_store: crate::sessions::StoreKind,
     /// `SESSION_KEY` / `SESSION_KEY_FILE`, or a generated key kept beside the database.
@@ -50,7 +53,8 @@ pub enum Identity {
 #[derive(Debug, Clone)]
 pub struct EntraSettings {
     pub client_id: String,
-    pub client_secret: Secret,
+    /// `None` when a certificate (`CLIENT_CERTIFICATE_PATH`) is the credential.
+    pub client_secret: Option<Secret>,
     /// `https://login.microsoftonline.com/{tenant}`, without a trailing slash.
     pub authority: Url,
 }
@@ -113,13 +117,16 @@ impl Config {
         };
 
         let (client_id, secret, authority) = (get("CLIENT_ID"), get("CLIENT_SECRET"), get("AUTHORITY"));
+        let client_certificate = get("CLIENT_CERTIFICATE_PATH").map(std::path::PathBuf::from);
         let identity = match (&client_id, &secret, &authority) {
             (None, None, None) => Identity::Demo,
-            (Some(id), Some(secret), Some(authority)) => Identity::Entra(EntraSettings {
-                client_id: id.clone(),
-                client_secret: Secret::new(secret.clone()),
-                authority: parse_authority(authority)?,
-            }),
+            (Some(id), _, Some(authority)) if secret.is_some() || client_certificate.is_some() => {
+                Identity::Entra(EntraSettings {
+                    client_id: id.clone(),
+                    client_secret: secret.clone().map(Secret::new),
+                    authority: parse_authority(authority)?,
+                })
+            }
             _ => {
                 let missing =
                     [("CLIENT_ID", &client_id), ("CLIENT_SECRET", &secret), ("AUTHORITY", &authority)]
@@ -129,8 +136,8 @@ impl Config {
                         .unwrap_or("CLIENT_ID");
                 return Err(err(
                     missing,
-                    "is not set, but other Entra settings are: set CLIENT_ID, CLIENT_SECRET and AUTHORITY \
-                     together to use your tenant, or unset all three to run on the demo stack",
+                    "is not set, but other Entra settings are: set CLIENT_ID, AUTHORITY and CLIENT_SECRET (or \
+                     CLIENT_CERTIFICATE_PATH) together to use your tenant, or unset them to run on the demo stack",
                 ));
             }
         };
@@ -217,6 +224,7 @@ impl Config {
         };
 
         Ok(Config {
+            client_certificate,
             session_store,
             session_key,
             session_max_age,
@@ -343,6 +351,16 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.variable, "CLIENT_SECRET");
         assert!(e.problem.contains("demo stack"));
+        let c = Config::from_lookup(lookup(&[
+            ("CLIENT_ID", "x"),
+            ("AUTHORITY", "https://login.microsoftonline.com/common"),
+            ("CLIENT_CERTIFICATE_PATH", "/etc/pat-portal/cert.pem"),
+            ("DEVOPS_ORGANIZATION", "fabrikam"),
+        ]))
+        .unwrap();
+        let Identity::Entra(e) = &c.identity else { panic!("a certificate replaces the secret") };
+        assert!(e.client_secret.is_none());
+        assert!(c.client_certificate.is_some());
     }
 
     #[test]

@@ -53,13 +53,15 @@ pub struct DemoStack {
 impl DemoStack {
     /// Builds the stand-ins for an app reachable at `public_url`. The client secret and the
     /// signing key are generated here and live only in this process.
-    pub fn new(public_url: &str, access_token_ttl: u64) -> Result<Self, String> {
+    /// `certificate` (DER) is registered for the demo client when the app authenticates with one.
+    pub fn new(public_url: &str, access_token_ttl: u64, certificate: Option<&[u8]>) -> Result<Self, String> {
         let public_url = public_url.trim_end_matches('/');
         let client = RegisteredClient {
             client_id: DEMO_CLIENT_ID.into(),
             client_secret: Secret::new(random_token(32)),
             redirect_uris: vec![format!("{public_url}{CALLBACK_PATH}")],
             post_logout_redirect_uris: vec![format!("{public_url}/")],
+            certificate: certificate.map(entra::RegisteredCertificate::from_der).transpose()?,
         };
         let key = keys::SigningKey::generate()?;
         let mut entra = EntraStandIn::new(format!("{public_url}/demo/entra"), client, demo_users(), key);

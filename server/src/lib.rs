@@ -32,6 +32,7 @@ use url::Url;
 use crate::config::{Config, Identity, CALLBACK_PATH, DEVOPS_SCOPE};
 use crate::demo::DemoStack;
 use crate::devops::{DevopsClient, DevopsUrls};
+use crate::oidc::credential::{ClientCertificate, ClientCredential};
 use crate::oidc::{http_client, OidcClient};
 use crate::portal::PortalService;
 
@@ -90,9 +91,19 @@ pub async fn build(
     let scopes: Vec<String> =
         ["openid", "profile", "offline_access", DEVOPS_SCOPE].into_iter().map(String::from).collect();
 
+    let certificate = match &config.client_certificate {
+        Some(path) => {
+            Some(ClientCertificate::load(path).map_err(|e| format!("CLIENT_CERTIFICATE_PATH: {e}"))?)
+        }
+        None => None,
+    };
     let (oidc, devops_urls, organization, demo) = match &config.identity {
         Identity::Demo => {
-            let stack = DemoStack::new(public_url.as_str(), hooks.demo_access_token_ttl.unwrap_or(3600))?;
+            let stack = DemoStack::new(
+                public_url.as_str(),
+                hooks.demo_access_token_ttl.unwrap_or(3600),
+                certificate.as_ref().map(|c| c.der.as_slice()),
+            )?;
             let authority = match &hooks.demo_authority_tenant {
                 Some(t) => format!("{}/{t}", stack.entra.base),
                 None => stack.entra.authority(),
@@ -102,7 +113,10 @@ pub async fn build(
                 http.clone(),
                 authority,
                 stack.entra.client.client_id.clone(),
-                stack.entra.client.client_secret.clone(),
+                match &certificate {
+                    Some(c) => ClientCredential::Certificate(c.clone()),
+                    None => ClientCredential::Secret(stack.entra.client.client_secret.clone()),
+                },
                 redirect_uri,
                 scopes,
                 config.allowed_tenants.clone(),
@@ -121,7 +135,11 @@ pub async fn build(
                 http.clone(),
                 e.authority.clone(),
                 e.client_id.clone(),
-                e.client_secret.clone(),
+                match (&certificate, &e.client_secret) {
+                    (Some(c), _) => ClientCredential::Certificate(c.clone()),
+                    (None, Some(s)) => ClientCredential::Secret(s.clone()),
+                    (None, None) => return Err("CLIENT_SECRET or CLIENT_CERTIFICATE_PATH is required".into()),
+                },
                 redirect_uri,
                 scopes,
                 config.allowed_tenants.clone(),

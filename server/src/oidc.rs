@@ -1,5 +1,6 @@
 //! The OpenID Connect relying party for the Microsoft identity platform: discovery, sign-in request, code exchange, refresh, ID-token validation.
 
+pub mod credential;
 pub mod id_token;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 use url::Url;
 
+use self::credential::{ClientCredential, ASSERTION_TYPE};
 use self::id_token::{Expectations, IdClaims, IdTokenError};
 use crate::secret::Secret;
 
@@ -126,7 +128,7 @@ pub struct OidcClient {
     http: reqwest::Client,
     authority: Url,
     client_id: String,
-    client_secret: Secret,
+    credential: ClientCredential,
     redirect_uri: Url,
     scopes: Vec<String>,
     allowed_tenants: Vec<String>,
@@ -163,7 +165,7 @@ impl OidcClient {
         http: reqwest::Client,
         authority: Url,
         client_id: String,
-        client_secret: Secret,
+        credential: ClientCredential,
         redirect_uri: Url,
         scopes: Vec<String>,
         allowed_tenants: Vec<String>,
@@ -172,7 +174,7 @@ impl OidcClient {
             http,
             authority,
             client_id,
-            client_secret,
+            credential,
             redirect_uri,
             scopes,
             allowed_tenants,
@@ -223,19 +225,40 @@ impl OidcClient {
         res.json::<T>().await.map_err(|e| OidcError::InvalidResponse(format!("{url}: {}", error_chain(&e))))
     }
 
+    /// The extra body parameters of a token request: a fresh client assertion with a certificate.
+    fn assertion_params(&self, token_endpoint: &str) -> Result<Vec<(&'static str, String)>, OidcError> {
+        match &self.credential {
+            ClientCredential::Secret(_) => Ok(Vec::new()),
+            ClientCredential::Certificate(cert) => {
+                let assertion =
+                    cert.assertion(&self.client_id, token_endpoint).map_err(OidcError::Misconfigured)?;
+                Ok(vec![
+                    ("client_assertion_type", ASSERTION_TYPE.to_string()),
+                    ("client_assertion", assertion),
+                ])
+            }
+        }
+    }
+
     async fn oauth_client(&self) -> Result<OAuthClient, OidcError> {
         let d = self.discovery().await?;
         let auth = AuthUrl::new(d.authorization_endpoint.clone())
             .map_err(|_| OidcError::InvalidResponse("authorization_endpoint is not a URL".into()))?;
         let token = TokenUrl::new(d.token_endpoint.clone())
             .map_err(|_| OidcError::InvalidResponse("token_endpoint is not a URL".into()))?;
-        Ok(Client::new(ClientId::new(self.client_id.clone()))
-            .set_client_secret(ClientSecret::new(self.client_secret.expose().to_string()))
+        let client = Client::new(ClientId::new(self.client_id.clone()))
             .set_auth_uri(auth)
             .set_token_uri(token)
             .set_redirect_uri(RedirectUrl::from_url(self.redirect_uri.clone()))
             // client_secret_post by default, as Entra documents first.
-            .set_auth_type(if self.basic_auth { AuthType::BasicAuth } else { AuthType::RequestBody }))
+            .set_auth_type(if self.basic_auth { AuthType::BasicAuth } else { AuthType::RequestBody });
+        Ok(match &self.credential {
+            ClientCredential::Secret(s) => {
+                client.set_client_secret(ClientSecret::new(s.expose().to_string()))
+            }
+            // With a certificate there is no secret: the assertion goes in the body (client_id too).
+            ClientCredential::Certificate(_) => client,
+        })
     }
 
     /// The authorization URL to send the browser to, and what the callback must check.
@@ -274,13 +297,14 @@ impl OidcClient {
         let client = self.oauth_client().await?;
         let redirect_uri = RedirectUrl::new(pending.redirect_uri.clone())
             .map_err(|_| OidcError::InvalidResponse("stored redirect URI is not a URL".into()))?;
-        let res = client
+        let mut req = client
             .exchange_code(AuthorizationCode::new(code))
             .set_redirect_uri(std::borrow::Cow::Borrowed(&redirect_uri))
-            .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.expose().to_string()))
-            .request_async(&self.http)
-            .await
-            .map_err(classify_token_error)?;
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.expose().to_string()));
+        for (k, v) in self.assertion_params(client.token_uri().as_str())? {
+            req = req.add_extra_param(k, v);
+        }
+        let res = req.request_async(&self.http).await.map_err(classify_token_error)?;
         let id_token = res
             .extra_fields()
             .id_token
@@ -303,6 +327,9 @@ impl OidcClient {
             .filter(|s| !matches!(s.as_str(), "openid" | "profile" | "email" | "offline_access"))
         {
             req = req.add_scope(Scope::new(s.clone()));
+        }
+        for (k, v) in self.assertion_params(client.token_uri().as_str())? {
+            req = req.add_extra_param(k, v);
         }
         let res = req.request_async(&self.http).await.map_err(classify_token_error)?;
         Ok(token_set(&res, Some(refresh_token)))

@@ -304,3 +304,59 @@ async fn forwarded_headers_set_the_redirect_uri_only_when_trusted() {
         "headers from anyone are ignored by default"
     );
 }
+
+/// A self-signed certificate and its RSA key, in one PEM file (what CLIENT_CERTIFICATE_PATH takes).
+fn certificate_pem() -> String {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
+    let key_pem = key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+    let key_pair = rcgen::KeyPair::from_pem_and_sign_algo(&key_pem, &rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["pat-portal.test".to_string()])
+        .unwrap()
+        .self_signed(&key_pair)
+        .unwrap();
+    format!("{}{}", cert.pem(), key_pem)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_with_a_certificate_instead_of_a_secret() {
+    let path = std::env::temp_dir().join(format!("pat-portal-cert-{}.pem", uuid::Uuid::new_v4()));
+    std::fs::write(&path, certificate_pem()).unwrap();
+    let app =
+        spawn_demo_env(server::TestHooks::default(), &[("CLIENT_CERTIFICATE_PATH", path.to_str().unwrap())])
+            .await;
+    let c = browser();
+    assert_eq!(app.sign_in(&c, "adele", "/").await, "/");
+    assert_eq!(c.get(app.url("/api/pats?filter=active")).send().await.unwrap().status(), StatusCode::OK);
+    let entra = app.running.demo.as_ref().unwrap().entra.clone();
+    assert_eq!(entra.client_auth_methods.lock().unwrap().clone(), vec!["private_key_jwt"]);
+
+    // An assertion signed by another key, naming the registered certificate, is refused.
+    let cert =
+        server::oidc::credential::ClientCertificate::from_pem(&std::fs::read_to_string(&path).unwrap())
+            .unwrap();
+    let impostor = server::oidc::credential::ClientCertificate::from_pem(&certificate_pem()).unwrap();
+    let token_endpoint =
+        format!("{}/{}/oauth2/v2.0/token", entra.base, "7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f");
+    let forged = {
+        let good = impostor.assertion(server::demo::DEMO_CLIENT_ID, &token_endpoint).unwrap();
+        let real_header = cert.assertion(server::demo::DEMO_CLIENT_ID, &token_endpoint).unwrap();
+        let (h, rest) = (real_header.split('.').next().unwrap(), good.split_once('.').unwrap().1);
+        format!("{h}.{rest}")
+    };
+    let res = reqwest::Client::new()
+        .post(&token_endpoint)
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "x"),
+            ("client_id", server::demo::DEMO_CLIENT_ID),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", forged.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.json::<Value>().await.unwrap()["error_codes"][0], 700027);
+    let _ = std::fs::remove_file(path);
+}

@@ -31,6 +31,34 @@ pub struct RegisteredClient {
     pub client_secret: Secret,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    /// An uploaded certificate: client assertions signed with its key are accepted.
+    pub certificate: Option<RegisteredCertificate>,
+}
+
+pub struct RegisteredCertificate {
+    /// base64url(SHA-256 of the DER): what `x5t#S256` must name.
+    pub thumbprint: String,
+    pub key: jsonwebtoken::DecodingKey,
+}
+
+impl RegisteredCertificate {
+    /// Registers a certificate (DER) as Entra does when one is uploaded to an app registration.
+    pub fn from_der(der: &[u8]) -> Result<Self, String> {
+        use rsa::pkcs8::DecodePublicKey;
+        use rsa::traits::PublicKeyParts;
+        use x509_cert::der::{Decode, Encode};
+        let cert =
+            x509_cert::Certificate::from_der(der).map_err(|e| format!("not an X.509 certificate: {e}"))?;
+        let spki = cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| e.to_string())?;
+        let public =
+            rsa::RsaPublicKey::from_public_key_der(&spki).map_err(|e| format!("not an RSA key: {e}"))?;
+        let key = jsonwebtoken::DecodingKey::from_rsa_components(
+            &URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+            &URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(RegisteredCertificate { thumbprint: URL_SAFE_NO_PAD.encode(Sha256::digest(der)), key })
+    }
 }
 
 struct CodeGrant {
@@ -69,6 +97,8 @@ pub struct EntraStandIn {
     pub issued_sids: Mutex<Vec<(String, String)>>,
     /// How clients authenticated at the token endpoint, in order (`client_secret_post`/`_basic`).
     pub client_auth_methods: Mutex<Vec<&'static str>>,
+    /// Client-assertion ids already seen: an assertion is single use.
+    used_jtis: Mutex<std::collections::HashSet<String>>,
     /// A key that signs but is never published (for the unknown-kid case).
     stray_key: Mutex<Option<Arc<SigningKey>>>,
 }
@@ -87,6 +117,7 @@ impl EntraStandIn {
             misbehaviour: Mutex::new(None),
             issued_sids: Mutex::new(Vec::new()),
             client_auth_methods: Mutex::new(Vec::new()),
+            used_jtis: Mutex::new(std::collections::HashSet::new()),
             stray_key: Mutex::new(None),
         }
     }
@@ -479,11 +510,69 @@ async fn authorize_submit(
 }
 
 /// Client authentication: `client_secret_post` or `client_secret_basic`.
+/// `private_key_jwt`: the assertion must name the registered certificate (`x5t#S256`), verify with
+/// its key, be for this token endpoint, come from the client itself, be unexpired and unused.
+fn authenticate_assertion(
+    s: &EntraStandIn,
+    tenant: &str,
+    form: &HashMap<String, String>,
+    assertion: &str,
+) -> Result<String, Response> {
+    let refuse = |code: u32, msg: &str| oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", code, msg);
+    s.client_auth_methods.lock().unwrap_or_else(|e| e.into_inner()).push("private_key_jwt");
+    let id = form.get("client_id").cloned().unwrap_or_default();
+    if id != s.client.client_id {
+        return Err(refuse(700016, "Application not found in the directory."));
+    }
+    let Some(cert) = &s.client.certificate else {
+        return Err(refuse(
+            700027,
+            "Client assertion failed signature validation: no certificate is registered.",
+        ));
+    };
+    let header = jsonwebtoken::decode_header(assertion)
+        .map_err(|_| refuse(700027, "The client assertion is malformed."))?;
+    if header.x5t_s256.as_deref() != Some(cert.thumbprint.as_str()) {
+        return Err(refuse(
+            700027,
+            "Client assertion failed signature validation: the key (x5t#S256) was not found.",
+        ));
+    }
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.set_audience(&[format!("{}/{tenant}/oauth2/v2.0/token", s.base)]);
+    v.set_issuer(&[&s.client.client_id]);
+    v.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+    let data = jsonwebtoken::decode::<serde_json::Value>(assertion, &cert.key, &v)
+        .map_err(|_| refuse(700027, "Client assertion failed signature validation."))?;
+    if data.claims.get("sub").and_then(|v| v.as_str()) != Some(s.client.client_id.as_str()) {
+        return Err(refuse(700023, "The client assertion's subject is not the client."));
+    }
+    let jti = data.claims.get("jti").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    if jti.is_empty() || !s.used_jtis.lock().unwrap_or_else(|e| e.into_inner()).insert(jti) {
+        return Err(refuse(700021, "The client assertion was already used."));
+    }
+    Ok(id)
+}
+
 fn authenticate_client(
     s: &EntraStandIn,
+    tenant: &str,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Result<String, Response> {
+    if let Some(assertion) = form.get("client_assertion") {
+        if form.get("client_assertion_type").map(String::as_str)
+            != Some(crate::oidc::credential::ASSERTION_TYPE)
+        {
+            return Err(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                50027,
+                "Unsupported client_assertion_type.",
+            ));
+        }
+        return authenticate_assertion(s, tenant, form, assertion);
+    }
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -568,7 +657,7 @@ async fn token(State(s): S, Path(tenant): Path<String>, headers: HeaderMap, body
         _ => {}
     }
     let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
-    let client_id = match authenticate_client(&s, &headers, &form) {
+    let client_id = match authenticate_client(&s, &tenant, &headers, &form) {
         Ok(id) => id,
         Err(r) => return r,
     };
