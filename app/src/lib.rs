@@ -119,7 +119,9 @@ pub fn SignInLink(#[prop(into)] label: String) -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let href = move || {
         let path = location.pathname.get();
-        let back = if path.starts_with("/signin-problem") { "/".to_string() } else { path };
+        // Back to the same page, filters and paging included.
+        let back =
+            if path.starts_with("/signin-problem") { "/".to_string() } else { path + &location.search.get() };
         format!("/auth/sign-in?return_to={}", encode_query_value(&back))
     };
     view! { <a href=href rel="external" class="button primary">{label}</a> }

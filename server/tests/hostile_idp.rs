@@ -87,6 +87,12 @@ async fn wrong_tid_for_the_organizations_authority() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_tid_for_the_common_authority() {
+    let hooks = TestHooks { demo_authority_tenant: Some("common".into()), ..Default::default() };
+    assert_refused_with(Misbehaviour::WrongTid, "invalid_token", hooks).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_audience() {
     assert_refused(Misbehaviour::WrongAudience, "invalid_token").await;
 }
