@@ -8,6 +8,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # Build outputs outside the clone, so a fresh clone reuses the compiled dependencies.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/devops-pat-portal/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# A fresh clone gains nothing from incremental caches, and they fill the disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 # Redis for the session-store tests: the machine's own, started here if it is not running.
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
