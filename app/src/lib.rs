@@ -86,6 +86,11 @@ fn Header() -> impl IntoView {
             <Suspense fallback=|| view! { <span class="account muted">"…"</span> }>
                 {move || Suspend::new(async move {
                     let viewer = me.await;
+                    // The page carries the failure's status (503 while sessions are unavailable).
+                    #[cfg(feature = "ssr")]
+                    if let (Err(e), Some(res)) = (&viewer, use_context::<leptos_axum::ResponseOptions>()) {
+                        res.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+                    }
                     let demo = matches!(&viewer, Ok(v) if v.demo).then(|| view! {
                         <span class="badge demo" title="Running on the embedded demo stack: made-up users and tokens">"demo"</span>
                     });

@@ -76,6 +76,8 @@ pub struct TestHooks {
     pub http_timeout: Option<Duration>,
     /// The demo authority's tenant segment (default: the demo tenant's id), e.g. `organizations`.
     pub demo_authority_tenant: Option<String>,
+    /// Absolute session lifetime in seconds (the setting is in hours).
+    pub session_max_age_secs: Option<u64>,
 }
 
 /// Builds the whole router for an app reachable at `public_url`.
@@ -167,7 +169,7 @@ pub async fn build(
             Arc::new(store.clone()),
         )
         .with_forwarded_headers(config.trust_forwarded_headers)
-        .with_sealing(&key, config.session_max_age.as_secs()),
+        .with_sealing(&key, hooks.session_max_age_secs.unwrap_or(config.session_max_age.as_secs())),
     );
     let portal: SharedPortal = service.clone();
 

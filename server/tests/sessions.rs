@@ -148,6 +148,9 @@ async fn redis_down_gives_503_and_the_app_recovers_when_it_is_back() {
     let (status, body) = me(&c, &app).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["kind"], "sessions_unavailable");
+    let page = get_html(&c, &app.url("/")).await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE, "the page says so too");
+    assert!(page.text().await.unwrap().contains("Sign-in sessions are unavailable right now"));
 
     // Back again (empty: it keeps nothing on disk). No restart of the app is needed.
     let _redis = start_redis(port).await;
@@ -163,4 +166,22 @@ async fn redis_down_gives_503_and_the_app_recovers_when_it_is_back() {
     }
     assert!(recovered, "the app recovers by itself when Redis is back");
     assert_eq!(app.sign_in(&c, "adele", "/").await, "/", "and sign-in works again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_ends_at_its_absolute_lifetime_however_active() {
+    let app = spawn_demo_with(TestHooks { session_max_age_secs: Some(2), ..Default::default() }).await;
+    let c = browser();
+    app.sign_in(&c, "adele", "/").await;
+    assert_eq!(me(&c, &app).await.1["user"]["name"], "Adele Vance");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(me(&c, &app).await.1["user"]["name"], "Adele Vance", "activity does not extend it...");
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        me(&c, &app).await.1["user"],
+        Value::Null,
+        "...past the absolute lifetime the user signs in again"
+    );
+    let res = c.get(app.url("/api/pats?filter=active")).send().await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["kind"], "not_signed_in");
 }
