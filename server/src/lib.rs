@@ -158,7 +158,7 @@ pub async fn build(
     };
 
     let key = sessions::load_key(&config.session_key)?;
-    let store = sessions::open(&config.session_store).await?;
+    let (store, shared_lock) = sessions::open(&config.session_store).await?;
     let service = Arc::new(
         PortalService::new(
             Arc::new(oidc),
@@ -169,6 +169,7 @@ pub async fn build(
             Arc::new(store.clone()),
         )
         .with_forwarded_headers(config.trust_forwarded_headers)
+        .with_shared_lock(shared_lock)
         .with_sealing(&key, hooks.session_max_age_secs.unwrap_or(config.session_max_age.as_secs())),
     );
     let portal: SharedPortal = service.clone();

@@ -56,6 +56,8 @@ pub struct PortalService {
     /// The identity provider's session id (`sid`) → our session, for front-channel sign-out.
     by_sid: Mutex<HashMap<String, Id>>,
     trust_forwarded_headers: bool,
+    /// Serializes refreshes across instances (Redis); `None` with a single-instance store.
+    shared_lock: Option<Arc<dyn crate::sessions::SharedLock>>,
 }
 
 impl PortalService {
@@ -79,7 +81,41 @@ impl PortalService {
             store,
             by_sid: Mutex::new(HashMap::new()),
             trust_forwarded_headers: false,
+            shared_lock: None,
         }
+    }
+
+    pub fn with_shared_lock(mut self, lock: Option<Arc<dyn crate::sessions::SharedLock>>) -> Self {
+        self.shared_lock = lock;
+        self
+    }
+
+    /// Holds the cross-instance refresh lock of this session, waiting for another instance to
+    /// finish (then re-reading the session, which it may have refreshed). `Ok(None)` without a
+    /// shared lock; `Err` when the store does not answer.
+    async fn shared_refresh_lock(
+        &self,
+        session: &Session,
+        key: &str,
+    ) -> Result<Option<(String, String)>, ApiError> {
+        let Some(lock) = &self.shared_lock else { return Ok(None) };
+        let lock_key = format!("pat-portal:refresh-lock:{key}");
+        for _ in 0..100 {
+            match lock.try_acquire(&lock_key, std::time::Duration::from_secs(10)).await {
+                Ok(Some(token)) => return Ok(Some((lock_key, token))),
+                Ok(None) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    session.load().await.map_err(|e| store_error("session load", &e))?;
+                    if let Some(a) = self.load_account(session).await? {
+                        if a.tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS {
+                            return Ok(None);
+                        }
+                    }
+                }
+                Err(e) => return Err(store_error("refresh lock", &e)),
+            }
+        }
+        Err(store_error("refresh lock", &"another instance held it for 10 s"))
     }
 
     /// The key that seals the token cache, and the absolute lifetime of a sign-in.
@@ -192,6 +228,27 @@ impl PortalService {
         if account.tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS {
             return Ok(account.tokens.access_token);
         }
+        // Across instances too: take the shared lock, then read the session once more.
+        let shared = self.shared_refresh_lock(session, &key).await?;
+        if self.shared_lock.is_some() {
+            session.load().await.map_err(|e| store_error("session load", &e))?;
+            account = self.load_account(session).await?.ok_or(ApiError::NotSignedIn)?;
+            if account.tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS {
+                if let (Some(lock), Some((k, t))) = (&self.shared_lock, &shared) {
+                    lock.release(k, t).await;
+                }
+                return Ok(account.tokens.access_token);
+            }
+        }
+        let result = self.refresh_now(session, account).await;
+        if let (Some(lock), Some((k, t))) = (&self.shared_lock, &shared) {
+            lock.release(k, t).await;
+        }
+        result
+    }
+
+    /// Redeems the refresh token and stores the new tokens (caller holds the refresh locks).
+    async fn refresh_now(&self, session: &Session, mut account: Account) -> Result<Secret, ApiError> {
         let Some(refresh_token) = account.tokens.refresh_token.clone() else {
             return Err(ApiError::SessionExpired);
         };

@@ -68,11 +68,53 @@ impl SessionStore for DynStore {
     }
 }
 
+/// A lock shared by every instance (Redis), so that only one of them redeems a session's
+/// refresh token at a time. Without it two instances could both spend a rotated token.
+#[async_trait]
+pub trait SharedLock: Send + Sync {
+    /// `Some(token)` when this caller now holds `key` for at most `ttl`.
+    async fn try_acquire(&self, key: &str, ttl: Duration) -> Result<Option<String>, String>;
+    async fn release(&self, key: &str, token: &str);
+}
+
+struct RedisLock(tower_sessions_redis_store::fred::prelude::Pool);
+
+#[async_trait]
+impl SharedLock for RedisLock {
+    async fn try_acquire(&self, key: &str, ttl: Duration) -> Result<Option<String>, String> {
+        use tower_sessions_redis_store::fred::prelude::KeysInterface;
+        use tower_sessions_redis_store::fred::types::{Expiration, SetOptions};
+        let token = uuid::Uuid::new_v4().to_string();
+        let set: Option<String> = self
+            .0
+            .set(
+                key,
+                token.as_str(),
+                Some(Expiration::PX(ttl.as_millis() as i64)),
+                Some(SetOptions::NX),
+                false,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(set.map(|_| token))
+    }
+
+    async fn release(&self, key: &str, token: &str) {
+        use tower_sessions_redis_store::fred::prelude::KeysInterface;
+        // Only our own lock: if it expired and another instance took it, leave that one alone.
+        // (GET then DEL is not atomic; the lock's TTL bounds the harm of that small window.)
+        let holder: Option<String> = self.0.get(key).await.ok().flatten();
+        if holder.as_deref() == Some(token) {
+            let _: Result<i64, _> = self.0.del(key).await;
+        }
+    }
+}
+
 /// Opens the store. SQLite gets its table and a periodic delete of expired rows (by the expiry
 /// index, never scanning live sessions); Redis expires keys itself (TTL).
-pub async fn open(kind: &StoreKind) -> Result<DynStore, String> {
+pub async fn open(kind: &StoreKind) -> Result<(DynStore, Option<Arc<dyn SharedLock>>), String> {
     match kind {
-        StoreKind::Memory => Ok(DynStore(Arc::new(MemoryStore::default()))),
+        StoreKind::Memory => Ok((DynStore(Arc::new(MemoryStore::default())), None)),
         StoreKind::Sqlite(path) => {
             use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -93,7 +135,8 @@ pub async fn open(kind: &StoreKind) -> Result<DynStore, String> {
             let store = tower_sessions_sqlx_store::SqliteStore::new(pool);
             store.migrate().await.map_err(|e| format!("cannot prepare the session table: {e}"))?;
             tokio::spawn(store.clone().continuously_delete_expired(Duration::from_secs(60)));
-            Ok(DynStore(Arc::new(store)))
+            // One instance per database file: the in-process refresh lock is enough.
+            Ok((DynStore(Arc::new(store)), None))
         }
         StoreKind::Redis(url) => {
             use tower_sessions_redis_store::fred::prelude::{Builder, ClientLike, Config, ReconnectPolicy};
@@ -108,7 +151,8 @@ pub async fn open(kind: &StoreKind) -> Result<DynStore, String> {
                 .build_pool(2)
                 .map_err(|e| format!("cannot set up Redis: {e}"))?;
             pool.init().await.map_err(|e| format!("cannot reach Redis for sessions: {e}"))?;
-            Ok(DynStore(Arc::new(tower_sessions_redis_store::RedisStore::new(pool))))
+            let lock: Arc<dyn SharedLock> = Arc::new(RedisLock(pool.clone()));
+            Ok((DynStore(Arc::new(tower_sessions_redis_store::RedisStore::new(pool))), Some(lock)))
         }
     }
 }

@@ -185,3 +185,52 @@ async fn a_sign_in_ends_at_its_absolute_lifetime_however_active() {
     let res = c.get(app.url("/api/pats?filter=active")).send().await.unwrap();
     assert_eq!(res.json::<Value>().await.unwrap()["kind"], "not_signed_in");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_refresh_a_shared_session_only_once() {
+    let Some(url) = shared_redis() else { return };
+    // A runs the demo stack; B is configured like a second instance of the same deployment:
+    // the same identity provider (A's stand-in), client, Redis and key.
+    let hooks = TestHooks { demo_access_token_ttl: Some(302), ..Default::default() };
+    let a =
+        spawn_demo_env(hooks, &[("SESSION_STORE", url.as_str()), ("SESSION_KEY", TEST_SESSION_KEY)]).await;
+    let secret = a.client_secret();
+    let authority = a.url("/demo/entra/7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f");
+    let (vssps, app_vssps) = (a.url("/demo/devops/vssps"), a.url("/demo/devops/app"));
+    let b = spawn_demo_env(
+        TestHooks::default(),
+        &[
+            ("SESSION_STORE", url.as_str()),
+            ("SESSION_KEY", TEST_SESSION_KEY),
+            ("CLIENT_ID", server::demo::DEMO_CLIENT_ID),
+            ("CLIENT_SECRET", secret.as_str()),
+            ("AUTHORITY", authority.as_str()),
+            ("DEVOPS_ORGANIZATION", "fabrikam-demo"),
+            ("DEVOPS_VSSPS_URL", vssps.as_str()),
+            ("DEVOPS_APP_VSSPS_URL", app_vssps.as_str()),
+        ],
+    )
+    .await;
+    let c = browser();
+    assert_eq!(a.sign_in(&c, "adele", "/").await, "/");
+    assert_eq!(c.get(b.url("/api/pats?filter=active")).send().await.unwrap().status(), StatusCode::OK);
+    let entra = a.running.demo.as_ref().unwrap().entra.clone();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+
+    let calls: Vec<_> = (0..8)
+        .map(|i| {
+            let url =
+                if i % 2 == 0 { a.url("/api/pats?filter=active") } else { b.url("/api/pats?filter=active") };
+            let c = c.clone();
+            tokio::spawn(async move { c.get(url).send().await.unwrap().status() })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap(), StatusCode::OK, "no instance spends a rotated refresh token");
+    }
+    assert_eq!(
+        entra.refreshes.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one refresh across both instances"
+    );
+}
