@@ -234,3 +234,41 @@ async fn two_instances_refresh_a_shared_session_only_once() {
         "one refresh across both instances"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_sqlite_database_is_waited_for_not_failed() {
+    let dir = temp_dir();
+    let db = dir.join("busy.sqlite");
+    let store = format!("sqlite:{}", db.display());
+    let app = spawn_demo_env(
+        TestHooks::default(),
+        &[("SESSION_STORE", store.as_str()), ("SESSION_KEY", TEST_SESSION_KEY)],
+    )
+    .await;
+    let c = browser();
+    app.sign_in(&c, "adele", "/").await;
+
+    // Another process holds an exclusive lock for a second (a backup, a maintenance job).
+    use sqlx::Connection;
+    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display())).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut other).await.unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+        other.close().await.unwrap();
+    });
+    // A sign-in writes the session: it waits for the lock instead of failing.
+    let started = std::time::Instant::now();
+    let c2 = browser();
+    assert_eq!(app.sign_in(&c2, "megan", "/").await, "/");
+    release.await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(500), "the write waited for the lock");
+    assert_eq!(me(&c2, &app).await.1["user"]["name"], "Megan Bowen");
+    assert_eq!(me(&c, &app).await.1["user"]["name"], "Adele Vance", "nothing was lost or corrupted");
+
+    let mut check = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display())).await.unwrap();
+    let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut check).await.unwrap();
+    assert_eq!(ok, "ok");
+    app.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
