@@ -194,7 +194,9 @@ pub async fn build(
     // leptos_routes_with_context also mounts every server function (under /api/, /auth/ and
     // /getAToken) with the same context.
     let app = Router::new()
-        .route("/auth/front-channel-logout", get(front_channel_logout).with_state(service))
+        .route("/auth/front-channel-logout", get(front_channel_logout).with_state(service.clone()))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz).with_state(service))
         .leptos_routes_with_context(&leptos, routes, context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
@@ -206,7 +208,11 @@ pub async fn build(
         Some(stack) => app.merge(stack.router()),
         None => app,
     };
-    let router = app.layer(middleware::from_fn(no_store_for_dynamic)).layer(telemetry::trace_layer());
+    let hsts = public_url.scheme() == "https";
+    let router = app
+        .layer(middleware::from_fn(no_store_for_dynamic))
+        .layer(middleware::from_fn(move |req: Request, next: Next| security_headers(req, next, hsts)))
+        .layer(telemetry::trace_layer());
     Ok(Built { router, demo, public_url })
 }
 
@@ -225,6 +231,38 @@ async fn front_channel_logout(
         service.end_session_by_sid(&sid).await;
     }
     ([(header::CACHE_CONTROL, "no-store")], "Signed out.")
+}
+
+/// Ready when the session store and the identity provider's discovery document both answer.
+async fn readyz(axum::extract::State(service): axum::extract::State<Arc<PortalService>>) -> Response {
+    use axum::response::IntoResponse;
+    match service.check_ready().await {
+        Ok(()) => "ready".into_response(),
+        Err(what) => {
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {what}")).into_response()
+        }
+    }
+}
+
+/// Headers every response carries: no sniffing, no framing, no referrer beyond this origin,
+/// and HSTS when the app is served over https. (The Content-Security-Policy is not set yet.)
+async fn security_headers(req: Request, next: Next, hsts: bool) -> Response {
+    // Entra loads the front-channel logout URL in a hidden frame: that one page may be framed.
+    let frameable = req.uri().path() == "/auth/front-channel-logout";
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    if !frameable {
+        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    }
+    h.insert("referrer-policy", HeaderValue::from_static("strict-origin-when-cross-origin"));
+    if hsts {
+        h.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    res
 }
 
 /// Pages and API answers carry personal data: no shared or browser cache keeps them.

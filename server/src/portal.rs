@@ -188,6 +188,13 @@ impl PortalService {
         self.forwarded_base(req).unwrap_or_else(|| self.public_url.clone())
     }
 
+    /// For `/readyz`: the session store answers, and so does the identity provider's discovery.
+    pub async fn check_ready(&self) -> Result<(), &'static str> {
+        self.store.load(&Id::default()).await.map_err(|_| "session store")?;
+        self.oidc.discovery().await.map_err(|_| "identity provider discovery")?;
+        Ok(())
+    }
+
     /// Front-channel sign-out: the identity provider ended its session `sid`, so ours ends too.
     /// Answers whether a session was found.
     pub async fn end_session_by_sid(&self, sid: &str) -> bool {

@@ -360,3 +360,38 @@ async fn sign_in_with_a_certificate_instead_of_a_secret() {
     assert_eq!(res.json::<Value>().await.unwrap()["error_codes"][0], 700027);
     let _ = std::fs::remove_file(path);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_and_security_headers() {
+    let app = spawn_demo().await;
+    let c = browser();
+    let res = c.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "store and discovery reachable");
+    for path in ["/", "/about", "/api/me", "/api/pats?filter=active", "/healthz", "/auth/sign-in?return_to=/"]
+    {
+        let res = get_html(&c, &app.url(path)).await;
+        let h = res.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin", "{path}");
+        assert!(h.get("strict-transport-security").is_none(), "no HSTS over http ({path})");
+    }
+
+    let res = c.get(app.url("/auth/front-channel-logout?sid=x")).send().await.unwrap();
+    assert!(res.headers().get("x-frame-options").is_none(), "Entra frames the front-channel logout URL");
+
+    // Not ready when the identity provider cannot be discovered.
+    let app = spawn_demo().await;
+    app.running
+        .demo
+        .as_ref()
+        .unwrap()
+        .entra
+        .misbehave(Some(server::demo::misbehave::Misbehaviour::DiscoveryIssuerMismatch))
+        .unwrap();
+    let res = c.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.text().await.unwrap().contains("identity provider"));
+}
