@@ -105,11 +105,8 @@ impl PortalService {
                 Ok(Some(token)) => return Ok(Some((lock_key, token))),
                 Ok(None) => {
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    session.load().await.map_err(|e| store_error("session load", &e))?;
-                    if let Some(a) = self.load_account(session).await? {
-                        if a.tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS {
-                            return Ok(None);
-                        }
+                    if self.reload_fresh(session).await?.is_ok() {
+                        return Ok(None);
                     }
                 }
                 Err(e) => return Err(store_error("refresh lock", &e)),
@@ -221,7 +218,7 @@ impl PortalService {
     /// A valid access token for this session, refreshed first when it is about to expire.
     async fn access_token(&self, session: &Session) -> Result<Secret, ApiError> {
         let account = self.load_account(session).await?.ok_or(ApiError::NotSignedIn)?;
-        if account.tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS {
+        if is_fresh(&account.tokens) {
             return Ok(account.tokens.access_token);
         }
         // One refresh at a time per session: the provider rotates refresh tokens, and
@@ -229,29 +226,33 @@ impl PortalService {
         let key = session.id().map(|id| id.to_string()).unwrap_or_default();
         let lock = self.refresh_locks.get(&key);
         let _guard = lock.lock().await;
-        // Another request may have refreshed while this one waited: read the stored session again.
-        session.load().await.map_err(|e| store_error("session load", &e))?;
-        let mut account = self.load_account(session).await?.ok_or(ApiError::NotSignedIn)?;
-        if account.tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS {
-            return Ok(account.tokens.access_token);
-        }
-        // Across instances too: take the shared lock, then read the session once more.
+        // Another request may have refreshed while this one waited.
+        let account = match self.reload_fresh(session).await? {
+            Ok(token) => return Ok(token),
+            Err(account) => account,
+        };
+        // Across instances too: with the shared lock held, another instance may just have
+        // refreshed, so the session is read once more.
         let shared = self.shared_refresh_lock(session, &key).await?;
-        if self.shared_lock.is_some() {
-            session.load().await.map_err(|e| store_error("session load", &e))?;
-            account = self.load_account(session).await?.ok_or(ApiError::NotSignedIn)?;
-            if account.tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS {
-                if let (Some(lock), Some((k, t))) = (&self.shared_lock, &shared) {
-                    lock.release(k, t).await;
-                }
-                return Ok(account.tokens.access_token);
-            }
-        }
-        let result = self.refresh_now(session, account).await;
+        let result = match &self.shared_lock {
+            Some(_) => match self.reload_fresh(session).await {
+                Ok(Ok(token)) => Ok(token),
+                Ok(Err(account)) => self.refresh_now(session, account).await,
+                Err(e) => Err(e),
+            },
+            None => self.refresh_now(session, account).await,
+        };
         if let (Some(lock), Some((k, t))) = (&self.shared_lock, &shared) {
             lock.release(k, t).await;
         }
         result
+    }
+
+    /// Reads the stored session again: the access token if it is still fresh, else the account.
+    async fn reload_fresh(&self, session: &Session) -> Result<Result<Secret, Account>, ApiError> {
+        session.load().await.map_err(|e| store_error("session load", &e))?;
+        let account = self.load_account(session).await?.ok_or(ApiError::NotSignedIn)?;
+        Ok(if is_fresh(&account.tokens) { Ok(account.tokens.access_token) } else { Err(account) })
     }
 
     /// Redeems the refresh token and stores the new tokens (caller holds the refresh locks).
@@ -487,6 +488,11 @@ impl Portal for PortalService {
             }
         }
     }
+}
+
+/// Good for at least `REFRESH_MARGIN_SECS` more.
+fn is_fresh(tokens: &TokenSet) -> bool {
+    tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS
 }
 
 fn session_of(req: &Parts) -> Result<Session, ApiError> {
