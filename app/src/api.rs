@@ -1,10 +1,13 @@
 //! Server functions: the only way the hydrated page talks to the server. Stable endpoints under `/api/` (sign-in under `/auth/` and the sample's `/getAToken`).
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::GetUrl;
+use leptos::server_fn::codec::{GetUrl, Json};
 
 use crate::error::ApiError;
-use crate::model::{PatFilter, PatPage, Viewer};
+use crate::model::{
+    CreatedPat, Expiry, Orgs, Overview, PatFilter, PatForm, PatPage, PatSort, PatSummary, Profile, ProjectPage,
+    Rotated, Viewer,
+};
 
 /// The signed-in user (`user` is null when signed out) and whether this is the demo stack.
 #[server(endpoint = "me", input = GetUrl)]
@@ -19,17 +22,92 @@ pub async fn get_me() -> Result<Viewer, ApiError> {
     )
 }
 
-/// One page of the signed-in user's personal access tokens.
-#[server(endpoint = "pats", input = GetUrl)]
-pub async fn list_pats(filter: PatFilter, continuation_token: Option<String>) -> Result<PatPage, ApiError> {
+/// Runs `f` with the portal and the request, giving an error its HTTP status on the way out.
+#[cfg(feature = "ssr")]
+async fn call<T, F, Fut>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(crate::ports::SharedPortal, http::request::Parts) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
     use crate::ports::{portal_and_request, with_status};
-    with_status(
-        async {
-            let (portal, req) = portal_and_request()?;
-            portal.list_pats(&req, filter, continuation_token).await
-        }
-        .await,
-    )
+    let result = match portal_and_request() {
+        Ok((portal, req)) => f(portal, req).await,
+        Err(e) => Err(e),
+    };
+    with_status(result)
+}
+
+/// One page of the signed-in user's personal access tokens. `org` None means the default
+/// organization; `search` finds tokens by name across pages.
+#[server(endpoint = "pats", input = GetUrl)]
+pub async fn list_pats(
+    org: Option<String>,
+    filter: PatFilter,
+    sort: Option<PatSort>,
+    desc: Option<bool>,
+    search: Option<String>,
+    after: Option<String>,
+) -> Result<PatPage, ApiError> {
+    let query = crate::ports::PatListQuery {
+        org,
+        filter,
+        sort: sort.unwrap_or_default(),
+        descending: desc.unwrap_or(false),
+        search: search.filter(|s| !s.trim().is_empty()),
+        after,
+    };
+    call(|p, req| async move { p.list_pats(&req, query).await }).await
+}
+
+/// One token (never its secret).
+#[server(endpoint = "pat", input = GetUrl)]
+pub async fn get_pat(org: Option<String>, id: String) -> Result<PatSummary, ApiError> {
+    call(|p, req| async move { p.get_pat(&req, org, id).await }).await
+}
+
+/// The dashboard's figures.
+#[server(endpoint = "overview", input = GetUrl)]
+pub async fn pat_overview(org: Option<String>) -> Result<Overview, ApiError> {
+    call(|p, req| async move { p.pat_overview(&req, org).await }).await
+}
+
+/// Creates a token. The answer carries the secret, once; the server keeps no copy.
+#[server(endpoint = "pats/create", input = Json)]
+pub async fn create_pat(org: Option<String>, form: PatForm) -> Result<CreatedPat, ApiError> {
+    call(|p, req| async move { p.create_pat(&req, org, form).await }).await
+}
+
+/// Renames, extends or rescopes a token.
+#[server(endpoint = "pats/update", input = Json)]
+pub async fn update_pat(org: Option<String>, id: String, form: PatForm) -> Result<PatSummary, ApiError> {
+    call(|p, req| async move { p.update_pat(&req, org, id, form).await }).await
+}
+
+#[server(endpoint = "pats/revoke", input = Json)]
+pub async fn revoke_pat(org: Option<String>, id: String) -> Result<(), ApiError> {
+    call(|p, req| async move { p.revoke_pat(&req, org, id).await }).await
+}
+
+/// Creates a twin with the same name and scopes and a new expiry, then revokes the old token.
+#[server(endpoint = "pats/rotate", input = Json)]
+pub async fn rotate_pat(org: Option<String>, id: String, expiry: Expiry) -> Result<Rotated, ApiError> {
+    call(|p, req| async move { p.rotate_pat(&req, org, id, expiry).await }).await
+}
+
+#[server(endpoint = "profile", input = GetUrl)]
+pub async fn get_profile() -> Result<Profile, ApiError> {
+    call(|p, req| async move { p.profile(&req).await }).await
+}
+
+/// The organizations the user belongs to.
+#[server(endpoint = "orgs", input = GetUrl)]
+pub async fn list_orgs() -> Result<Orgs, ApiError> {
+    call(|p, req| async move { p.organizations(&req).await }).await
+}
+
+#[server(endpoint = "projects", input = GetUrl)]
+pub async fn list_projects(org: String, after: Option<String>) -> Result<ProjectPage, ApiError> {
+    call(|p, req| async move { p.projects(&req, org, after).await }).await
 }
 
 /// The redirect URI this app sends (shown when Entra ID says it is not registered). Not a secret.

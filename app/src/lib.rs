@@ -7,15 +7,21 @@ pub mod model;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{path, SsrMode};
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::{path, NavigateOptions, SsrMode};
 
 use crate::error::ApiError;
 use crate::model::Viewer;
-use crate::pages::{AboutPage, HomePage, NotFoundPage, SignInProblemPage};
+use crate::pages::{
+    AboutPage, HomePage, NewTokenPage, NotFoundPage, OrgsPage, ProjectsPage, SignInProblemPage, TokenPage,
+    TokensPage,
+};
+use crate::ui::{provide_hydrated, provide_toasts, stored, use_org, ThemeToggle, Toaster};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -45,6 +51,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let me: MeResource = Resource::new_blocking(|| (), |_| api::get_me());
     provide_context(me);
+    provide_hydrated();
+    provide_toasts();
     // Marks the page as hydrated, for people debugging and for the end-to-end tests.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -57,15 +65,23 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/devops-pat-portal.css" />
         <Title text="Azure DevOps token portal" />
         <Router>
+            <a href="#main" class="skip-link">"Skip to content"</a>
             <Header />
+            <RestoreSaved />
             <main id="main">
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     // Async: the whole page is in the first response, so reading works without JavaScript.
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/tokens/new") view=NewTokenPage ssr=SsrMode::Async />
+                    <Route path=path!("/tokens/:id") view=TokenPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs") view=OrgsPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org/projects") view=ProjectsPage ssr=SsrMode::Async />
                     <Route path=path!("/about") view=AboutPage ssr=SsrMode::Async />
                     <Route path=path!("/signin-problem") view=SignInProblemPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            <Toaster />
             <footer class="footer">
                 <p>"Your tokens stay on the server: this page holds only a session cookie."</p>
             </footer>
@@ -76,13 +92,18 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let me = expect_context::<MeResource>();
+    let org = use_org();
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">"DevOps token portal"</A>
             <nav aria-label="Main">
-                <A href="/">"Home"</A>
+                <A href=move || ui::org_href("/", org.get().as_deref())>"Dashboard"</A>
+                <A href=move || ui::org_href("/tokens", org.get().as_deref())>"Tokens"</A>
+                <A href="/orgs">"Organizations"</A>
                 <A href="/about">"About"</A>
             </nav>
+            <OrgSwitcher />
+            <ThemeToggle />
             <Suspense fallback=|| view! { <span class="account muted">"…"</span> }>
                 {move || Suspend::new(async move {
                     let viewer = me.await;
@@ -115,6 +136,96 @@ fn Header() -> impl IntoView {
             </Suspense>
         </header>
     }
+}
+
+/// Chooses the organization: a GET form (works without JavaScript), navigating on change
+/// with it. The choice is remembered in the browser.
+#[component]
+fn OrgSwitcher() -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    let orgs = Resource::new(|| (), |_| api::list_orgs());
+    let org = use_org();
+    let location = use_location();
+    let navigate = use_navigate();
+    // Switching from a token's page goes to the token list: the token may not exist elsewhere.
+    let target = move || {
+        let p = location.pathname.get();
+        if p.starts_with("/tokens") { "/tokens".to_string() } else if p.starts_with("/orgs") { "/orgs".to_string() } else { "/".to_string() }
+    };
+    let go = move |name: String| {
+        stored::set(stored::ORG, &name);
+        navigate(&ui::org_href(&target(), Some(&name)), NavigateOptions::default());
+    };
+    let on_change = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| go(event_target_value(&ev))
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let on_change = on_change.clone();
+                Suspend::new(async move {
+                    let signed_in = matches!(me.await, Ok(Viewer { user: Some(_), .. }));
+                    let list = orgs.await.ok().filter(|_| signed_in)?;
+                    let current = org.get_untracked().or(list.default.clone());
+                    Some(view! {
+                        <form method="get" action=target class="org-switcher" data-testid="org-switcher">
+                            <label for="org-select">"Organization"</label>
+                            <select id="org-select" name="org" on:change=on_change>
+                                {list.orgs.into_iter().map(|o| {
+                                    let selected = current.as_deref() == Some(o.name.as_str());
+                                    view! { <option value=o.name.clone() selected=selected>{o.name.clone()}</option> }
+                                }).collect_view()}
+                            </select>
+                            <noscript><button type="submit" class="button secondary">"Switch"</button></noscript>
+                        </form>
+                    })
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// On the first visit without an organization or table settings in the URL, brings back the
+/// ones chosen last time (kept in the browser with gloo-storage).
+#[component]
+fn RestoreSaved() -> impl IntoView {
+    let location = use_location();
+    let navigate = use_navigate();
+    let done = StoredValue::new(false);
+    Effect::new(move |_| {
+        if done.get_value() {
+            return;
+        }
+        done.set_value(true);
+        let path = location.pathname.get_untracked();
+        let query = location.query.get_untracked();
+        let mut extra = Vec::new();
+        if matches!(path.as_str(), "/" | "/tokens" | "/tokens/new") && query.get("org").is_none() {
+            if let Some(o) = stored::get(stored::ORG) {
+                extra.push(format!("org={}", encode_query_value(&o)));
+            }
+        }
+        if path == "/tokens" && query.get("filter").is_none() && query.get("sort").is_none() {
+            if let Some(saved) = stored::get(stored::TOKENS_VIEW) {
+                let mut parts = saved.split('|');
+                if let (Some(f), Some(s), Some(d)) = (parts.next(), parts.next(), parts.next()) {
+                    if model::PatFilter::parse(f).is_some() && model::PatSort::parse(s).is_some() {
+                        extra.push(format!("filter={f}&sort={s}"));
+                        if d == "true" {
+                            extra.push("desc=true".into());
+                        }
+                    }
+                }
+            }
+        }
+        if !extra.is_empty() {
+            let search = location.search.get_untracked();
+            let sep = if search.is_empty() { "?" } else { "&" };
+            let to = format!("{path}{search}{sep}{}", extra.join("&"));
+            navigate(&to, NavigateOptions { replace: true, ..Default::default() });
+        }
+    });
 }
 
 /// A plain link to the sign-in endpoint (no JavaScript needed). `rel="external"` keeps the

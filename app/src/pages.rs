@@ -1,9 +1,17 @@
 //! The pages of the app, one component per route.
 
 mod home;
-mod pat_table;
+mod new_token;
+mod orgs;
+mod token;
+mod token_form;
+mod tokens;
 
 pub use home::HomePage;
+pub use new_token::NewTokenPage;
+pub use orgs::{OrgsPage, ProjectsPage};
+pub use token::TokenPage;
+pub use tokens::TokensPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

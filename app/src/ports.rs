@@ -5,7 +5,10 @@ use std::sync::Arc;
 use http::request::Parts;
 
 use crate::error::ApiError;
-use crate::model::{PatFilter, PatPage, Viewer};
+use crate::model::{
+    CreatedPat, Expiry, Orgs, Overview, PatFilter, PatForm, PatPage, PatSort, PatSummary, Profile, ProjectPage,
+    Rotated, Viewer,
+};
 
 /// The server side of the portal: sessions, the token cache and the Azure DevOps client.
 /// `app` cannot depend on `server`, so server functions reach it as `Arc<dyn Portal>`.
@@ -14,13 +17,43 @@ pub trait Portal: Send + Sync + 'static {
     /// The signed-in user of this request's session, if any, and whether this is the demo stack.
     async fn viewer(&self, req: &Parts) -> Result<Viewer, ApiError>;
 
-    /// One page of the user's personal access tokens.
-    async fn list_pats(
+    /// One page of the user's personal access tokens (or, with `search`, every match by name).
+    async fn list_pats(&self, req: &Parts, query: PatListQuery) -> Result<PatPage, ApiError>;
+
+    async fn get_pat(&self, req: &Parts, org: Option<String>, id: String) -> Result<PatSummary, ApiError>;
+
+    /// Counts by status, what expires within seven days, and expiries per week ahead.
+    async fn pat_overview(&self, req: &Parts, org: Option<String>) -> Result<Overview, ApiError>;
+
+    /// Creates a token; the answer is the only place its secret ever appears.
+    async fn create_pat(&self, req: &Parts, org: Option<String>, form: PatForm) -> Result<CreatedPat, ApiError>;
+
+    /// Renames, extends or rescopes a token.
+    async fn update_pat(
         &self,
         req: &Parts,
-        filter: PatFilter,
-        continuation_token: Option<String>,
-    ) -> Result<PatPage, ApiError>;
+        org: Option<String>,
+        id: String,
+        form: PatForm,
+    ) -> Result<PatSummary, ApiError>;
+
+    async fn revoke_pat(&self, req: &Parts, org: Option<String>, id: String) -> Result<(), ApiError>;
+
+    /// Creates a twin with a new expiry, then revokes the old token.
+    async fn rotate_pat(
+        &self,
+        req: &Parts,
+        org: Option<String>,
+        id: String,
+        expiry: Expiry,
+    ) -> Result<Rotated, ApiError>;
+
+    async fn profile(&self, req: &Parts) -> Result<Profile, ApiError>;
+
+    /// The organizations the user belongs to.
+    async fn organizations(&self, req: &Parts) -> Result<Orgs, ApiError>;
+
+    async fn projects(&self, req: &Parts, org: String, after: Option<String>) -> Result<ProjectPage, ApiError>;
 
     /// Starts a sign-in: returns where to send the browser (the authorization endpoint, or a
     /// page explaining why sign-in cannot start).
@@ -34,6 +67,17 @@ pub trait Portal: Send + Sync + 'static {
 
     /// Ends the session: returns where to send the browser (the end-session endpoint).
     async fn sign_out(&self, req: &Parts) -> Result<String, ApiError>;
+}
+
+/// Which tokens a list shows, in which order, from where.
+#[derive(Debug, Clone, Default)]
+pub struct PatListQuery {
+    pub org: Option<String>,
+    pub filter: PatFilter,
+    pub sort: PatSort,
+    pub descending: bool,
+    pub search: Option<String>,
+    pub after: Option<String>,
 }
 
 /// The query of the authorization response (`/getAToken?...`).

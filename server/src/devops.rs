@@ -126,66 +126,197 @@ fn join(base: &Url, path: &str) -> Result<Url, DevopsError> {
         .map_err(|_| DevopsError::BadRequest("invalid URL".into()))
 }
 
+/// The body of a create (no `authorizationId`) or an update (with it).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_id: Option<String>,
+    pub display_name: String,
+    pub scope: String,
+    pub valid_to: String,
+    pub all_orgs: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub visibility: Option<String>,
+    #[serde(default)]
+    pub last_update_time: Option<String>,
+}
+
+/// How a list of PATs is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct PatListQuery<'a> {
+    pub filter: &'a str,
+    /// `displayName`, `displayDate` or `status`.
+    pub sort: &'a str,
+    pub ascending: bool,
+    pub continuation_token: Option<&'a str>,
+    pub top: u32,
+}
+
+/// A throttled read waits for `Retry-After` and tries once more, if the wait fits this budget.
+const READ_RETRY_BUDGET_SECS: u64 = 5;
+
 impl DevopsClient {
     pub fn new(http: reqwest::Client, urls: DevopsUrls) -> Self {
         DevopsClient { http, urls }
     }
 
-    pub async fn list_pats(
-        &self,
-        token: &Secret,
-        org: &str,
-        filter: &str,
-        continuation_token: Option<&str>,
-        top: u32,
-    ) -> Result<PatList, DevopsError> {
+    fn pats_url(&self, org: &str) -> Result<Url, DevopsError> {
         let mut url = join(&self.urls.vssps, &format!("/{}/_apis/tokens/pats", segment(org)))?;
+        url.query_pairs_mut().append_pair("api-version", PAT_API_VERSION);
+        Ok(url)
+    }
+
+    pub async fn list_pats(&self, token: &Secret, org: &str, q: PatListQuery<'_>) -> Result<PatList, DevopsError> {
+        let mut url = self.pats_url(org)?;
         {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("api-version", PAT_API_VERSION)
-                .append_pair("displayFilterOption", filter)
-                .append_pair("$top", &top.min(100).to_string());
-            if let Some(c) = continuation_token {
-                q.append_pair("continuationToken", c);
+            let mut p = url.query_pairs_mut();
+            p.append_pair("displayFilterOption", q.filter)
+                .append_pair("sortByOption", q.sort)
+                .append_pair("isSortAscending", if q.ascending { "true" } else { "false" })
+                .append_pair("$top", &q.top.clamp(1, 100).to_string());
+            if let Some(c) = q.continuation_token {
+                p.append_pair("continuationToken", c);
             }
         }
-        self.get(token, url).await
+        self.read(token, url).await.map(|(list, _)| list)
+    }
+
+    pub async fn get_pat(&self, token: &Secret, org: &str, id: &str) -> Result<PatResult, DevopsError> {
+        let mut url = self.pats_url(org)?;
+        url.query_pairs_mut().append_pair("authorizationId", id);
+        self.read(token, url).await.map(|(r, _)| r)
+    }
+
+    /// Creates a token: the answer carries its secret, once.
+    pub async fn create_pat(&self, token: &Secret, org: &str, body: &PatRequest) -> Result<PatResult, DevopsError> {
+        let url = self.pats_url(org)?;
+        self.write(token, reqwest::Method::POST, url, Some(body)).await
+    }
+
+    pub async fn update_pat(&self, token: &Secret, org: &str, body: &PatRequest) -> Result<PatResult, DevopsError> {
+        let url = self.pats_url(org)?;
+        self.write(token, reqwest::Method::PUT, url, Some(body)).await
+    }
+
+    pub async fn revoke_pat(&self, token: &Secret, org: &str, id: &str) -> Result<(), DevopsError> {
+        let mut url = self.pats_url(org)?;
+        url.query_pairs_mut().append_pair("authorizationId", id);
+        let (status, headers, body) = self.send(token, reqwest::Method::DELETE, url, None::<&()>).await?;
+        classify(status, &headers, &body)
     }
 
     pub async fn profile(&self, token: &Secret) -> Result<Profile, DevopsError> {
         let mut url = join(&self.urls.app_vssps, "/_apis/profile/profiles/me")?;
         url.query_pairs_mut().append_pair("api-version", API_VERSION);
-        self.get(token, url).await
+        self.read(token, url).await.map(|(p, _)| p)
     }
 
     pub async fn accounts(&self, token: &Secret, member_id: &str) -> Result<ListOf<Account>, DevopsError> {
         let mut url = join(&self.urls.app_vssps, "/_apis/accounts")?;
         url.query_pairs_mut().append_pair("memberId", member_id).append_pair("api-version", API_VERSION);
-        self.get(token, url).await
+        self.read(token, url).await.map(|(a, _)| a)
     }
 
-    async fn get<T: serde::de::DeserializeOwned>(&self, token: &Secret, url: Url) -> Result<T, DevopsError> {
-        let res = self
+    /// One page of an organization's projects and the token of the next page.
+    pub async fn projects(
+        &self,
+        token: &Secret,
+        org: &str,
+        continuation_token: Option<&str>,
+        top: u32,
+    ) -> Result<(ListOf<Project>, Option<String>), DevopsError> {
+        let mut url = join(&self.urls.dev, &format!("/{}/_apis/projects", segment(org)))?;
+        {
+            let mut p = url.query_pairs_mut();
+            p.append_pair("api-version", API_VERSION).append_pair("$top", &top.clamp(1, 100).to_string());
+            if let Some(c) = continuation_token {
+                p.append_pair("continuationToken", c);
+            }
+        }
+        let (list, headers) = self.read(token, url).await?;
+        let next = headers
+            .get("x-ms-continuationtoken")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string);
+        Ok((list, next))
+    }
+
+    /// A GET: idempotent, so a throttled one waits for `Retry-After` and is tried once more
+    /// when the wait is short.
+    async fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &Secret,
+        url: Url,
+    ) -> Result<(T, HeaderMap), DevopsError> {
+        let (status, headers, body) = self.send(token, reqwest::Method::GET, url.clone(), None::<&()>).await?;
+        let (status, headers, body) = match classify(status, &headers, &body) {
+            Err(DevopsError::RateLimited(wait)) if wait <= READ_RETRY_BUDGET_SECS => {
+                tracing::info!(wait, "Azure DevOps throttled a read: retrying once after Retry-After");
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                self.send(token, reqwest::Method::GET, url, None::<&()>).await?
+            }
+            _ => (status, headers, body),
+        };
+        classify(status, &headers, &body)?;
+        let value = serde_json::from_slice(&body)
+            .map_err(|e| DevopsError::Unexpected(format!("body did not parse: {e}")))?;
+        Ok((value, headers))
+    }
+
+    /// A POST or PUT: never retried (a retry could create a second token).
+    async fn write<T: serde::de::DeserializeOwned, B: Serialize>(
+        &self,
+        token: &Secret,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<&B>,
+    ) -> Result<T, DevopsError> {
+        let (status, headers, body) = self.send(token, method, url, body).await?;
+        classify(status, &headers, &body)?;
+        serde_json::from_slice(&body).map_err(|e| DevopsError::Unexpected(format!("body did not parse: {e}")))
+    }
+
+    async fn send<B: Serialize>(
+        &self,
+        token: &Secret,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<&B>,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), DevopsError> {
+        let mut req = self
             .http
-            .get(url)
+            .request(method, url)
             .bearer_auth(token.expose())
             // Ask for a 401 instead of the 203 HTML sign-in page (both are handled).
             .header("X-TFS-FedAuthRedirect", "Suppress")
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    DevopsError::Unavailable("timed out".into())
-                } else {
-                    DevopsError::Unavailable(error_chain(&e))
-                }
-            })?;
+            .header("Accept", "application/json");
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.map_err(|e| {
+            if e.is_timeout() {
+                DevopsError::Unavailable("timed out".into())
+            } else {
+                DevopsError::Unavailable(error_chain(&e))
+            }
+        })?;
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.bytes().await.map_err(|e| DevopsError::Unavailable(error_chain(&e)))?;
-        classify(status, &headers, &body)?;
-        serde_json::from_slice(&body).map_err(|e| DevopsError::Unexpected(format!("body did not parse: {e}")))
+        Ok((status, headers, body.to_vec()))
     }
 }
 

@@ -4,8 +4,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use app::error::ApiError;
-use app::model::{Me, PatFilter, PatPage, PatStatus, PatSummary, Viewer};
-use app::ports::{Portal, SignInCallback};
+use app::model::{
+    CreatedPat, Expiry, Me, Org, Orgs, Overview, PatFilter, PatForm, PatPage, PatStatus, PatSummary, Profile, Project,
+    ProjectPage, Rotated, Viewer, UPCOMING_WEEKS,
+};
+use app::ports::{PatListQuery, Portal, SignInCallback};
 use http::request::Parts;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -14,7 +17,7 @@ use tower_sessions::session::Id;
 use tower_sessions::{Session, SessionStore};
 use url::Url;
 
-use crate::devops::{DevopsClient, DevopsError, PatToken};
+use crate::devops::{DevopsClient, DevopsError, PatListQuery as DevopsListQuery, PatRequest, PatResult, PatToken};
 use crate::oidc::{now_secs, OidcClient, OidcError, PendingSignIn, TokenSet};
 use crate::secret::Secret;
 
@@ -26,6 +29,8 @@ const REFRESH_MARGIN_SECS: u64 = 300;
 /// A sign-in left at the identity provider longer than this is started again.
 const SIGN_IN_MAX_SECS: u64 = 15 * 60;
 const PAGE_SIZE: u32 = 20;
+/// Searching and the dashboard read at most this many pages of 100 tokens.
+const MAX_SCAN_PAGES: usize = 10;
 const EXPIRING_SOON_SECS: i64 = 7 * 24 * 3600;
 
 /// The signed-in user and their tokens, kept in the server-side session only.
@@ -281,9 +286,66 @@ impl PortalService {
         }
     }
 
-    async fn revoked_ids(&self, token: &Secret) -> Result<Vec<String>, DevopsError> {
-        let list = self.devops.list_pats(token, &self.organization, "revoked", None, 100).await?;
-        Ok(list.pat_tokens.into_iter().map(|t| t.authorization_id).collect())
+    /// Every token of a list, page by page (at most `MAX_SCAN_PAGES` pages of 100).
+    async fn scan(&self, token: &Secret, org: &str, filter: &str) -> Result<Vec<PatToken>, ApiError> {
+        let mut all = Vec::new();
+        let mut next: Option<String> = None;
+        for _ in 0..MAX_SCAN_PAGES {
+            let q = DevopsListQuery {
+                filter,
+                sort: "displayDate",
+                ascending: true,
+                continuation_token: next.as_deref(),
+                top: 100,
+            };
+            let page = self.devops.list_pats(token, org, q).await.map_err(devops_error)?;
+            all.extend(page.pat_tokens);
+            next = page.continuation_token.filter(|c| !c.is_empty());
+            if next.is_none() {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// The ids of revoked tokens: the API has no status field, so they are looked up separately.
+    async fn revoked_ids(&self, token: &Secret, org: &str) -> Result<Vec<String>, ApiError> {
+        Ok(self.scan(token, org, "revoked").await?.into_iter().map(|t| t.authorization_id).collect())
+    }
+
+    /// The organization a call is about: the one asked for (checked for shape only: Azure
+    /// DevOps decides whether the user may see it), else the configured one, else the first
+    /// the user belongs to.
+    async fn resolve_org(&self, token: &Secret, org: Option<String>) -> Result<String, ApiError> {
+        if let Some(org) = org.filter(|o| !o.is_empty()) {
+            return check_org_name(&org).map(|()| org);
+        }
+        if !self.organization.is_empty() {
+            return Ok(self.organization.clone());
+        }
+        let orgs = self.member_orgs(token).await?;
+        orgs.into_iter().next().map(|o| o.name).ok_or(ApiError::NotFound)
+    }
+
+    async fn member_orgs(&self, token: &Secret) -> Result<Vec<Org>, ApiError> {
+        let profile = self.devops.profile(token).await.map_err(devops_error)?;
+        let accounts = self.devops.accounts(token, &profile.public_alias).await.map_err(devops_error)?;
+        Ok(accounts.value.into_iter().map(|a| Org { id: a.account_id, name: a.account_name }).collect())
+    }
+
+    /// The token and organization for a call of this request's session.
+    async fn begin_call(&self, req: &Parts, org: Option<String>) -> Result<(Secret, String), ApiError> {
+        let session = session_of(req)?;
+        let token = self.access_token(&session).await?;
+        let org = self.resolve_org(&token, org).await?;
+        Ok((token, org))
+    }
+
+    /// One token with its status (the revoked list decides whether it is revoked).
+    async fn fetch_pat(&self, token: &Secret, org: &str, id: &str) -> Result<PatSummary, ApiError> {
+        let found = pat_result(self.devops.get_pat(token, org, id).await.map_err(devops_error)?)?;
+        let revoked = self.revoked_ids(token, org).await?.contains(&found.authorization_id);
+        Ok(summarize(found, revoked, OffsetDateTime::now_utc()))
     }
 
     fn problem(&self, reason: &str, code: Option<&str>) -> String {
@@ -306,42 +368,210 @@ impl Portal for PortalService {
         Ok(Viewer { user, demo: self.demo })
     }
 
-    async fn list_pats(
-        &self,
-        req: &Parts,
-        filter: PatFilter,
-        continuation_token: Option<String>,
-    ) -> Result<PatPage, ApiError> {
-        if continuation_token.as_ref().is_some_and(|c| c.len() > 512) {
-            return Err(ApiError::invalid("continuation_token", "is too long"));
+    async fn list_pats(&self, req: &Parts, query: PatListQuery) -> Result<PatPage, ApiError> {
+        if query.after.as_ref().is_some_and(|c| c.len() > 512) {
+            return Err(ApiError::invalid("after", "The page link is not valid: go back to the first page."));
         }
-        let session = session_of(req)?;
-        let token = self.access_token(&session).await?;
-        let list = self
-            .devops
-            .list_pats(&token, &self.organization, filter.as_api(), continuation_token.as_deref(), PAGE_SIZE)
-            .await
-            .map_err(devops_error)?;
-        // The API has no status field: for "all", the revoked ones are looked up separately.
-        let revoked = if filter == PatFilter::All {
-            self.revoked_ids(&token).await.map_err(devops_error)?
-        } else {
-            Vec::new()
+        if query.search.as_ref().is_some_and(|s| s.chars().count() > 256) {
+            return Err(ApiError::invalid("search", "Search for at most 256 characters."));
+        }
+        let (token, org) = self.begin_call(req, query.org).await?;
+        let filter = query.filter;
+        let (tokens, continuation_token) = match &query.search {
+            // Azure DevOps cannot search by name: every page is read and filtered here.
+            Some(search) => {
+                let needle = search.trim().to_lowercase();
+                let mut found: Vec<PatToken> = self
+                    .scan(&token, &org, filter.as_api())
+                    .await?
+                    .into_iter()
+                    .filter(|t| t.display_name.to_lowercase().contains(&needle))
+                    .collect();
+                sort_tokens(&mut found, query.sort, query.descending);
+                (found, None)
+            }
+            None => {
+                let q = DevopsListQuery {
+                    filter: filter.as_api(),
+                    sort: query.sort.as_api(),
+                    ascending: !query.descending,
+                    continuation_token: query.after.as_deref(),
+                    top: PAGE_SIZE,
+                };
+                let list = self.devops.list_pats(&token, &org, q).await.map_err(devops_error)?;
+                (list.pat_tokens, list.continuation_token.filter(|c| !c.is_empty()))
+            }
         };
+        let revoked = if filter == PatFilter::All { self.revoked_ids(&token, &org).await? } else { Vec::new() };
         let now = OffsetDateTime::now_utc();
-        let tokens = list
-            .pat_tokens
+        let tokens = tokens
             .into_iter()
             .map(|t| {
                 let is_revoked = filter == PatFilter::Revoked || revoked.contains(&t.authorization_id);
                 summarize(t, is_revoked, now)
             })
             .collect();
-        Ok(PatPage {
-            organization: self.organization.clone(),
-            tokens,
-            continuation_token: list.continuation_token.filter(|c| !c.is_empty()),
-        })
+        Ok(PatPage { organization: org, tokens, continuation_token })
+    }
+
+    async fn get_pat(&self, req: &Parts, org: Option<String>, id: String) -> Result<PatSummary, ApiError> {
+        check_pat_id(&id)?;
+        let (token, org) = self.begin_call(req, org).await?;
+        self.fetch_pat(&token, &org, &id).await
+    }
+
+    async fn pat_overview(&self, req: &Parts, org: Option<String>) -> Result<Overview, ApiError> {
+        let (token, org) = self.begin_call(req, org).await?;
+        let all = self.scan(&token, &org, "all").await?;
+        let revoked = self.revoked_ids(&token, &org).await?;
+        let now = OffsetDateTime::now_utc();
+        let mut overview = Overview {
+            organization: org,
+            active: 0,
+            expiring_soon: 0,
+            expired: 0,
+            revoked: 0,
+            soon: Vec::new(),
+            upcoming: vec![0; UPCOMING_WEEKS],
+        };
+        for t in all {
+            let is_revoked = revoked.contains(&t.authorization_id);
+            let valid_to = OffsetDateTime::parse(&t.valid_to, &Rfc3339).ok();
+            let summary = summarize(t, is_revoked, now);
+            match summary.status {
+                PatStatus::Active => overview.active += 1,
+                PatStatus::ExpiringSoon => overview.expiring_soon += 1,
+                PatStatus::Expired => overview.expired += 1,
+                PatStatus::Revoked => overview.revoked += 1,
+            }
+            if matches!(summary.status, PatStatus::Active | PatStatus::ExpiringSoon) {
+                if let Some(to) = valid_to {
+                    let week = ((to - now).whole_days() / 7) as usize;
+                    if let Some(n) = overview.upcoming.get_mut(week) {
+                        *n += 1;
+                    }
+                }
+            }
+            if summary.status == PatStatus::ExpiringSoon {
+                overview.soon.push(summary);
+            }
+        }
+        overview.soon.sort_by(|a, b| a.valid_to.cmp(&b.valid_to));
+        Ok(overview)
+    }
+
+    async fn create_pat(&self, req: &Parts, org: Option<String>, form: PatForm) -> Result<CreatedPat, ApiError> {
+        let now = OffsetDateTime::now_utc();
+        let valid = validate_form(&form, now)?;
+        let (token, org) = self.begin_call(req, org).await?;
+        let body = valid.request(None);
+        let created = pat_result(self.devops.create_pat(&token, &org, &body).await.map_err(devops_error)?)?;
+        tracing::info!(authorization_id = %created.authorization_id, %org, "token created");
+        created_pat(created, now)
+    }
+
+    async fn update_pat(
+        &self,
+        req: &Parts,
+        org: Option<String>,
+        id: String,
+        form: PatForm,
+    ) -> Result<PatSummary, ApiError> {
+        check_pat_id(&id)?;
+        let now = OffsetDateTime::now_utc();
+        let valid = validate_form(&form, now)?;
+        let (token, org) = self.begin_call(req, org).await?;
+        let body = valid.request(Some(id));
+        let updated = pat_result(self.devops.update_pat(&token, &org, &body).await.map_err(devops_error)?)?;
+        tracing::info!(authorization_id = %updated.authorization_id, %org, "token updated");
+        Ok(summarize(updated, false, now))
+    }
+
+    async fn revoke_pat(&self, req: &Parts, org: Option<String>, id: String) -> Result<(), ApiError> {
+        check_pat_id(&id)?;
+        let (token, org) = self.begin_call(req, org).await?;
+        self.devops.revoke_pat(&token, &org, &id).await.map_err(devops_error)?;
+        tracing::info!(authorization_id = %id, %org, "token revoked");
+        Ok(())
+    }
+
+    async fn rotate_pat(
+        &self,
+        req: &Parts,
+        org: Option<String>,
+        id: String,
+        expiry: Expiry,
+    ) -> Result<Rotated, ApiError> {
+        check_pat_id(&id)?;
+        let (token, org) = self.begin_call(req, org).await?;
+        let old = self.fetch_pat(&token, &org, &id).await?;
+        if old.status == PatStatus::Revoked {
+            return Err(ApiError::invalid("token", "This token is revoked: create a new one instead."));
+        }
+        let now = OffsetDateTime::now_utc();
+        let form = PatForm {
+            name: old.display_name.clone(),
+            scopes: old.scopes.clone(),
+            expiry,
+            all_orgs: old.target_accounts.is_none(),
+        };
+        let valid = validate_form(&form, now)?;
+        let created =
+            pat_result(self.devops.create_pat(&token, &org, &valid.request(None)).await.map_err(devops_error)?)?;
+        tracing::info!(old = %id, new = %created.authorization_id, %org, "token rotated: twin created");
+        let created = created_pat(created, now)?;
+        // The twin exists: whatever happens to the revoke, it is returned (its secret is shown
+        // only now), and the user is told if the old token is still valid.
+        let (old_revoked, revoke_problem) = match self.devops.revoke_pat(&token, &org, &id).await {
+            Ok(()) => (true, None),
+            Err(e) => {
+                let e = devops_error(e);
+                tracing::warn!(old = %id, error = %e, "rotation: the old token could not be revoked");
+                (false, Some(e.to_string()))
+            }
+        };
+        Ok(Rotated { created, old_revoked, revoke_problem })
+    }
+
+    async fn profile(&self, req: &Parts) -> Result<Profile, ApiError> {
+        let session = session_of(req)?;
+        let token = self.access_token(&session).await?;
+        let p = self.devops.profile(&token).await.map_err(devops_error)?;
+        Ok(Profile { display_name: p.display_name, email: p.email_address, member_id: p.public_alias })
+    }
+
+    async fn organizations(&self, req: &Parts) -> Result<Orgs, ApiError> {
+        let session = session_of(req)?;
+        let token = self.access_token(&session).await?;
+        let orgs = self.member_orgs(&token).await?;
+        let default = if self.organization.is_empty() {
+            orgs.first().map(|o| o.name.clone())
+        } else {
+            Some(self.organization.clone())
+        };
+        Ok(Orgs { orgs, default })
+    }
+
+    async fn projects(&self, req: &Parts, org: String, after: Option<String>) -> Result<ProjectPage, ApiError> {
+        check_org_name(&org)?;
+        if after.as_ref().is_some_and(|c| c.len() > 512) {
+            return Err(ApiError::invalid("after", "The page link is not valid: go back to the first page."));
+        }
+        let session = session_of(req)?;
+        let token = self.access_token(&session).await?;
+        let (list, next) = self.devops.projects(&token, &org, after.as_deref(), 50).await.map_err(devops_error)?;
+        let projects = list
+            .value
+            .into_iter()
+            .map(|p| Project {
+                id: p.id,
+                name: p.name,
+                description: p.description.filter(|d| !d.is_empty()),
+                visibility: p.visibility,
+                last_update: p.last_update_time,
+            })
+            .collect();
+        Ok(ProjectPage { organization: org, projects, continuation_token: next })
     }
 
     async fn begin_sign_in(&self, req: &Parts, return_to: Option<String>) -> String {
@@ -550,6 +780,157 @@ fn summarize(t: PatToken, revoked: bool, now: OffsetDateTime) -> PatSummary {
         target_accounts: t.target_accounts,
         status,
     }
+}
+
+/// Sorts tokens the way Azure DevOps would (used where the app collects pages itself).
+fn sort_tokens(tokens: &mut [PatToken], sort: app::model::PatSort, descending: bool) {
+    use app::model::PatSort;
+    match sort {
+        PatSort::Name => tokens.sort_by_key(|t| t.display_name.to_lowercase()),
+        PatSort::ValidTo | PatSort::Status => tokens.sort_by(|a, b| a.valid_to.cmp(&b.valid_to)),
+    }
+    if descending {
+        tokens.reverse();
+    }
+}
+
+/// Organization names are letters, digits, `-`, `_` and `.` (and they go into URL paths).
+fn check_org_name(org: &str) -> Result<(), ApiError> {
+    let ok = !org.is_empty()
+        && org.len() <= 64
+        && org.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("org", "That is not an organization name."))
+    }
+}
+
+fn check_pat_id(id: &str) -> Result<(), ApiError> {
+    uuid::Uuid::parse_str(id).map(|_| ()).map_err(|_| ApiError::NotFound)
+}
+
+/// A form that passed validation, ready to send.
+struct ValidForm {
+    name: String,
+    scope: String,
+    valid_to: OffsetDateTime,
+    all_orgs: bool,
+}
+
+impl ValidForm {
+    fn request(&self, authorization_id: Option<String>) -> PatRequest {
+        PatRequest {
+            authorization_id,
+            display_name: self.name.clone(),
+            scope: self.scope.clone(),
+            valid_to: self.valid_to.format(&Rfc3339).unwrap_or_default(),
+            all_orgs: self.all_orgs,
+        }
+    }
+}
+
+/// Azure DevOps allows no token to live longer than a year; an organization may allow less.
+const MAX_LIFETIME_DAYS: i64 = 365;
+
+/// Checks a token form on the server, with the error on the field it concerns.
+fn validate_form(form: &PatForm, now: OffsetDateTime) -> Result<ValidForm, ApiError> {
+    let name = form.name.trim();
+    if name.is_empty() {
+        return Err(ApiError::invalid("name", "Give the token a name."));
+    }
+    if name.chars().count() > app::model::MAX_NAME_CHARS {
+        return Err(ApiError::invalid(
+            "name",
+            format!("Use at most {} characters.", app::model::MAX_NAME_CHARS),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::invalid("name", "Use letters, digits, spaces and punctuation only."));
+    }
+    let mut scopes: Vec<&str> = form.scopes.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    if scopes.is_empty() {
+        return Err(ApiError::invalid("scopes", "Choose at least one scope."));
+    }
+    if let Some(unknown) = scopes.iter().find(|s| **s != app::model::FULL_ACCESS && is_unknown_scope(s)) {
+        return Err(ApiError::invalid("scopes", format!("{unknown} is not a scope Azure DevOps knows.")));
+    }
+    // Full access includes every other scope.
+    let scope = if scopes.contains(&app::model::FULL_ACCESS) {
+        app::model::FULL_ACCESS.to_string()
+    } else {
+        scopes.join(" ")
+    };
+    let valid_to = match &form.expiry {
+        Expiry::Days(d) if (1..=MAX_LIFETIME_DAYS as u32).contains(d) => now + time::Duration::days(i64::from(*d)),
+        Expiry::Days(_) => {
+            return Err(ApiError::invalid("valid_to", "Choose between 1 and 365 days."));
+        }
+        Expiry::Date(d) => {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let date = time::Date::parse(d.trim(), &format)
+                .map_err(|_| ApiError::invalid("valid_to", "Enter a date as YYYY-MM-DD."))?;
+            // Valid through the whole chosen day (UTC).
+            date.with_hms(23, 59, 59).map_err(|_| ApiError::invalid("valid_to", "Enter a valid date."))?.assume_utc()
+        }
+    };
+    if valid_to <= now {
+        return Err(ApiError::invalid("valid_to", "Choose a date in the future."));
+    }
+    if valid_to > now + time::Duration::days(MAX_LIFETIME_DAYS) {
+        return Err(ApiError::invalid("valid_to", "Azure DevOps allows at most one year from today."));
+    }
+    Ok(ValidForm { name: name.to_string(), scope, valid_to, all_orgs: form.all_orgs })
+}
+
+fn is_unknown_scope(s: &str) -> bool {
+    !app::model::SCOPE_AREAS.iter().any(|(_, scopes)| scopes.iter().any(|x| x.name == s))
+}
+
+/// The token of a PAT API answer, or the error its `patTokenError` names, on the field it concerns.
+fn pat_result(r: PatResult) -> Result<PatToken, ApiError> {
+    match (r.pat_token_error.as_str(), r.pat_token) {
+        ("none", Some(t)) => Ok(t),
+        (code, _) => Err(pat_token_error(code)),
+    }
+}
+
+/// The one mapping of `patTokenError` values to what the user is told.
+fn pat_token_error(code: &str) -> ApiError {
+    match code {
+        "invalidDisplayName" => ApiError::invalid("name", "Azure DevOps did not accept this name."),
+        "invalidScope" => ApiError::invalid("scopes", "Azure DevOps did not accept these scopes."),
+        "fullScopePatPolicyViolation" => ApiError::invalid(
+            "scopes",
+            "This organization's policy forbids full-access tokens: choose specific scopes.",
+        ),
+        "invalidValidTo" => ApiError::invalid("valid_to", "Azure DevOps did not accept this expiry date."),
+        "patLifespanPolicyViolation" => ApiError::invalid(
+            "valid_to",
+            "This is beyond the longest lifetime your organization allows: choose an earlier date.",
+        ),
+        "invalidTargetAccounts" => {
+            ApiError::invalid("all_orgs", "Azure DevOps did not accept these organizations.")
+        }
+        "authorizationNotFound" | "invalidAuthorizationId" => ApiError::NotFound,
+        "accessDenied" => ApiError::Forbidden { reason: "you may not manage this token".into() },
+        "globalPatPolicyViolation" => ApiError::Forbidden {
+            reason: "an organization policy restricts tokens valid in all organizations".into(),
+        },
+        "none" => internal("PAT API", &"patTokenError none without a token"),
+        other => internal("PAT API", &format!("patTokenError {other}")),
+    }
+}
+
+/// The answer to a create: the summary and the secret, which goes nowhere else.
+fn created_pat(t: PatToken, now: OffsetDateTime) -> Result<CreatedPat, ApiError> {
+    let secret = match &t.token {
+        Some(s) if !s.expose().is_empty() => s.expose().to_string(),
+        _ => return Err(internal("PAT API", &"create answered without the secret")),
+    };
+    Ok(CreatedPat { token: summarize(t, false, now), secret })
 }
 
 /// Only same-origin paths: `/x` yes; `//host`, `/\host`, `https://...` and anything odd no.

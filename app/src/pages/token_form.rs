@@ -1,0 +1,165 @@
+//! The parts of the token forms: scope picker, expiry picker, and the secret shown once.
+
+use leptos::prelude::*;
+
+use crate::error::ApiError;
+use crate::model::{CreatedPat, Expiry, FULL_ACCESS, SCOPE_AREAS};
+use leptos_router::components::A;
+
+use crate::ui::{copy_to_clipboard, org_href, use_org, FieldError};
+
+/// Scopes grouped by area, as checkboxes with readable names.
+#[component]
+pub fn ScopePicker(selected: RwSignal<Vec<String>>, error: Signal<Option<ApiError>>) -> impl IntoView {
+    let toggle = move |name: &'static str, on: bool| {
+        selected.update(|s| {
+            s.retain(|x| x != name);
+            if on {
+                s.push(name.to_string());
+            }
+        })
+    };
+    let full = move || selected.with(|s| s.iter().any(|x| x == FULL_ACCESS));
+    view! {
+        <fieldset class="scopes-picker" aria-describedby="scopes-error" data-testid="scope-picker">
+            <legend>"Scopes"</legend>
+            <p class="muted">"Choose only what the token needs."</p>
+            <FieldError field="scopes" error=error />
+            <div class="scope-areas">
+                {SCOPE_AREAS.iter().map(|(area, scopes)| view! {
+                    <fieldset class="scope-area" disabled=full>
+                        <legend>{*area}</legend>
+                        {scopes.iter().map(|s| {
+                            let name = s.name;
+                            let id = format!("scope-{}", name.replace('.', "-"));
+                            let for_id = id.clone();
+                            view! {
+                                <label for=for_id class="check">
+                                    <input
+                                        id=id
+                                        type="checkbox"
+                                        value=name
+                                        prop:checked=move || selected.with(|sel| sel.iter().any(|x| x == name))
+                                        on:change=move |ev| toggle(name, event_target_checked(&ev))
+                                    />
+                                    <span>{s.label}</span>
+                                    <code class="scope-name">{name}</code>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                }).collect_view()}
+            </div>
+            <label for="scope-full" class="check full-access">
+                <input
+                    id="scope-full"
+                    type="checkbox"
+                    prop:checked=full
+                    on:change=move |ev| toggle(FULL_ACCESS, event_target_checked(&ev))
+                />
+                <span>"Full access (every scope; your organization may forbid it)"</span>
+            </label>
+        </fieldset>
+    }
+}
+
+/// 7, 30 or 90 days, or a date.
+#[component]
+pub fn ExpiryPicker(
+    expiry: RwSignal<Expiry>,
+    error: Signal<Option<ApiError>>,
+    #[prop(into)] legend: String,
+) -> impl IntoView {
+    let date = RwSignal::new(match expiry.get_untracked() {
+        Expiry::Date(d) => d,
+        Expiry::Days(_) => String::new(),
+    });
+    let is_days = move |n: u32| expiry.with(|e| *e == Expiry::Days(n));
+    let is_date = move || expiry.with(|e| matches!(e, Expiry::Date(_)));
+    view! {
+        <fieldset class="expiry-picker" aria-describedby="valid_to-error" data-testid="expiry-picker">
+            <legend>{legend}</legend>
+            <FieldError field="valid_to" error=error />
+            <div class="presets">
+                {[7u32, 30, 90].into_iter().map(|n| {
+                    let id = format!("expiry-{n}");
+                    let for_id = id.clone();
+                    view! {
+                        <label for=for_id class="chip-radio">
+                            <input
+                                id=id
+                                type="radio"
+                                name="expiry"
+                                prop:checked=move || is_days(n)
+                                on:change=move |_| expiry.set(Expiry::Days(n))
+                            />
+                            {format!("{n} days")}
+                        </label>
+                    }
+                }).collect_view()}
+                <label for="expiry-date-choice" class="chip-radio">
+                    <input
+                        id="expiry-date-choice"
+                        type="radio"
+                        name="expiry"
+                        prop:checked=is_date
+                        on:change=move |_| expiry.set(Expiry::Date(date.get_untracked()))
+                    />
+                    "On a date"
+                </label>
+            </div>
+            <label for="expiry-date" class="date-field">
+                <span>"Valid until (end of day, UTC)"</span>
+                <input
+                    id="expiry-date"
+                    type="date"
+                    prop:value=move || date.get()
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        date.set(v.clone());
+                        expiry.set(Expiry::Date(v));
+                    }
+                />
+            </label>
+        </fieldset>
+    }
+}
+
+/// The new secret, shown once: copy it now, it is not kept anywhere.
+#[component]
+pub fn SecretReveal(created: CreatedPat, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+    let secret = created.secret.clone();
+    let new_href = org_href(&format!("/tokens/{}", created.token.authorization_id), use_org().get_untracked().as_deref());
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        let s = secret.clone();
+        leptos::task::spawn_local(async move {
+            copied.set(Some(copy_to_clipboard(s).await));
+        });
+    };
+    view! {
+        <section class="card secret" role="region" aria-labelledby="secret-title" data-testid="secret-reveal">
+            <h2 id="secret-title">"Your new token: " {created.token.display_name.clone()}</h2>
+            <p class="warning"><strong>"Copy it now. It will not be shown again"</strong>
+                ": this app does not keep it, and Azure DevOps never shows it twice."</p>
+            <div class="secret-row">
+                <code class="secret-value" data-testid="new-secret">{created.secret.clone()}</code>
+                <button type="button" class="button primary" on:click=copy data-testid="copy-secret">"Copy"</button>
+            </div>
+            <p class="muted" aria-live="polite">
+                {move || match copied.get() {
+                    Some(true) => "Copied to the clipboard.",
+                    Some(false) => "The browser did not allow copying: select the text and copy it yourself.",
+                    None => "",
+                }}
+            </p>
+            <p>"Valid until " <time datetime=created.token.valid_to.clone()>{created.token.valid_to.get(..10).unwrap_or_default().to_string()}</time></p>
+            <div class="actions">
+                <button type="button" class="button secondary" on:click=move |_| on_done.run(()) data-testid="secret-done">
+                    "I have copied it"
+                </button>
+                <A href=new_href>"Open the new token"</A>
+            </div>
+        </section>
+    }
+}
