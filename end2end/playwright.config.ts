@@ -33,8 +33,14 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'hydrated', use: { javaScriptEnabled: true } },
-    { name: 'no-javascript', use: { javaScriptEnabled: false } },
+    { name: 'hydrated', use: { javaScriptEnabled: true }, testIgnore: /no_js/ },
+    { name: 'no-javascript', use: { javaScriptEnabled: false }, testMatch: /(walking_skeleton|no_js)\.spec\.ts/ },
+    // The same journeys on a phone-sized screen.
+    {
+      name: 'phone',
+      use: { javaScriptEnabled: true, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+      testMatch: /pat_manager\.spec\.ts/,
+    },
   ],
   webServer: serverBin
     ? {

@@ -25,7 +25,7 @@ async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
-test('sign in on the demo stack, see the PAT table, navigate, sign out', async ({ page }) => {
+test('sign in on the demo stack, see the dashboard and the PAT table, navigate, sign out', async ({ page }) => {
   const problems = watchConsole(page);
   const js = test.info().project.use.javaScriptEnabled !== false;
 
@@ -44,15 +44,21 @@ test('sign in on the demo stack, see the PAT table, navigate, sign out', async (
   await hydrated(page);
   await expect(page.getByTestId('user-name')).toHaveText('Adele Vance');
   await expect(page.getByText('demo', { exact: true })).toBeVisible();
+  await expect(page.getByTestId('counts')).toBeVisible();
+  await expect(page.getByTestId('timeline')).toBeVisible();
+  await shot(page, '3-dashboard');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tokens' }).click();
+  await expect(page).toHaveURL(/\/tokens/);
+  await hydrated(page);
   const table = page.getByRole('table');
   await expect(table).toBeVisible();
   await expect(table.getByRole('columnheader', { name: 'Valid to' })).toBeVisible();
   expect(await table.locator('tbody tr').count()).toBeGreaterThan(3);
   await expect(table.getByText('Expires soon').first()).toBeVisible();
-  await shot(page, '3-pat-table');
+  await shot(page, '4-pat-table');
 
   // Filters are links: client-side with JavaScript, full loads without.
-  await page.getByRole('link', { name: 'Revoked' }).click();
+  await page.getByRole('navigation', { name: 'Filter tokens' }).getByRole('link', { name: 'Revoked' }).click();
   await expect(page).toHaveURL(/filter=revoked/);
   await expect(table.getByText('Revoked').first()).toBeVisible();
 
@@ -66,20 +72,20 @@ test('sign in on the demo stack, see the PAT table, navigate, sign out', async (
     await expect(page.getByRole('heading', { name: 'About this portal' })).toBeVisible();
     expect(await page.evaluate(() => (window as any).__stillHere)).toBe(true);
     await expect(page.getByTestId('demo-notice')).toBeVisible();
-    await page.getByRole('link', { name: 'Home' }).click();
+    await page.getByRole('link', { name: 'Tokens', exact: true }).click();
     await expect(page.getByRole('table')).toBeVisible();
     expect(await page.evaluate(() => (window as any).__stillHere)).toBe(true);
   } else {
     await page.getByRole('link', { name: 'About' }).click();
     await expect(page.getByRole('heading', { name: 'About this portal' })).toBeVisible();
-    await page.getByRole('link', { name: 'Home' }).click();
+    await page.getByRole('link', { name: 'Dashboard' }).click();
   }
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('link', { name: 'Sign in' }).first()).toBeVisible();
   await expect(page.getByTestId('user-name')).toHaveCount(0);
   await hydrated(page);
-  await shot(page, '4-signed-out-again');
+  await shot(page, '5-signed-out-again');
 
   // The API agrees: the session is gone.
   const res = await page.request.get('/api/pats?filter=active');

@@ -209,7 +209,12 @@ pub async fn build(
         None => app,
     };
     let hsts = public_url.scheme() == "https";
+    let origin = public_url.origin().ascii_serialization();
+    let trust_forwarded = config.trust_forwarded_headers;
     let router = app
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            same_site_writes(req, next, origin.clone(), trust_forwarded)
+        }))
         .layer(middleware::from_fn(no_store_for_dynamic))
         .layer(middleware::from_fn(move |req: Request, next: Next| security_headers(req, next, hsts)))
         .layer(telemetry::trace_layer());
@@ -263,6 +268,53 @@ async fn security_headers(req: Request, next: Next, hsts: bool) -> Response {
         );
     }
     res
+}
+
+/// CSRF defence for everything that changes state (server functions called with POST, and
+/// sign-out): a browser says where a request comes from in `Sec-Fetch-Site` and `Origin`, and a
+/// request from another site is refused. Requests without either header (not from a browser,
+/// or a very old one) pass: the SameSite=Lax cookie already keeps cross-site POSTs unauthenticated.
+async fn same_site_writes(req: Request, next: Next, origin: String, trust_forwarded: bool) -> Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    let guarded = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && (path.starts_with("/api/") || path.starts_with("/auth/"));
+    if guarded {
+        let h = req.headers();
+        let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let from_origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let forwarded_origin = || {
+            let first = |n: &str| {
+                h.get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.split(',').next().unwrap_or("").trim().to_string())
+            };
+            Some(format!("{}://{}", first("x-forwarded-proto")?, first("x-forwarded-host")?))
+        };
+        let cross_site = match (fetch_site, from_origin) {
+            (Some(site), _) if !matches!(site, "same-origin" | "none") => true,
+            (_, Some(o)) => o != origin && !(trust_forwarded && forwarded_origin().as_deref() == Some(o)),
+            _ => false,
+        };
+        if cross_site {
+            tracing::warn!(
+                path,
+                origin = from_origin.unwrap_or(""),
+                site = fetch_site.unwrap_or(""),
+                "cross-site write refused"
+            );
+            let body =
+                app::error::ApiError::Forbidden { reason: "a request from another site was refused".into() };
+            return (
+                axum::http::StatusCode::FORBIDDEN,
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::to_string(&body).unwrap_or_default(),
+            )
+                .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Pages and API answers carry personal data: no shared or browser cache keeps them.
