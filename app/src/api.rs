@@ -5,8 +5,8 @@ use leptos::server_fn::codec::{GetUrl, Json};
 
 use crate::error::ApiError;
 use crate::model::{
-    CreatedPat, Expiry, Orgs, Overview, PatFilter, PatForm, PatPage, PatSort, PatSummary, Profile, ProjectPage,
-    Rotated, Viewer,
+    CreatedPat, Expiry, Orgs, Overview, PatFilter, PatForm, PatPage, PatSort, PatSummary, Profile,
+    ProjectPage, Rotated, Viewer,
 };
 
 /// The signed-in user (`user` is null when signed out) and whether this is the demo stack.

@@ -25,6 +25,16 @@ use crate::ui::{provide_hydrated, provide_toasts, stored, use_org, ThemeToggle, 
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The hydration script carries this response's nonce; the server puts the same nonce in the
+    // Content-Security-Policy header (and drops this private header).
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(res)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    {
+        if let Ok(v) = http::HeaderValue::from_str(&nonce.to_string()) {
+            res.insert_header(http::HeaderName::from_static(CSP_NONCE_HEADER), v);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -42,6 +52,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// Carries the nonce from the page render to the server's security-header middleware.
+pub const CSP_NONCE_HEADER: &str = "x-csp-nonce";
 
 /// Who is looking, loaded once per page load (blocking, so it is in the first HTML) and shared by every component.
 pub type MeResource = Resource<Result<Viewer, ApiError>>;
@@ -150,7 +163,13 @@ fn OrgSwitcher() -> impl IntoView {
     // Switching from a token's page goes to the token list: the token may not exist elsewhere.
     let target = move || {
         let p = location.pathname.get();
-        if p.starts_with("/tokens") { "/tokens".to_string() } else if p.starts_with("/orgs") { "/orgs".to_string() } else { "/".to_string() }
+        if p.starts_with("/tokens") {
+            "/tokens".to_string()
+        } else if p.starts_with("/orgs") {
+            "/orgs".to_string()
+        } else {
+            "/".to_string()
+        }
     };
     let go = move |name: String| {
         stored::set(stored::ORG, &name);

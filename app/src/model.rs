@@ -261,52 +261,77 @@ pub struct ScopeInfo {
 
 /// Scopes grouped by area, for the scope picker.
 pub const SCOPE_AREAS: &[(&str, &[ScopeInfo])] = &[
-    ("Code", &[
-        ScopeInfo { name: "vso.code", label: "Read" },
-        ScopeInfo { name: "vso.code_write", label: "Read & write" },
-        ScopeInfo { name: "vso.code_manage", label: "Read, write & manage" },
-        ScopeInfo { name: "vso.code_status", label: "Status" },
-    ]),
-    ("Work items", &[
-        ScopeInfo { name: "vso.work", label: "Read" },
-        ScopeInfo { name: "vso.work_write", label: "Read & write" },
-        ScopeInfo { name: "vso.work_full", label: "Read, write & manage" },
-    ]),
-    ("Build", &[
-        ScopeInfo { name: "vso.build", label: "Read" },
-        ScopeInfo { name: "vso.build_execute", label: "Read & execute" },
-    ]),
-    ("Release", &[
-        ScopeInfo { name: "vso.release", label: "Read" },
-        ScopeInfo { name: "vso.release_execute", label: "Read, write & execute" },
-        ScopeInfo { name: "vso.release_manage", label: "Read, write, execute & manage" },
-    ]),
-    ("Packaging", &[
-        ScopeInfo { name: "vso.packaging", label: "Read" },
-        ScopeInfo { name: "vso.packaging_write", label: "Read & write" },
-        ScopeInfo { name: "vso.packaging_manage", label: "Read, write & manage" },
-    ]),
-    ("Project and team", &[
-        ScopeInfo { name: "vso.project", label: "Read" },
-        ScopeInfo { name: "vso.project_write", label: "Read & write" },
-        ScopeInfo { name: "vso.project_manage", label: "Read, write & manage" },
-    ]),
-    ("Variable groups", &[
-        ScopeInfo { name: "vso.variablegroups_read", label: "Read" },
-        ScopeInfo { name: "vso.variablegroups_write", label: "Read & write" },
-    ]),
-    ("Identity and people", &[
-        ScopeInfo { name: "vso.profile", label: "Profile (read)" },
-        ScopeInfo { name: "vso.graph", label: "Graph (read)" },
-        ScopeInfo { name: "vso.identity", label: "Identity (read)" },
-    ]),
-    ("Tokens", &[
-        ScopeInfo { name: "vso.tokens", label: "Delegated authorization tokens" },
-    ]),
-    ("Wiki", &[
-        ScopeInfo { name: "vso.wiki", label: "Read" },
-        ScopeInfo { name: "vso.wiki_write", label: "Read & write" },
-    ]),
+    (
+        "Code",
+        &[
+            ScopeInfo { name: "vso.code", label: "Read" },
+            ScopeInfo { name: "vso.code_write", label: "Read & write" },
+            ScopeInfo { name: "vso.code_manage", label: "Read, write & manage" },
+            ScopeInfo { name: "vso.code_status", label: "Status" },
+        ],
+    ),
+    (
+        "Work items",
+        &[
+            ScopeInfo { name: "vso.work", label: "Read" },
+            ScopeInfo { name: "vso.work_write", label: "Read & write" },
+            ScopeInfo { name: "vso.work_full", label: "Read, write & manage" },
+        ],
+    ),
+    (
+        "Build",
+        &[
+            ScopeInfo { name: "vso.build", label: "Read" },
+            ScopeInfo { name: "vso.build_execute", label: "Read & execute" },
+        ],
+    ),
+    (
+        "Release",
+        &[
+            ScopeInfo { name: "vso.release", label: "Read" },
+            ScopeInfo { name: "vso.release_execute", label: "Read, write & execute" },
+            ScopeInfo { name: "vso.release_manage", label: "Read, write, execute & manage" },
+        ],
+    ),
+    (
+        "Packaging",
+        &[
+            ScopeInfo { name: "vso.packaging", label: "Read" },
+            ScopeInfo { name: "vso.packaging_write", label: "Read & write" },
+            ScopeInfo { name: "vso.packaging_manage", label: "Read, write & manage" },
+        ],
+    ),
+    (
+        "Project and team",
+        &[
+            ScopeInfo { name: "vso.project", label: "Read" },
+            ScopeInfo { name: "vso.project_write", label: "Read & write" },
+            ScopeInfo { name: "vso.project_manage", label: "Read, write & manage" },
+        ],
+    ),
+    (
+        "Variable groups",
+        &[
+            ScopeInfo { name: "vso.variablegroups_read", label: "Read" },
+            ScopeInfo { name: "vso.variablegroups_write", label: "Read & write" },
+        ],
+    ),
+    (
+        "Identity and people",
+        &[
+            ScopeInfo { name: "vso.profile", label: "Profile (read)" },
+            ScopeInfo { name: "vso.graph", label: "Graph (read)" },
+            ScopeInfo { name: "vso.identity", label: "Identity (read)" },
+        ],
+    ),
+    ("Tokens", &[ScopeInfo { name: "vso.tokens", label: "Delegated authorization tokens" }]),
+    (
+        "Wiki",
+        &[
+            ScopeInfo { name: "vso.wiki", label: "Read" },
+            ScopeInfo { name: "vso.wiki_write", label: "Read & write" },
+        ],
+    ),
 ];
 
 /// The scope name of full access, which an organization policy may forbid.

@@ -6,8 +6,8 @@ use http::request::Parts;
 
 use crate::error::ApiError;
 use crate::model::{
-    CreatedPat, Expiry, Orgs, Overview, PatFilter, PatForm, PatPage, PatSort, PatSummary, Profile, ProjectPage,
-    Rotated, Viewer,
+    CreatedPat, Expiry, Orgs, Overview, PatFilter, PatForm, PatPage, PatSort, PatSummary, Profile,
+    ProjectPage, Rotated, Viewer,
 };
 
 /// The server side of the portal: sessions, the token cache and the Azure DevOps client.
@@ -26,7 +26,12 @@ pub trait Portal: Send + Sync + 'static {
     async fn pat_overview(&self, req: &Parts, org: Option<String>) -> Result<Overview, ApiError>;
 
     /// Creates a token; the answer is the only place its secret ever appears.
-    async fn create_pat(&self, req: &Parts, org: Option<String>, form: PatForm) -> Result<CreatedPat, ApiError>;
+    async fn create_pat(
+        &self,
+        req: &Parts,
+        org: Option<String>,
+        form: PatForm,
+    ) -> Result<CreatedPat, ApiError>;
 
     /// Renames, extends or rescopes a token.
     async fn update_pat(
@@ -53,7 +58,12 @@ pub trait Portal: Send + Sync + 'static {
     /// The organizations the user belongs to.
     async fn organizations(&self, req: &Parts) -> Result<Orgs, ApiError>;
 
-    async fn projects(&self, req: &Parts, org: String, after: Option<String>) -> Result<ProjectPage, ApiError>;
+    async fn projects(
+        &self,
+        req: &Parts,
+        org: String,
+        after: Option<String>,
+    ) -> Result<ProjectPage, ApiError>;
 
     /// Starts a sign-in: returns where to send the browser (the authorization endpoint, or a
     /// page explaining why sign-in cannot start).

@@ -66,7 +66,10 @@ pub fn Skeleton(#[prop(into)] label: String, #[prop(default = 3)] lines: usize) 
 pub fn ErrorPanel(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>) -> impl IntoView {
     let retryable = matches!(
         error,
-        ApiError::UpstreamUnavailable | ApiError::RateLimited { .. } | ApiError::Unreachable | ApiError::SessionsUnavailable
+        ApiError::UpstreamUnavailable
+            | ApiError::RateLimited { .. }
+            | ApiError::Unreachable
+            | ApiError::SessionsUnavailable
     );
     let not_found = matches!(error, ApiError::NotFound);
     view! {

@@ -178,7 +178,12 @@ impl DevopsClient {
         Ok(url)
     }
 
-    pub async fn list_pats(&self, token: &Secret, org: &str, q: PatListQuery<'_>) -> Result<PatList, DevopsError> {
+    pub async fn list_pats(
+        &self,
+        token: &Secret,
+        org: &str,
+        q: PatListQuery<'_>,
+    ) -> Result<PatList, DevopsError> {
         let mut url = self.pats_url(org)?;
         {
             let mut p = url.query_pairs_mut();
@@ -200,12 +205,22 @@ impl DevopsClient {
     }
 
     /// Creates a token: the answer carries its secret, once.
-    pub async fn create_pat(&self, token: &Secret, org: &str, body: &PatRequest) -> Result<PatResult, DevopsError> {
+    pub async fn create_pat(
+        &self,
+        token: &Secret,
+        org: &str,
+        body: &PatRequest,
+    ) -> Result<PatResult, DevopsError> {
         let url = self.pats_url(org)?;
         self.write(token, reqwest::Method::POST, url, Some(body)).await
     }
 
-    pub async fn update_pat(&self, token: &Secret, org: &str, body: &PatRequest) -> Result<PatResult, DevopsError> {
+    pub async fn update_pat(
+        &self,
+        token: &Secret,
+        org: &str,
+        body: &PatRequest,
+    ) -> Result<PatResult, DevopsError> {
         let url = self.pats_url(org)?;
         self.write(token, reqwest::Method::PUT, url, Some(body)).await
     }
@@ -261,7 +276,8 @@ impl DevopsClient {
         token: &Secret,
         url: Url,
     ) -> Result<(T, HeaderMap), DevopsError> {
-        let (status, headers, body) = self.send(token, reqwest::Method::GET, url.clone(), None::<&()>).await?;
+        let (status, headers, body) =
+            self.send(token, reqwest::Method::GET, url.clone(), None::<&()>).await?;
         let (status, headers, body) = match classify(status, &headers, &body) {
             Err(DevopsError::RateLimited(wait)) if wait <= READ_RETRY_BUDGET_SECS => {
                 tracing::info!(wait, "Azure DevOps throttled a read: retrying once after Retry-After");

@@ -210,13 +210,21 @@ pub async fn build(
     };
     let hsts = public_url.scheme() == "https";
     let origin = public_url.origin().ascii_serialization();
+    // Sign-out is a form whose answer redirects to the identity provider: form-action allows it.
+    let identity_origin = match &config.identity {
+        Identity::Demo => origin.clone(),
+        Identity::Entra(e) => e.authority.origin().ascii_serialization(),
+    };
+    let csp = Arc::new(ContentSecurityPolicy { form_action: format!("'self' {identity_origin}") });
     let trust_forwarded = config.trust_forwarded_headers;
     let router = app
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             same_site_writes(req, next, origin.clone(), trust_forwarded)
         }))
         .layer(middleware::from_fn(no_store_for_dynamic))
-        .layer(middleware::from_fn(move |req: Request, next: Next| security_headers(req, next, hsts)))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            security_headers(req, next, hsts, csp.clone())
+        }))
         .layer(telemetry::trace_layer());
     Ok(Built { router, demo, public_url })
 }
@@ -249,13 +257,55 @@ async fn readyz(axum::extract::State(service): axum::extract::State<Arc<PortalSe
     }
 }
 
-/// Headers every response carries: no sniffing, no framing, no referrer beyond this origin,
-/// and HSTS when the app is served over https. (The Content-Security-Policy is not set yet.)
-async fn security_headers(req: Request, next: Next, hsts: bool) -> Response {
+/// The Content-Security-Policy of the app's pages and answers.
+struct ContentSecurityPolicy {
+    form_action: String,
+}
+
+impl ContentSecurityPolicy {
+    /// Only this origin; scripts also by this response's nonce (the hydration script), and
+    /// WebAssembly compilation (`'wasm-unsafe-eval'`); never framed.
+    fn app(&self, nonce: Option<&str>) -> String {
+        let script = match nonce {
+            Some(n) => format!("'self' 'nonce-{n}' 'wasm-unsafe-eval'"),
+            None => "'self' 'wasm-unsafe-eval'".into(),
+        };
+        format!(
+            "default-src 'self'; script-src {script}; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; object-src 'none'; base-uri 'none'; form-action {}; frame-ancestors 'none'",
+            self.form_action
+        )
+    }
+
+    /// The demo identity provider's own pages (small, with inline styles): nothing else loads.
+    fn demo_provider() -> &'static str {
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-src 'self'; \
+         base-uri 'none'; frame-ancestors 'none'"
+    }
+}
+
+/// Headers every response carries: the Content-Security-Policy, no sniffing, no framing, no
+/// referrer beyond this origin, and HSTS when the app is served over https.
+async fn security_headers(req: Request, next: Next, hsts: bool, csp: Arc<ContentSecurityPolicy>) -> Response {
+    let path = req.uri().path().to_string();
     // Entra loads the front-channel logout URL in a hidden frame: that one page may be framed.
-    let frameable = req.uri().path() == "/auth/front-channel-logout";
+    let frameable = path == "/auth/front-channel-logout";
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    let nonce = h
+        .remove(app::CSP_NONCE_HEADER)
+        .and_then(|v| v.to_str().ok().map(str::to_string))
+        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_')));
+    let policy = if frameable {
+        "default-src 'none'".to_string()
+    } else if path.starts_with("/demo/") {
+        ContentSecurityPolicy::demo_provider().to_string()
+    } else {
+        csp.app(nonce.as_deref())
+    };
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     if !frameable {
         h.insert("x-frame-options", HeaderValue::from_static("DENY"));

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, Weak};
 
 use app::error::ApiError;
 use app::model::{
-    CreatedPat, Expiry, Me, Org, Orgs, Overview, PatFilter, PatForm, PatPage, PatStatus, PatSummary, Profile, Project,
-    ProjectPage, Rotated, Viewer, UPCOMING_WEEKS,
+    CreatedPat, Expiry, Me, Org, Orgs, Overview, PatFilter, PatForm, PatPage, PatStatus, PatSummary, Profile,
+    Project, ProjectPage, Rotated, Viewer, UPCOMING_WEEKS,
 };
 use app::ports::{PatListQuery, Portal, SignInCallback};
 use http::request::Parts;
@@ -17,7 +17,9 @@ use tower_sessions::session::Id;
 use tower_sessions::{Session, SessionStore};
 use url::Url;
 
-use crate::devops::{DevopsClient, DevopsError, PatListQuery as DevopsListQuery, PatRequest, PatResult, PatToken};
+use crate::devops::{
+    DevopsClient, DevopsError, PatListQuery as DevopsListQuery, PatRequest, PatResult, PatToken,
+};
 use crate::oidc::{now_secs, OidcClient, OidcError, PendingSignIn, TokenSet};
 use crate::secret::Secret;
 
@@ -402,7 +404,8 @@ impl Portal for PortalService {
                 (list.pat_tokens, list.continuation_token.filter(|c| !c.is_empty()))
             }
         };
-        let revoked = if filter == PatFilter::All { self.revoked_ids(&token, &org).await? } else { Vec::new() };
+        let revoked =
+            if filter == PatFilter::All { self.revoked_ids(&token, &org).await? } else { Vec::new() };
         let now = OffsetDateTime::now_utc();
         let tokens = tokens
             .into_iter()
@@ -460,7 +463,12 @@ impl Portal for PortalService {
         Ok(overview)
     }
 
-    async fn create_pat(&self, req: &Parts, org: Option<String>, form: PatForm) -> Result<CreatedPat, ApiError> {
+    async fn create_pat(
+        &self,
+        req: &Parts,
+        org: Option<String>,
+        form: PatForm,
+    ) -> Result<CreatedPat, ApiError> {
         let now = OffsetDateTime::now_utc();
         let valid = validate_form(&form, now)?;
         let (token, org) = self.begin_call(req, org).await?;
@@ -516,8 +524,9 @@ impl Portal for PortalService {
             all_orgs: old.target_accounts.is_none(),
         };
         let valid = validate_form(&form, now)?;
-        let created =
-            pat_result(self.devops.create_pat(&token, &org, &valid.request(None)).await.map_err(devops_error)?)?;
+        let created = pat_result(
+            self.devops.create_pat(&token, &org, &valid.request(None)).await.map_err(devops_error)?,
+        )?;
         tracing::info!(old = %id, new = %created.authorization_id, %org, "token rotated: twin created");
         let created = created_pat(created, now)?;
         // The twin exists: whatever happens to the revoke, it is returned (its secret is shown
@@ -552,14 +561,20 @@ impl Portal for PortalService {
         Ok(Orgs { orgs, default })
     }
 
-    async fn projects(&self, req: &Parts, org: String, after: Option<String>) -> Result<ProjectPage, ApiError> {
+    async fn projects(
+        &self,
+        req: &Parts,
+        org: String,
+        after: Option<String>,
+    ) -> Result<ProjectPage, ApiError> {
         check_org_name(&org)?;
         if after.as_ref().is_some_and(|c| c.len() > 512) {
             return Err(ApiError::invalid("after", "The page link is not valid: go back to the first page."));
         }
         let session = session_of(req)?;
         let token = self.access_token(&session).await?;
-        let (list, next) = self.devops.projects(&token, &org, after.as_deref(), 50).await.map_err(devops_error)?;
+        let (list, next) =
+            self.devops.projects(&token, &org, after.as_deref(), 50).await.map_err(devops_error)?;
         let projects = list
             .value
             .into_iter()
@@ -864,7 +879,9 @@ fn validate_form(form: &PatForm, now: OffsetDateTime) -> Result<ValidForm, ApiEr
         scopes.join(" ")
     };
     let valid_to = match &form.expiry {
-        Expiry::Days(d) if (1..=MAX_LIFETIME_DAYS as u32).contains(d) => now + time::Duration::days(i64::from(*d)),
+        Expiry::Days(d) if (1..=MAX_LIFETIME_DAYS as u32).contains(d) => {
+            now + time::Duration::days(i64::from(*d))
+        }
         Expiry::Days(_) => {
             return Err(ApiError::invalid("valid_to", "Choose between 1 and 365 days."));
         }
@@ -873,7 +890,9 @@ fn validate_form(form: &PatForm, now: OffsetDateTime) -> Result<ValidForm, ApiEr
             let date = time::Date::parse(d.trim(), &format)
                 .map_err(|_| ApiError::invalid("valid_to", "Enter a date as YYYY-MM-DD."))?;
             // Valid through the whole chosen day (UTC).
-            date.with_hms(23, 59, 59).map_err(|_| ApiError::invalid("valid_to", "Enter a valid date."))?.assume_utc()
+            date.with_hms(23, 59, 59)
+                .map_err(|_| ApiError::invalid("valid_to", "Enter a valid date."))?
+                .assume_utc()
         }
     };
     if valid_to <= now {

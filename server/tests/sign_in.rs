@@ -369,10 +369,63 @@ async fn health_readiness_and_security_headers() {
     assert_eq!(res.status(), StatusCode::OK);
     let res = c.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "store and discovery reachable");
-    for path in ["/", "/about", "/api/me", "/api/pats?filter=active", "/healthz", "/auth/sign-in?return_to=/"]
-    {
+    app.sign_in(&c, "adele", "/").await;
+    let mut nonces = Vec::new();
+    for path in [
+        "/",
+        "/about",
+        "/tokens",
+        "/tokens/new",
+        "/orgs",
+        "/orgs/fabrikam-demo/projects",
+        "/no-such-page",
+        "/signin-problem?reason=cancelled",
+    ] {
+        let res = get_html(&c, &app.url(path)).await;
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(res.headers().get(app::CSP_NONCE_HEADER).is_none(), "the private header is dropped");
+        let html = res.text().await.unwrap();
+        // The hydration script runs by this response's nonce; nothing else inline may.
+        let nonce =
+            csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce").to_string();
+        assert!(nonce.len() >= 16, "{csp}");
+        assert!(
+            html.contains(&format!("nonce=\"{nonce}\"")),
+            "{path}: the hydration script carries the nonce"
+        );
+        for part in [
+            "default-src 'self'",
+            "'wasm-unsafe-eval'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(csp.contains(part), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{csp}");
+        nonces.push(nonce);
+    }
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 8, "a new nonce for every response");
+    for path in [
+        "/",
+        "/about",
+        "/api/me",
+        "/api/pats?filter=active",
+        "/api/orgs",
+        "/healthz",
+        "/readyz",
+        "/auth/sign-in?return_to=/",
+        "/pkg/devops-pat-portal.css",
+    ] {
         let res = get_html(&c, &app.url(path)).await;
         let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+            "{path}: {csp}"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin", "{path}");

@@ -115,7 +115,12 @@ fn Timeline(upcoming: Vec<u32>) -> impl IntoView {
     let slot = W / UPCOMING_WEEKS as u32;
     let summary = format!(
         "{total} active tokens expire in the next {UPCOMING_WEEKS} weeks: {}",
-        upcoming.iter().enumerate().map(|(i, n)| format!("week {}: {n}", i + 1)).collect::<Vec<_>>().join(", ")
+        upcoming
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("week {}: {n}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     view! {
         <svg

@@ -31,7 +31,9 @@ pub fn NewTokenPage() -> impl IntoView {
     });
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     // Errors that belong to no field of the form.
-    let general_error = move || error.get().filter(|e| !matches!(e, ApiError::InvalidInput { field, .. } if ["name", "scopes", "valid_to"].contains(&field.as_str())));
+    let general_error = move || {
+        error.get().filter(|e| !matches!(e, ApiError::InvalidInput { field, .. } if ["name", "scopes", "valid_to"].contains(&field.as_str())))
+    };
 
     Effect::new(move |_| match create.value().get() {
         Some(Ok(c)) => {

@@ -37,7 +37,11 @@ pub fn TokenPage() -> impl IntoView {
 }
 
 #[component]
-fn TokenDetail(token: PatSummary, rotated: RwSignal<Option<CreatedPat>>, on_change: Callback<()>) -> impl IntoView {
+fn TokenDetail(
+    token: PatSummary,
+    rotated: RwSignal<Option<CreatedPat>>,
+    on_change: Callback<()>,
+) -> impl IntoView {
     let org = use_org();
     let hydrated = use_hydrated();
     let toasts = use_toasts();
@@ -70,7 +74,11 @@ fn TokenDetail(token: PatSummary, rotated: RwSignal<Option<CreatedPat>>, on_chan
 
     Effect::new(move |_| match update.value().get() {
         Some(Ok(t)) => {
-            toasts.success(format!("Saved “{}”, valid until {}.", t.display_name, t.valid_to.get(..10).unwrap_or_default()));
+            toasts.success(format!(
+                "Saved “{}”, valid until {}.",
+                t.display_name,
+                t.valid_to.get(..10).unwrap_or_default()
+            ));
             on_change.run(());
         }
         Some(Err(e)) => toasts.failure(format!("Not saved: {e}")),
@@ -81,7 +89,10 @@ fn TokenDetail(token: PatSummary, rotated: RwSignal<Option<CreatedPat>>, on_chan
         Effect::new(move |_| match revoke.value().get() {
             Some(Ok(())) => {
                 toasts.success("Token revoked: it no longer works.");
-                navigate(&org_href("/tokens?filter=revoked", org.get_untracked().as_deref()), Default::default());
+                navigate(
+                    &org_href("/tokens?filter=revoked", org.get_untracked().as_deref()),
+                    Default::default(),
+                );
             }
             Some(Err(e)) => toasts.failure(format!("Not revoked: {e}")),
             None => {}
@@ -111,7 +122,12 @@ fn TokenDetail(token: PatSummary, rotated: RwSignal<Option<CreatedPat>>, on_chan
             ev.prevent_default();
             update.dispatch((
                 id.clone(),
-                PatForm { name: name.get_untracked(), scopes: scopes.get_untracked(), expiry: expiry.get_untracked(), all_orgs },
+                PatForm {
+                    name: name.get_untracked(),
+                    scopes: scopes.get_untracked(),
+                    expiry: expiry.get_untracked(),
+                    all_orgs,
+                },
             ));
         }
     };
@@ -130,7 +146,8 @@ fn TokenDetail(token: PatSummary, rotated: RwSignal<Option<CreatedPat>>, on_chan
             ));
         }
     };
-    let busy = move || !hydrated.get() || update.pending().get() || revoke.pending().get() || rotate.pending().get();
+    let busy =
+        move || !hydrated.get() || update.pending().get() || revoke.pending().get() || rotate.pending().get();
     let revoke_id = id.clone();
     let rotate_id = id.clone();
     let scopes_text = token.scopes.iter().map(|s| scope_label(s)).collect::<Vec<_>>();

@@ -129,7 +129,10 @@ pub fn ExpiryPicker(
 #[component]
 pub fn SecretReveal(created: CreatedPat, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
     let secret = created.secret.clone();
-    let new_href = org_href(&format!("/tokens/{}", created.token.authorization_id), use_org().get_untracked().as_deref());
+    let new_href = org_href(
+        &format!("/tokens/{}", created.token.authorization_id),
+        use_org().get_untracked().as_deref(),
+    );
     let copied = RwSignal::new(None::<bool>);
     let copy = move |_| {
         let s = secret.clone();

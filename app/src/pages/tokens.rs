@@ -136,7 +136,11 @@ fn PatRows(page: PatPage, view: View) -> impl IntoView {
     });
     if page.tokens.is_empty() {
         let what = match &view.search {
-            Some(s) => format!("No {} tokens named like “{s}” in {}.", view.filter.label().to_lowercase(), page.organization),
+            Some(s) => format!(
+                "No {} tokens named like “{s}” in {}.",
+                view.filter.label().to_lowercase(),
+                page.organization
+            ),
             None => format!("No {} tokens in {}.", view.filter.label().to_lowercase(), page.organization),
         };
         return view! {
@@ -150,17 +154,33 @@ fn PatRows(page: PatPage, view: View) -> impl IntoView {
     let header = {
         let view = view.clone();
         move |sort: PatSort| {
-        let v = view.clone();
-        let active = v.sort == sort;
-        // Clicking the sorted column flips the order; another column sorts ascending.
-        let href = v.href(v.filter, sort, active && !v.desc);
-        let aria = if active { if v.desc { "descending" } else { "ascending" } } else { "none" };
-        let arrow = if active { if v.desc { " ↓" } else { " ↑" } } else { "" };
-        view! {
-            <th scope="col" aria-sort=aria>
-                <A href=href attr:class="sort" attr:data-testid=format!("sort-{}", sort.key())>{sort.label()}{arrow}</A>
-            </th>
-        }
+            let v = view.clone();
+            let active = v.sort == sort;
+            // Clicking the sorted column flips the order; another column sorts ascending.
+            let href = v.href(v.filter, sort, active && !v.desc);
+            let aria = if active {
+                if v.desc {
+                    "descending"
+                } else {
+                    "ascending"
+                }
+            } else {
+                "none"
+            };
+            let arrow = if active {
+                if v.desc {
+                    " ↓"
+                } else {
+                    " ↑"
+                }
+            } else {
+                ""
+            };
+            view! {
+                <th scope="col" aria-sort=aria>
+                    <A href=href attr:class="sort" attr:data-testid=format!("sort-{}", sort.key())>{sort.label()}{arrow}</A>
+                </th>
+            }
         }
     };
     let org = view.org.clone();
