@@ -19,6 +19,9 @@ pub enum ApiError {
     NotFound,
     #[error("Azure DevOps is throttling requests. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
+    /// This app's own rate limit (on sign-ins and token creation).
+    #[error("Too many requests: try again in {retry_after_secs} seconds.")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("Azure DevOps is not answering right now. Try again in a moment.")]
     UpstreamUnavailable,
     #[error("{field}: {message}")]
@@ -38,7 +41,7 @@ impl ApiError {
             ApiError::NotSignedIn | ApiError::SessionExpired => 401,
             ApiError::Forbidden { .. } => 403,
             ApiError::NotFound => 404,
-            ApiError::RateLimited { .. } => 429,
+            ApiError::RateLimited { .. } | ApiError::TooManyRequests { .. } => 429,
             ApiError::UpstreamUnavailable => 502,
             ApiError::InvalidInput { .. } => 400,
             ApiError::Unreachable | ApiError::SessionsUnavailable => 503,

@@ -116,6 +116,16 @@ pub fn portal_and_request() -> Result<(SharedPortal, Parts), ApiError> {
 /// Gives an error its HTTP status (and `Retry-After`) on the server-function response. During
 /// a page render the same functions run in-process: there the page keeps its own status.
 pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+    // The reference of an internal error is the request id, which is in every log line of it.
+    let result = result.map_err(|e| match e {
+        ApiError::Internal { reference } if reference.is_empty() => {
+            let id = leptos::prelude::use_context::<Parts>().and_then(|p| {
+                p.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string)
+            });
+            ApiError::Internal { reference: id.unwrap_or_else(|| "unknown".into()) }
+        }
+        e => e,
+    });
     let is_server_fn_request = leptos::prelude::use_context::<Parts>()
         .is_some_and(|parts| server_fn::axum::server_fn_paths().any(|(path, _)| path == parts.uri.path()));
     if !is_server_fn_request {
@@ -126,7 +136,9 @@ pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
             res.set_status(
                 http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
             );
-            if let ApiError::RateLimited { retry_after_secs } = e {
+            if let ApiError::RateLimited { retry_after_secs }
+            | ApiError::TooManyRequests { retry_after_secs } = e
+            {
                 res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
             }
         }

@@ -41,6 +41,9 @@ pub struct Config {
     pub session_key: crate::sessions::KeySource,
     /// `SESSION_MAX_HOURS`: the absolute lifetime of a sign-in.
     pub session_max_age: Duration,
+    /// `RATE_LIMIT_SIGN_INS` and `RATE_LIMIT_TOKEN_CREATES`: per session per minute (six times as
+    /// many per client address).
+    pub rate_limits: crate::limits::LimitSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -223,7 +226,22 @@ impl Config {
             }
         };
 
+        let per_minute = |var: &'static str, default: u32| -> Result<u32, ConfigError> {
+            match get(var) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| err(var, format!("`{v}` is not a positive number per minute"))),
+            }
+        };
+        let rate_limits = crate::limits::LimitSettings {
+            sign_ins_per_minute: per_minute("RATE_LIMIT_SIGN_INS", 10)?,
+            creates_per_minute: per_minute("RATE_LIMIT_TOKEN_CREATES", 10)?,
+        };
         Ok(Config {
+            rate_limits,
             client_certificate,
             session_store,
             session_key,

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod demo;
 pub mod devops;
+pub mod limits;
 pub mod oidc;
 pub mod portal;
 pub mod secret;
@@ -217,7 +218,11 @@ pub async fn build(
     };
     let csp = Arc::new(ContentSecurityPolicy { form_action: format!("'self' {identity_origin}") });
     let trust_forwarded = config.trust_forwarded_headers;
+    let limits = limits::Limits::new(config.rate_limits, SESSION_COOKIE, config.trust_forwarded_headers);
     let router = app
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            limits::enforce(limits.clone(), req, next)
+        }))
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             same_site_writes(req, next, origin.clone(), trust_forwarded)
         }))
@@ -225,7 +230,9 @@ pub async fn build(
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             security_headers(req, next, hsts, csp.clone())
         }))
-        .layer(telemetry::trace_layer());
+        .layer(telemetry::trace_layer())
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(RequestIds));
     Ok(Built { router, demo, public_url })
 }
 
@@ -378,6 +385,21 @@ async fn no_store_for_dynamic(req: Request, next: Next) -> Response {
     res
 }
 
+/// Request ids: 16 hex digits, unique enough to find one request's lines in the log. An id set
+/// by a proxy in front of the app is kept, so both logs share it.
+#[derive(Clone, Copy)]
+struct RequestIds;
+
+impl tower_http::request_id::MakeRequestId for RequestIds {
+    fn make_request_id<B>(
+        &mut self,
+        _req: &axum::http::Request<B>,
+    ) -> Option<tower_http::request_id::RequestId> {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_string();
+        HeaderValue::from_str(&id).ok().map(tower_http::request_id::RequestId::new)
+    }
+}
+
 /// A running server (for `main` and for tests).
 pub struct Running {
     pub addr: SocketAddr,
@@ -406,7 +428,11 @@ pub async fn start(
     };
     let built = build(config, leptos_options(addr), public_url.clone(), hooks).await?;
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, built.router).with_graceful_shutdown(shutdown).await {
+        if let Err(e) =
+            axum::serve(listener, built.router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown)
+                .await
+        {
             tracing::error!(error = %e, "server stopped");
         }
     });

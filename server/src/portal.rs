@@ -751,11 +751,11 @@ fn store_error(context: &str, cause: &dyn std::fmt::Display) -> ApiError {
     ApiError::SessionsUnavailable
 }
 
-/// Logs the cause with a reference id and returns an error that shows only the reference.
+/// Logs the cause (the log line carries the request id) and returns an error that shows only a
+/// reference: the server functions replace it with the request id (`app::ports::with_status`).
 pub fn internal(context: &str, cause: &dyn std::fmt::Display) -> ApiError {
-    let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-    tracing::error!(%reference, context, %cause, "internal error");
-    ApiError::Internal { reference }
+    tracing::error!(context, %cause, "internal error");
+    ApiError::Internal { reference: String::new() }
 }
 
 /// The one mapping from Azure DevOps failures to what the user is told.

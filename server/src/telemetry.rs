@@ -12,6 +12,10 @@ pub fn init(json: bool) {
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
+/// The header that carries the request id: set by the app (or kept from a proxy), echoed in the
+/// response, present in every log line of the request, and shown to the user as the reference.
+pub const REQUEST_ID: &str = "x-request-id";
+
 type MakeSpan = fn(&axum::http::Request<axum::body::Body>) -> tracing::Span;
 
 /// One span per request with method and path only: the query of `/getAToken` holds the
@@ -19,7 +23,8 @@ type MakeSpan = fn(&axum::http::Request<axum::body::Body>) -> tracing::Span;
 pub fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan> {
     TraceLayer::new_for_http()
         .make_span_with((|req: &axum::http::Request<axum::body::Body>| {
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }) as MakeSpan)
         .on_response(DefaultOnResponse::new().level(Level::INFO))
 }

@@ -42,6 +42,8 @@ pub async fn spawn_demo_env(hooks: TestHooks, env: &[(&str, &str)]) -> TestApp {
             // Tests that do not choose a store keep sessions in memory, with a fixed key.
             "SESSION_STORE" => Some("memory".to_string()),
             "SESSION_KEY" => Some(TEST_SESSION_KEY.to_string()),
+            // Tests sign in and create tokens quickly; the limits have a test of their own.
+            "RATE_LIMIT_SIGN_INS" | "RATE_LIMIT_TOKEN_CREATES" => Some("100000".to_string()),
             _ => None,
         }
     })

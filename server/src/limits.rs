@@ -1,0 +1,190 @@
+//! Rate limits on starting a sign-in and on creating tokens, per session and per client address (governor).
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::error::ApiError;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+/// Allowed per session per minute; a client address gets `PER_ADDRESS_FACTOR` times as many
+/// (several people can share an address behind a NAT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSettings {
+    pub sign_ins_per_minute: u32,
+    pub creates_per_minute: u32,
+}
+
+const PER_ADDRESS_FACTOR: u32 = 6;
+
+struct Pair {
+    by_session: DefaultKeyedRateLimiter<String>,
+    by_address: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl Pair {
+    fn new(per_minute: u32) -> Self {
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        Pair {
+            by_session: RateLimiter::keyed(quota(per_minute)),
+            by_address: RateLimiter::keyed(quota(per_minute.saturating_mul(PER_ADDRESS_FACTOR))),
+        }
+    }
+
+    /// `Err(seconds to wait)` when either the session or the address is over its limit.
+    fn check(&self, session: Option<&str>, address: Option<IpAddr>) -> Result<(), u64> {
+        let clock = DefaultClock::default();
+        let wait = |not_until: governor::NotUntil<_>| not_until.wait_time_from(clock.now()).as_secs() + 1;
+        if let Some(a) = address {
+            self.by_address.check_key(&a).map_err(wait)?;
+        }
+        if let Some(s) = session {
+            self.by_session.check_key(&s.to_string()).map_err(wait)?;
+        }
+        Ok(())
+    }
+
+    fn forget_idle(&self) {
+        self.by_session.retain_recent();
+        self.by_session.shrink_to_fit();
+        self.by_address.retain_recent();
+        self.by_address.shrink_to_fit();
+    }
+}
+
+pub struct Limits {
+    sign_ins: Pair,
+    creates: Pair,
+    session_cookie: &'static str,
+    trust_forwarded_headers: bool,
+}
+
+impl Limits {
+    pub fn new(
+        settings: LimitSettings,
+        session_cookie: &'static str,
+        trust_forwarded_headers: bool,
+    ) -> Arc<Self> {
+        let limits = Arc::new(Limits {
+            sign_ins: Pair::new(settings.sign_ins_per_minute),
+            creates: Pair::new(settings.creates_per_minute),
+            session_cookie,
+            trust_forwarded_headers,
+        });
+        // Keys that have been quiet for a full period are dropped, so memory stays bounded.
+        let weak = Arc::downgrade(&limits);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match weak.upgrade() {
+                    Some(l) => {
+                        l.sign_ins.forget_idle();
+                        l.creates.forget_idle();
+                    }
+                    None => break,
+                }
+            }
+        });
+        limits
+    }
+
+    fn session_of(&self, req: &Request) -> Option<String> {
+        let cookies = req.headers().get_all(header::COOKIE);
+        cookies
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|c| c.trim().split_once('='))
+            .find(|(name, _)| *name == self.session_cookie)
+            .map(|(_, value)| value.chars().take(128).collect())
+    }
+
+    fn address_of(&self, req: &Request) -> Option<IpAddr> {
+        if self.trust_forwarded_headers {
+            let forwarded = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok());
+            if forwarded.is_some() {
+                return forwarded;
+            }
+        }
+        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    }
+}
+
+/// Which limit a request counts against, if any.
+enum Limited {
+    SignIn,
+    Create,
+}
+
+fn limited(req: &Request) -> Option<Limited> {
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/auth/sign-in") => Some(Limited::SignIn),
+        (&Method::POST, "/api/pats/create" | "/api/pats/rotate") => Some(Limited::Create),
+        _ => None,
+    }
+}
+
+/// Answers 429 with `Retry-After` when a limit is reached: a page for a sign-in started from a
+/// link, the wire error for the server functions (the UI shows it).
+pub async fn enforce(limits: Arc<Limits>, req: Request, next: Next) -> Response {
+    let Some(which) = limited(&req) else { return next.run(req).await };
+    let (session, address) = (limits.session_of(&req), limits.address_of(&req));
+    let pair = match which {
+        Limited::SignIn => &limits.sign_ins,
+        Limited::Create => &limits.creates,
+    };
+    let Err(wait) = pair.check(session.as_deref(), address) else { return next.run(req).await };
+    tracing::warn!(path = req.uri().path(), wait, "rate limit reached");
+    let retry = [(header::RETRY_AFTER, HeaderValue::from(wait))];
+    match which {
+        Limited::SignIn => (
+            StatusCode::TOO_MANY_REQUESTS,
+            retry,
+            Html(format!(
+                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too many sign-in attempts</title>\
+                 <link rel=\"stylesheet\" href=\"/pkg/devops-pat-portal.css\"></head><body><main id=\"main\">\
+                 <section class=\"card\" role=\"alert\"><h1>Too many sign-in attempts</h1>\
+                 <p data-testid=\"rate-limited\">Try again in {wait} seconds.</p><p><a href=\"/\">Back to the portal</a></p>\
+                 </section></main></body></html>"
+            )),
+        )
+            .into_response(),
+        Limited::Create => {
+            let body = serde_json::to_string(&ApiError::TooManyRequests { retry_after_secs: wait }).unwrap_or_default();
+            (StatusCode::TOO_MANY_REQUESTS, retry, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_session_and_an_address_each_have_their_own_budget() {
+        let pair = Pair::new(2);
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(pair.check(Some("s1"), Some(a)).is_ok());
+        assert!(pair.check(Some("s1"), Some(a)).is_ok());
+        let wait = pair.check(Some("s1"), Some(a)).unwrap_err();
+        assert!((1..=61).contains(&wait), "{wait}");
+        // Another session from the same address still has its own budget, up to the address's.
+        assert!(pair.check(Some("s2"), Some(a)).is_ok());
+        for n in 0..20 {
+            let _ = pair.check(Some(&format!("fresh-{n}")), Some(a));
+        }
+        assert!(pair.check(Some("s3"), Some(a)).is_err(), "the address is over its limit");
+    }
+}
