@@ -12,7 +12,9 @@ use server::TestHooks;
 async fn starting_sign_ins_is_rate_limited_per_session_and_address() {
     let app = spawn_demo_env(TestHooks::default(), &[("RATE_LIMIT_SIGN_INS", "2")]).await;
     let c = browser();
-    for _ in 0..2 {
+    // The first request has no session yet (only the address counts); the next two use the
+    // session the first one created.
+    for _ in 0..3 {
         let res = get_html(&c, &app.url("/auth/sign-in?return_to=/")).await;
         assert_eq!(res.status(), StatusCode::FOUND);
     }
@@ -24,13 +26,19 @@ async fn starting_sign_ins_is_rate_limited_per_session_and_address() {
     assert!(
         page.contains("Too many sign-in attempts") && page.contains(&format!("Try again in {wait} seconds"))
     );
-    // Another browser (no session yet) from the same address has the address's larger budget...
-    let other = browser();
-    for _ in 0..10 {
-        assert_eq!(get_html(&other, &app.url("/auth/sign-in")).await.status(), StatusCode::FOUND);
+    // New browsers from the same address share the address's budget (6 × 2 per minute), of
+    // which those four requests took four.
+    let mut passed = 0;
+    loop {
+        let status = get_html(&browser(), &app.url("/auth/sign-in")).await.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        assert_eq!(status, StatusCode::FOUND);
+        passed += 1;
+        assert!(passed <= 8, "the address limit holds");
     }
-    // ...which runs out too (2 per session, 12 per address per minute).
-    assert_eq!(get_html(&other, &app.url("/auth/sign-in")).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(passed, 8);
     app.shutdown().await;
 }
 
@@ -81,5 +89,129 @@ async fn every_request_has_an_id_in_its_response_and_in_its_log_lines() {
     // A page too.
     let res = get_html(&c, &app.url("/tokens")).await;
     assert_eq!(res.headers()["x-request-id"].to_str().unwrap().len(), 16);
+    app.shutdown().await;
+}
+
+/// Every JWT-looking string (three base64url parts, the first a JSON header).
+fn jwts(text: &str) -> Vec<String> {
+    let re_start = "eyJ";
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(re_start) {
+        let candidate: String = rest[i..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        if candidate.split('.').count() >= 2 && candidate.len() > 20 {
+            found.push(candidate.clone());
+        }
+        rest = &rest[i + 3..];
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_journey_leaks_no_secret_token_or_pat() {
+    // Access tokens that always need a refresh, so the journey includes refreshes.
+    let hooks = TestHooks { demo_access_token_ttl: Some(120), ..TestHooks::default() };
+    let app = spawn_demo_env(hooks, &[]).await;
+    let client_secret = app.client_secret();
+    let c = browser();
+    let mut seen = Vec::<String>::new();
+    let mut keep = |res_headers: &reqwest::header::HeaderMap, body: &str| {
+        seen.push(format!("{res_headers:?}\n{body}"));
+    };
+
+    // Sign in, step by step, keeping every answer.
+    let authorize = app.start_sign_in(&c, "/tokens").await;
+    let page = get_html(&c, authorize.as_str()).await;
+    let h = page.headers().clone();
+    keep(&h, &page.text().await.unwrap());
+    let callback = app.pick_user(&c, &authorize, "adele").await;
+    let res = get_html(&c, &callback).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let h = res.headers().clone();
+    keep(&h, &res.text().await.unwrap());
+
+    // List (pages and API), create, read again, rotate: every call refreshes the token.
+    let refreshes_before =
+        app.running.demo.as_ref().unwrap().entra.refreshes.load(std::sync::atomic::Ordering::SeqCst);
+    let mut pat_secrets = Vec::new();
+    for path in ["/", "/tokens", "/api/pats?filter=all", "/api/overview", "/api/orgs", "/api/me"] {
+        let res = c.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let h = res.headers().clone();
+        keep(&h, &res.text().await.unwrap());
+    }
+    let res = c
+        .post(app.url("/api/pats/create"))
+        .header("content-type", "application/json")
+        .body(
+            json!({ "org": null, "form": { "name": "journey", "scopes": ["vso.code"],
+            "expiry": { "kind": "days", "value": 30 }, "all_orgs": false } })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let created: Value = res.json().await.unwrap();
+    pat_secrets.push(created["secret"].as_str().unwrap().to_string());
+    let id = created["token"]["authorization_id"].as_str().unwrap().to_string();
+    let res = c
+        .post(app.url("/api/pats/rotate"))
+        .header("content-type", "application/json")
+        .body(json!({ "org": null, "id": id, "expiry": { "kind": "days", "value": 7 } }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let rotated: Value = res.json().await.unwrap();
+    pat_secrets.push(rotated["created"]["secret"].as_str().unwrap().to_string());
+    for path in [format!("/tokens/{id}"), "/tokens?filter=revoked".into(), format!("/api/pat?id={id}")] {
+        let res = c.get(app.url(&path)).send().await.unwrap();
+        let h = res.headers().clone();
+        keep(&h, &res.text().await.unwrap());
+    }
+    let refreshes =
+        app.running.demo.as_ref().unwrap().entra.refreshes.load(std::sync::atomic::Ordering::SeqCst)
+            - refreshes_before;
+    assert!(refreshes >= 3, "the journey refreshed the access token ({refreshes} times)");
+
+    // Sign out.
+    let res = c.post(app.url("/auth/sign-out")).send().await.unwrap();
+    let h = res.headers().clone();
+    keep(&h, &res.text().await.unwrap());
+
+    let logs = logs();
+    assert!(logs.lines().count() > 50, "trace-level logs were captured");
+    let mut hits = Vec::new();
+    for (what, text) in
+        seen.iter().map(|s| ("response", s.as_str())).chain(std::iter::once(("log", logs.as_str())))
+    {
+        if text.contains(&client_secret) {
+            hits.push(format!("{what}: the client secret"));
+        }
+        for s in &pat_secrets {
+            if text.contains(s.as_str()) {
+                hits.push(format!("{what}: a PAT secret"));
+            }
+        }
+        for jwt in jwts(text) {
+            hits.push(format!("{what}: a JWT {}", &jwt[..20.min(jwt.len())]));
+        }
+    }
+    assert_eq!(hits, Vec::<String>::new());
+    // Configuration and tokens print redacted.
+    let config = server::config::Config::from_lookup(|k| match k {
+        "CLIENT_ID" => Some("11111111-1111-1111-1111-111111111111".into()),
+        "CLIENT_SECRET" => Some("s3cr3t-value-that-must-not-print".into()),
+        "AUTHORITY" => Some("https://login.microsoftonline.com/organizations".into()),
+        "DEVOPS_ORGANIZATION" => Some("fabrikam".into()),
+        "SESSION_STORE" => Some("memory".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert!(!format!("{config:?}").contains("s3cr3t-value"));
     app.shutdown().await;
 }

@@ -53,6 +53,11 @@ async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("Adele Vance"), "the page greets the user");
+    assert!(html.contains("Expiring within 7 days") && html.contains("<svg"), "the dashboard");
+    assert!(!html.contains("eyJ"), "no JWT in the HTML");
+    let page = get_html(&c, &app.url("/tokens")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
     assert!(html.contains("<table"), "the PAT list is a real table");
     assert!(html.contains("Sign out"));
     assert!(!html.contains("eyJ"), "no JWT in the HTML");
@@ -73,10 +78,12 @@ async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     assert!(page["continuation_token"].is_string(), "the first user has enough tokens to page");
 
     let next: Value = c
-        .get(app.url(&format!(
-            "/api/pats?filter=active&continuation_token={}",
-            page["continuation_token"].as_str().unwrap()
-        )))
+        .get(
+            app.url(&format!(
+                "/api/pats?filter=active&after={}",
+                page["continuation_token"].as_str().unwrap()
+            )),
+        )
         .send()
         .await
         .unwrap()
