@@ -1,10 +1,16 @@
-//! The Azure DevOps stand-in: PAT list and get, profile and accounts, with the real shapes, bearer checks and the 203 sign-in page.
+//! The Azure DevOps stand-in: PAT lifecycle, projects, profile and accounts, with the real shapes, bearer checks, organization policies and test-only failure switches.
+
+mod failures;
+mod pats;
+mod projects;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -13,29 +19,98 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
+pub use self::failures::Failure;
+use self::pats::StoredPat;
 use super::entra::EntraStandIn;
 use crate::config::DEVOPS_RESOURCE;
 
+/// The organizations whose PAT and project APIs answer; the first is the default organization.
 pub const DEMO_ORGS: [&str; 2] = ["fabrikam-demo", "contoso-demo"];
 
-#[derive(Clone)]
-struct StoredPat {
-    id: String,
-    name: String,
-    scope: String,
-    valid_from: OffsetDateTime,
-    valid_to: OffsetDateTime,
-    all_orgs: bool,
-    revoked: bool,
+/// An organization every user belongs to whose policy blocks third-party OAuth apps: every call
+/// to it is refused with 403 and TF400813.
+pub const OAUTH_BLOCKED_ORG: &str = "northwind-demo";
+
+/// Every scope name the stand-in accepts in a PAT's `scope`; `app_token` is full access.
+pub const KNOWN_SCOPES: &[&str] = &[
+    "vso.code",
+    "vso.code_write",
+    "vso.code_manage",
+    "vso.code_status",
+    "vso.work",
+    "vso.work_write",
+    "vso.work_full",
+    "vso.build",
+    "vso.build_execute",
+    "vso.packaging",
+    "vso.packaging_write",
+    "vso.packaging_manage",
+    "vso.release",
+    "vso.release_execute",
+    "vso.release_manage",
+    "vso.project",
+    "vso.project_write",
+    "vso.project_manage",
+    "vso.profile",
+    "vso.tokens",
+    "vso.tokenadministration",
+    "vso.variablegroups_read",
+    "vso.variablegroups_write",
+    "vso.graph",
+    "vso.identity",
+    "vso.test",
+    "vso.test_write",
+    "vso.wiki",
+    "vso.wiki_write",
+    "vso.securefiles_read",
+    "vso.agentpools",
+    "vso.serviceendpoint",
+    "vso.dashboards",
+    "vso.analytics",
+    "vso.auditlog",
+    "vso.memberentitlementmanagement",
+    "vso.notification",
+    "vso.symbols",
+    "vso.taskgroups_read",
+    "vso.environment_manage",
+    "app_token",
+];
+
+/// The full-access scope, which an organization's policy may forbid.
+pub const FULL_ACCESS_SCOPE: &str = "app_token";
+
+/// An organization's PAT policy, as its administrator set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgPolicy {
+    /// A token may be valid until the end of the day (UTC) this many days from today, no later.
+    pub max_lifetime_days: i64,
+    /// Whether tokens with the `app_token` (full access) scope may be created.
+    pub full_access_allowed: bool,
+}
+
+/// The PAT policy of one of `DEMO_ORGS`; `None` for any other organization.
+pub fn policy(org: &str) -> Option<OrgPolicy> {
+    match org {
+        "fabrikam-demo" => Some(OrgPolicy { max_lifetime_days: 365, full_access_allowed: true }),
+        "contoso-demo" => Some(OrgPolicy { max_lifetime_days: 90, full_access_allowed: false }),
+        _ => None,
+    }
 }
 
 pub struct DevopsStandIn {
     keys: Keys,
+    /// Tokens by owner (`oid`). Never holds a token's secret.
     pats: Mutex<HashMap<String, Vec<StoredPat>>>,
     /// The user whose tokens are seeded by the dozen (so that paging shows).
     big_user: Option<String>,
+    /// Where the projects API lives, for the projects' `url`.
+    dev_base: String,
+    /// Test-only failures still to answer, in the order they were set.
+    failures: Mutex<Vec<failures::Switch>>,
+    /// Every request received, by method, failed ones included.
+    requests: Mutex<HashMap<Method, usize>>,
 }
 
 /// Where the keys that sign bearer tokens come from.
@@ -56,7 +131,13 @@ struct Caller {
 impl DevopsStandIn {
     pub fn new(entra: Arc<EntraStandIn>) -> Self {
         let big_user = entra.users.first().map(|u| u.oid.clone());
-        DevopsStandIn { keys: Keys::Demo(entra), pats: Mutex::new(HashMap::new()), big_user }
+        // The identity provider lives at `{public url}/demo/entra`, this stand-in beside it.
+        let dev_base = entra
+            .base
+            .strip_suffix("/entra")
+            .map(|b| format!("{b}/devops/dev"))
+            .unwrap_or_else(|| "https://dev.azure.com".into());
+        Self::with_keys(Keys::Demo(entra), big_user, dev_base)
     }
 
     /// A stand-in on its own, trusting the identity provider that publishes `jwks_url`.
@@ -66,15 +147,31 @@ impl DevopsStandIn {
             http: crate::oidc::http_client(std::time::Duration::from_secs(5)),
             cache: tokio::sync::RwLock::new(JwkSet { keys: Vec::new() }),
         };
-        DevopsStandIn { keys, pats: Mutex::new(HashMap::new()), big_user: None }
+        Self::with_keys(keys, None, "https://dev.azure.com".into())
+    }
+
+    fn with_keys(keys: Keys, big_user: Option<String>, dev_base: String) -> Self {
+        DevopsStandIn {
+            keys,
+            pats: Mutex::new(HashMap::new()),
+            big_user,
+            dev_base,
+            failures: Mutex::new(Vec::new()),
+            requests: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
-            .route("/vssps/{org}/_apis/tokens/pats", get(pats_get))
+            .route(
+                "/vssps/{org}/_apis/tokens/pats",
+                get(pats::list_or_get).post(pats::create).put(pats::update).delete(pats::revoke),
+            )
+            .route("/dev/{org}/_apis/projects", get(projects::list))
             .route("/app/_apis/profile/profiles/me", get(profile))
             .route("/app/_apis/accounts", get(accounts))
-            .with_state(self)
+            .with_state(self.clone())
+            .layer(axum::middleware::from_fn_with_state(self, failures::layer))
     }
 
     async fn decoding_key(&self, kid: &str) -> Option<DecodingKey> {
@@ -123,11 +220,35 @@ impl DevopsStandIn {
         })
     }
 
-    /// This user's tokens, seeded on first use.
-    fn tokens_of(&self, oid: &str) -> Vec<StoredPat> {
+    /// What every organization-scoped call checks first, in Azure DevOps' order: the bearer, the
+    /// api-version, then the organization (unknown: 404; blocking OAuth apps: 403).
+    async fn enter_org(
+        &self,
+        headers: &HeaderMap,
+        q: &HashMap<String, String>,
+        org: &str,
+        preview: bool,
+    ) -> Result<Caller, Response> {
+        let caller = self.authenticate(headers).await?;
+        require_api_version(q, preview)?;
+        if org == OAUTH_BLOCKED_ORG {
+            return Err(oauth_blocked(&caller, org));
+        }
+        if !DEMO_ORGS.contains(&org) {
+            return Err(vss_error(
+                StatusCode::NOT_FOUND,
+                "AccountNotFoundException",
+                "VS800001: The organization was not found.",
+            ));
+        }
+        Ok(caller)
+    }
+
+    /// Runs `f` on this user's tokens, seeded on first use.
+    fn with_tokens<R>(&self, oid: &str, f: impl FnOnce(&mut Vec<StoredPat>) -> R) -> R {
         let mut all = self.pats.lock().unwrap_or_else(|e| e.into_inner());
         let big = self.big_user.as_deref() == Some(oid);
-        all.entry(oid.to_string()).or_insert_with(|| seed(oid, big, OffsetDateTime::now_utc())).clone()
+        f(all.entry(oid.to_string()).or_insert_with(|| pats::seed(oid, big, OffsetDateTime::now_utc())))
     }
 }
 
@@ -154,19 +275,43 @@ fn unauthorized_json() -> Response {
         .into_response()
 }
 
+/// The organization's policy turned off third-party application access via OAuth.
+fn oauth_blocked(caller: &Caller, org: &str) -> Response {
+    vss_error(
+        StatusCode::FORBIDDEN,
+        "UnauthorizedRequestException",
+        &format!(
+            "TF400813: The user '{}' is not authorized to access this resource. This organization does not \
+             allow third-party application access via OAuth: an administrator of '{org}' turned off the \
+             policy 'Third-party application access via OAuth'.",
+            caller.oid
+        ),
+    )
+}
+
+/// Azure DevOps' JSON error body.
 fn vss_error(status: StatusCode, type_key: &str, message: &str) -> Response {
     (status, Json(json!({ "$id": "1", "innerException": null, "message": message, "typeKey": type_key, "errorCode": 0, "eventId": 3000 })))
         .into_response()
 }
 
-fn require_api_version(q: &HashMap<String, String>) -> Result<(), Response> {
+/// Every call names an api-version; preview areas (the PAT API) want the `-preview` flag too.
+fn require_api_version(q: &HashMap<String, String>, preview: bool) -> Result<(), Response> {
     match q.get("api-version") {
-        Some(v) if v.starts_with("7.") || v.starts_with("6.") => Ok(()),
-        Some(_) => Err(vss_error(
+        Some(v) if !(v.starts_with("7.") || v.starts_with("6.")) => Err(vss_error(
             StatusCode::BAD_REQUEST,
             "VssInvalidApiVersionException",
             "VS800012: The requested api-version is not supported.",
         )),
+        Some(v) if preview && !v.contains("-preview") => Err(vss_error(
+            StatusCode::BAD_REQUEST,
+            "VssInvalidPreviewVersionException",
+            &format!(
+                "VS800010: The requested version \"{v}\" of the resource is under preview. The -preview flag \
+                 must be supplied in the api-version for such requests."
+            ),
+        )),
+        Some(_) => Ok(()),
         None => Err(vss_error(
             StatusCode::BAD_REQUEST,
             "VssServiceException",
@@ -179,113 +324,10 @@ fn iso(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn pat_json(p: &StoredPat, org_id: &str) -> serde_json::Value {
-    json!({
-        "displayName": p.name,
-        "validTo": iso(p.valid_to),
-        "scope": p.scope,
-        "targetAccounts": if p.all_orgs { serde_json::Value::Null } else { json!([org_id]) },
-        "validFrom": iso(p.valid_from),
-        "authorizationId": p.id,
-        "token": null,
-    })
-}
-
+/// An organization's id, stable across runs.
 fn org_id(org: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("https://dev.azure.com/{org}").as_bytes())
         .to_string()
-}
-
-async fn pats_get(
-    State(s): State<Arc<DevopsStandIn>>,
-    Path(org): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let caller = match s.authenticate(&headers).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(r) = require_api_version(&q) {
-        return r;
-    }
-    if !DEMO_ORGS.contains(&org.as_str()) {
-        return vss_error(
-            StatusCode::NOT_FOUND,
-            "AccountNotFoundException",
-            "VS800001: The organization was not found.",
-        );
-    }
-    let oid_org = org_id(&org);
-    let now = OffsetDateTime::now_utc();
-    let mine = s.tokens_of(&caller.oid);
-
-    if let Some(id) = q.get("authorizationId") {
-        return match mine.iter().find(|p| &p.id == id) {
-            Some(p) => {
-                Json(json!({ "patToken": pat_json(p, &oid_org), "patTokenError": "none" })).into_response()
-            }
-            None => {
-                Json(json!({ "patToken": null, "patTokenError": "authorizationNotFound" })).into_response()
-            }
-        };
-    }
-
-    let filter =
-        q.get("displayFilterOption").map(|s| s.to_ascii_lowercase()).unwrap_or_else(|| "active".into());
-    let mut list: Vec<&StoredPat> = mine
-        .iter()
-        .filter(|p| match filter.as_str() {
-            "active" => !p.revoked && p.valid_to > now,
-            "expired" => !p.revoked && p.valid_to <= now,
-            "revoked" => p.revoked,
-            _ => true,
-        })
-        .collect();
-    if !matches!(filter.as_str(), "active" | "expired" | "revoked" | "all") {
-        return vss_error(
-            StatusCode::BAD_REQUEST,
-            "ArgumentException",
-            "The value of displayFilterOption is not valid.",
-        );
-    }
-    let ascending = q.get("isSortAscending").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(true);
-    match q.get("sortByOption").map(String::as_str).unwrap_or("displayName") {
-        "displayDate" => list.sort_by_key(|p| p.valid_to),
-        "status" => list.sort_by_key(|p| (p.revoked, p.valid_to <= now, p.name.to_lowercase())),
-        _ => list.sort_by_key(|p| p.name.to_lowercase()),
-    }
-    if !ascending {
-        list.reverse();
-    }
-    let top = match q.get("$top").map(|t| t.parse::<usize>()) {
-        None => 100,
-        Some(Ok(t)) if (1..=100).contains(&t) => t,
-        Some(_) => {
-            return vss_error(
-                StatusCode::BAD_REQUEST,
-                "ArgumentOutOfRangeException",
-                "$top must be between 1 and 100.",
-            )
-        }
-    };
-    // The continuation token is opaque to clients; here it is the offset of the next item.
-    let skip = match q.get("continuationToken").filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(c) => match c.parse::<usize>() {
-            Ok(n) if n <= list.len() => n,
-            _ => {
-                return vss_error(
-                    StatusCode::BAD_REQUEST,
-                    "ArgumentException",
-                    "The continuation token is not valid.",
-                )
-            }
-        },
-    };
-    let page: Vec<_> = list.iter().skip(skip).take(top).map(|p| pat_json(p, &oid_org)).collect();
-    let next = if skip + top < list.len() { (skip + top).to_string() } else { String::new() };
-    Json(json!({ "patTokens": page, "continuationToken": next })).into_response()
 }
 
 async fn profile(
@@ -297,7 +339,7 @@ async fn profile(
         Ok(c) => c,
         Err(r) => return r,
     };
-    if let Err(r) = require_api_version(&q) {
+    if let Err(r) = require_api_version(&q, false) {
         return r;
     }
     Json(json!({
@@ -350,6 +392,7 @@ async fn accounts(
     }
     let value: Vec<_> = DEMO_ORGS
         .iter()
+        .chain([&OAUTH_BLOCKED_ORG])
         .map(|o| {
             json!({
                 "accountId": org_id(o), "accountUri": format!("https://vssps.dev.azure.com/{o}/"),
@@ -358,48 +401,4 @@ async fn accounts(
         })
         .collect();
     Json(json!({ "count": value.len(), "value": value })).into_response()
-}
-
-/// A realistic set of tokens for a demo user: mostly active, some expiring within a week,
-/// some expired, some revoked. The first user gets a few dozen so that paging shows.
-fn seed(oid: &str, big: bool, now: OffsetDateTime) -> Vec<StoredPat> {
-    const NAMES: [(&str, &str); 12] = [
-        ("CI pipeline", "vso.build_execute vso.code"),
-        ("Release automation", "vso.release vso.build"),
-        ("Git push from laptop", "vso.code_write"),
-        ("Boards sync", "vso.work_write"),
-        ("NuGet feed", "vso.packaging"),
-        ("npm publish", "vso.packaging_write"),
-        ("Dashboard reader", "vso.project vso.work"),
-        ("Terraform provider", "vso.project vso.variablegroups_read"),
-        ("Backup script", "vso.code vso.work"),
-        ("Admin full access", "app_token"),
-        ("Graph export", "vso.graph vso.identity"),
-        ("Token housekeeping", "vso.tokens"),
-    ];
-    let count = if big { 36 } else { 8 };
-    (0..count)
-        .map(|i| {
-            let (base, scope) = NAMES[i % NAMES.len()];
-            let name =
-                if i < NAMES.len() { base.to_string() } else { format!("{base} {}", i / NAMES.len() + 1) };
-            // Every ninth revoked; a few expired; three expiring within 7 days; the rest months away.
-            let (from_days, to_days, revoked): (i64, i64, bool) = match i % 9 {
-                0 if i > 0 => (-120, 60, true),
-                1 => (-200, -10 - i as i64, false),
-                2 if i < 27 => (-80, 2 + (i as i64 % 5), false),
-                _ => (-30 - i as i64, 30 + 9 * i as i64, false),
-            };
-            StoredPat {
-                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{oid}:{i}").as_bytes())
-                    .to_string(),
-                name,
-                scope: scope.to_string(),
-                valid_from: now + Duration::days(from_days),
-                valid_to: now + Duration::days(to_days),
-                all_orgs: i % 4 == 0,
-                revoked,
-            }
-        })
-        .collect()
 }

@@ -1,0 +1,403 @@
+//! The stand-in's PAT lifecycle API: list, get, create (the secret shown once), update and revoke, per organization and its policy.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime, UtcOffset};
+
+use super::{iso, org_id, policy, vss_error, DevopsStandIn, FULL_ACCESS_SCOPE, KNOWN_SCOPES};
+
+/// The longest display name Azure DevOps accepts, in characters.
+const MAX_NAME_CHARS: usize = 256;
+/// The lifetime of a token created without `validTo`.
+const DEFAULT_LIFETIME_DAYS: i64 = 30;
+
+/// A token as the stand-in keeps it: everything but the secret, which is never kept.
+#[derive(Debug, Clone)]
+pub(super) struct StoredPat {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) scope: String,
+    pub(super) valid_from: OffsetDateTime,
+    pub(super) valid_to: OffsetDateTime,
+    /// The organization the token works in; `None` for all of the user's organizations.
+    pub(super) org: Option<String>,
+    pub(super) revoked: bool,
+}
+
+impl StoredPat {
+    fn visible_in(&self, org: &str) -> bool {
+        self.org.as_deref().is_none_or(|o| o == org)
+    }
+
+    /// The PatToken shape, without the secret (`token` is null).
+    fn to_json(&self) -> Value {
+        json!({
+            "displayName": self.name,
+            "validTo": iso(self.valid_to),
+            "scope": self.scope,
+            "targetAccounts": self.org.as_deref().map(|o| vec![org_id(o)]),
+            "validFrom": iso(self.valid_from),
+            "authorizationId": self.id,
+            "token": null,
+        })
+    }
+}
+
+/// The `{"patToken", "patTokenError"}` envelope of get, create and update.
+fn envelope(token: Option<Value>, error: &str) -> Response {
+    Json(json!({ "patToken": token, "patTokenError": error })).into_response()
+}
+
+fn refused(error: &str) -> Response {
+    envelope(None, error)
+}
+
+pub(super) async fn list_or_get(
+    State(s): State<Arc<DevopsStandIn>>,
+    Path(org): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let caller = match s.enter_org(&headers, &q, &org, true).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let now = OffsetDateTime::now_utc();
+    let mine: Vec<StoredPat> =
+        s.with_tokens(&caller.oid, |all| all.iter().filter(|p| p.visible_in(&org)).cloned().collect());
+
+    if let Some(id) = q.get("authorizationId") {
+        return match mine.iter().find(|p| p.id.eq_ignore_ascii_case(id)) {
+            Some(p) => envelope(Some(p.to_json()), "none"),
+            None => refused("authorizationNotFound"),
+        };
+    }
+
+    let filter =
+        q.get("displayFilterOption").map(|s| s.to_ascii_lowercase()).unwrap_or_else(|| "active".into());
+    if !matches!(filter.as_str(), "active" | "expired" | "revoked" | "all") {
+        return vss_error(
+            StatusCode::BAD_REQUEST,
+            "ArgumentException",
+            "The value of displayFilterOption is not valid.",
+        );
+    }
+    let mut list: Vec<&StoredPat> = mine
+        .iter()
+        .filter(|p| match filter.as_str() {
+            "active" => !p.revoked && p.valid_to > now,
+            "expired" => !p.revoked && p.valid_to <= now,
+            "revoked" => p.revoked,
+            _ => true,
+        })
+        .collect();
+    let ascending = q.get("isSortAscending").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(true);
+    match q.get("sortByOption").map(String::as_str).unwrap_or("displayName") {
+        "displayDate" => list.sort_by_key(|p| p.valid_to),
+        "status" => list.sort_by_key(|p| (p.revoked, p.valid_to <= now, p.name.to_lowercase())),
+        _ => list.sort_by_key(|p| p.name.to_lowercase()),
+    }
+    if !ascending {
+        list.reverse();
+    }
+    let top = match q.get("$top").map(|t| t.parse::<usize>()) {
+        None => 100,
+        Some(Ok(t)) if (1..=100).contains(&t) => t,
+        Some(_) => {
+            return vss_error(
+                StatusCode::BAD_REQUEST,
+                "ArgumentOutOfRangeException",
+                "$top must be between 1 and 100.",
+            )
+        }
+    };
+    // The continuation token is opaque to clients; here it is the offset of the next item.
+    let skip = match q.get("continuationToken").filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => match c.parse::<usize>() {
+            Ok(n) if n <= list.len() => n,
+            _ => {
+                return vss_error(
+                    StatusCode::BAD_REQUEST,
+                    "ArgumentException",
+                    "The continuation token is not valid.",
+                )
+            }
+        },
+    };
+    let page: Vec<_> = list.iter().skip(skip).take(top).map(|p| p.to_json()).collect();
+    let next = if skip + top < list.len() { (skip + top).to_string() } else { String::new() };
+    Json(json!({ "patTokens": page, "continuationToken": next })).into_response()
+}
+
+/// The body of a create (no `authorizationId`) or an update (with it). On update, a field left
+/// out keeps its value.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PatRequest {
+    authorization_id: Option<String>,
+    display_name: Option<String>,
+    scope: Option<String>,
+    valid_to: Option<String>,
+    all_orgs: Option<bool>,
+}
+
+fn parse_body(body: &[u8]) -> Result<PatRequest, Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(vss_error(
+            StatusCode::BAD_REQUEST,
+            "ArgumentNullException",
+            "Value cannot be null. Parameter name: tokenRequest",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        vss_error(
+            StatusCode::BAD_REQUEST,
+            "VssPropertyValidationException",
+            &format!("The request body could not be read: {e}"),
+        )
+    })
+}
+
+/// A display name Azure DevOps accepts: not blank, at most 256 characters.
+fn check_name(name: &str) -> Result<String, &'static str> {
+    if name.trim().is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err("invalidDisplayName");
+    }
+    Ok(name.to_string())
+}
+
+/// Known scope names separated by spaces; stored once each, in the order given.
+fn check_scope(scope: &str, org: &str) -> Result<String, &'static str> {
+    let mut names: Vec<&str> = Vec::new();
+    for name in scope.split_whitespace() {
+        if !KNOWN_SCOPES.contains(&name) {
+            return Err("invalidScope");
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        return Err("invalidScope");
+    }
+    if names.contains(&FULL_ACCESS_SCOPE) && !policy(org).is_some_and(|p| p.full_access_allowed) {
+        return Err("fullScopePatPolicyViolation");
+    }
+    Ok(names.join(" "))
+}
+
+/// An RFC 3339 instant in the future, no later than the end of the day (UTC) the organization's
+/// longest lifetime away from today.
+fn check_valid_to(valid_to: &str, org: &str, now: OffsetDateTime) -> Result<OffsetDateTime, &'static str> {
+    let t = OffsetDateTime::parse(valid_to.trim(), &Rfc3339).map_err(|_| "invalidValidTo")?;
+    let t = t.to_offset(UtcOffset::UTC);
+    if t <= now {
+        return Err("invalidValidTo");
+    }
+    let max_days = policy(org).map_or(0, |p| p.max_lifetime_days);
+    let limit = (now.date() + Duration::days(max_days + 1)).midnight().assume_utc();
+    if t >= limit {
+        return Err("patLifespanPolicyViolation");
+    }
+    Ok(t)
+}
+
+/// 52 characters of lowercase base32, from the thread's cryptographic generator.
+fn new_secret() -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut rng = rand::thread_rng();
+    (0..52).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
+}
+
+pub(super) async fn create(
+    State(s): State<Arc<DevopsStandIn>>,
+    Path(org): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let caller = match s.enter_org(&headers, &q, &org, true).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let req = match parse_body(&body) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let now = OffsetDateTime::now_utc();
+    let checked = (|| {
+        let name = check_name(req.display_name.as_deref().unwrap_or(""))?;
+        let scope = check_scope(req.scope.as_deref().unwrap_or(""), &org)?;
+        let valid_to = match req.valid_to.as_deref() {
+            Some(v) => check_valid_to(v, &org, now)?,
+            None => now + Duration::days(DEFAULT_LIFETIME_DAYS),
+        };
+        Ok::<_, &'static str>((name, scope, valid_to))
+    })();
+    let (name, scope, valid_to) = match checked {
+        Ok(c) => c,
+        Err(e) => return refused(e),
+    };
+    let pat = StoredPat {
+        id: uuid::Uuid::new_v4().to_string(),
+        name,
+        scope,
+        valid_from: now,
+        valid_to,
+        org: if req.all_orgs.unwrap_or(false) { None } else { Some(org) },
+        revoked: false,
+    };
+    let mut answer = pat.to_json();
+    s.with_tokens(&caller.oid, |all| all.push(pat));
+    // The secret goes into this one answer and nowhere else.
+    answer["token"] = Value::String(new_secret());
+    envelope(Some(answer), "none")
+}
+
+pub(super) async fn update(
+    State(s): State<Arc<DevopsStandIn>>,
+    Path(org): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let caller = match s.enter_org(&headers, &q, &org, true).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let req = match parse_body(&body) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let Some(id) = req.authorization_id.as_deref().and_then(|i| uuid::Uuid::parse_str(i).ok()) else {
+        return refused("invalidAuthorizationId");
+    };
+    let id = id.to_string();
+    let now = OffsetDateTime::now_utc();
+    s.with_tokens(&caller.oid, |all| {
+        let Some(pat) = all.iter_mut().find(|p| p.id == id && p.visible_in(&org) && !p.revoked) else {
+            return refused("authorizationNotFound");
+        };
+        let checked = (|| {
+            let name = req.display_name.as_deref().map(check_name).transpose()?;
+            let scope = req.scope.as_deref().map(|sc| check_scope(sc, &org)).transpose()?;
+            let valid_to = req.valid_to.as_deref().map(|v| check_valid_to(v, &org, now)).transpose()?;
+            Ok::<_, &'static str>((name, scope, valid_to))
+        })();
+        let (name, scope, valid_to) = match checked {
+            Ok(c) => c,
+            Err(e) => return refused(e),
+        };
+        if let Some(n) = name {
+            pat.name = n;
+        }
+        if let Some(sc) = scope {
+            pat.scope = sc;
+        }
+        if let Some(t) = valid_to {
+            pat.valid_to = t;
+        }
+        match req.all_orgs {
+            Some(true) => pat.org = None,
+            Some(false) if pat.org.is_none() => pat.org = Some(org.clone()),
+            _ => {}
+        }
+        envelope(Some(pat.to_json()), "none")
+    })
+}
+
+pub(super) async fn revoke(
+    State(s): State<Arc<DevopsStandIn>>,
+    Path(org): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let caller = match s.enter_org(&headers, &q, &org, true).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(id) = q.get("authorizationId").filter(|i| !i.is_empty()) else {
+        return vss_error(
+            StatusCode::BAD_REQUEST,
+            "ArgumentNullException",
+            "Value cannot be null. Parameter name: authorizationId",
+        );
+    };
+    let found = s.with_tokens(&caller.oid, |all| {
+        all.iter_mut()
+            .find(|p| p.id.eq_ignore_ascii_case(id) && p.visible_in(&org))
+            .map(|p| p.revoked = true)
+            .is_some()
+    });
+    if found {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        vss_error(
+            StatusCode::NOT_FOUND,
+            "SessionTokenNotFoundException",
+            &format!("The personal access token with authorization id {id} was not found."),
+        )
+    }
+}
+
+/// A realistic set of tokens for a demo user: mostly active, some expiring within a week,
+/// some expired, some revoked; a quarter for all organizations, most of the others for
+/// `fabrikam-demo` and a few for `contoso-demo`. The first user gets forty (36 of them in
+/// `fabrikam-demo`) so that paging shows.
+pub(super) fn seed(oid: &str, big: bool, now: OffsetDateTime) -> Vec<StoredPat> {
+    const NAMES: [(&str, &str); 12] = [
+        ("CI pipeline", "vso.build_execute vso.code"),
+        ("Release automation", "vso.release vso.build"),
+        ("Git push from laptop", "vso.code_write"),
+        ("Boards sync", "vso.work_write"),
+        ("NuGet feed", "vso.packaging"),
+        ("npm publish", "vso.packaging_write"),
+        ("Dashboard reader", "vso.project vso.work"),
+        ("Terraform provider", "vso.project vso.variablegroups_read"),
+        ("Backup script", "vso.code vso.work"),
+        ("Admin full access", "app_token"),
+        ("Graph export", "vso.graph vso.identity"),
+        ("Token housekeeping", "vso.tokens"),
+    ];
+    let count = if big { 40 } else { 8 };
+    (0..count)
+        .map(|i| {
+            let (base, scope) = NAMES[i % NAMES.len()];
+            let name =
+                if i < NAMES.len() { base.to_string() } else { format!("{base} {}", i / NAMES.len() + 1) };
+            // Every ninth revoked; a few expired; three expiring within 7 days; the rest months away.
+            let (from_days, to_days, revoked): (i64, i64, bool) = match i % 9 {
+                0 if i > 0 => (-120, 60, true),
+                1 => (-200, -10 - i as i64, false),
+                2 if i < 27 => (-80, 2 + (i as i64 % 5), false),
+                _ => (-30 - i as i64, 30 + 9 * i as i64, false),
+            };
+            let org = match i {
+                _ if i % 4 == 0 => None,
+                _ if i % 10 == 7 => Some("contoso-demo"),
+                _ => Some("fabrikam-demo"),
+            };
+            StoredPat {
+                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{oid}:{i}").as_bytes())
+                    .to_string(),
+                name,
+                scope: scope.to_string(),
+                valid_from: now + Duration::days(from_days),
+                valid_to: now + Duration::days(to_days),
+                org: org.map(str::to_string),
+                revoked,
+            }
+        })
+        .collect()
+}
