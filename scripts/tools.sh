@@ -45,6 +45,10 @@ if [ "${1:-}" = "--test" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
   fi
+  if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+    say "installing cargo-fuzz $CARGO_FUZZ_VERSION (a few minutes the first time)"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+  fi
   if ! command -v redis-server >/dev/null 2>&1; then
     say "installing Debian's redis-server (session-store tests)"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
