@@ -91,8 +91,9 @@ pub fn FieldError(field: &'static str, error: Signal<Option<ApiError>>) -> impl 
         Some(ApiError::InvalidInput { field: f, message }) if f == field => Some(message),
         _ => None,
     };
+    // Always present, so the field's aria-describedby always points at something.
     view! {
-        {move || message().map(|m| view! { <p class="field-error" id=format!("{field}-error") role="alert">{m}</p> })}
+        <p class="field-error" id=format!("{field}-error") aria-live="polite">{message}</p>
     }
 }
 

@@ -104,7 +104,7 @@ test('create a token, read its secret once, find it, extend, rotate and revoke i
   await shot(page, 'a6-confirm-revoke');
   await page.getByTestId('confirm-revoke-yes').click();
   await expect(page).toHaveURL(/filter=revoked/);
-  await expect(page.getByRole('status').filter({ hasText: 'revoked' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Token revoked' })).toBeVisible();
   await page.getByLabel('Search tokens by name').fill(name);
   await page.getByRole('button', { name: 'Search' }).click();
   const revokedRows = page.getByRole('row').filter({ hasText: name });

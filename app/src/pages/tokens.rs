@@ -122,9 +122,13 @@ fn SearchForm(view: Memo<View>) -> impl IntoView {
 /// Keeps the table's filter and sort in the browser (`RestoreSaved` brings them back on a later
 /// visit that names neither).
 fn remember_view(view: Memo<View>) {
+    let query = use_query_map();
     Effect::new(move |_| {
         let v = view.get();
-        stored::set(stored::TOKENS_VIEW, &format!("{}|{}|{}", v.filter.as_api(), v.sort.key(), v.desc));
+        // Only a choice the URL states: a bare /tokens must not overwrite the saved one.
+        if query.with(|q| q.get("filter").is_some() || q.get("sort").is_some()) {
+            stored::set(stored::TOKENS_VIEW, &format!("{}|{}|{}", v.filter.as_api(), v.sort.key(), v.desc));
+        }
     });
 }
 
