@@ -35,6 +35,7 @@ step "clippy: frontend (wasm32)" cargo clippy -p frontend --target wasm32-unknow
 step "tests: app (ssr)" cargo test -p app --features ssr
 step "tests: app (hydrate)" cargo test -p app --features hydrate
 step "tests: server (unit + integration)" cargo test -p server
+step "fuzz: each target for a few seconds on the committed corpus" scripts/fuzz.sh "${FUZZ_SECONDS:-5}"
 step "release build (cargo leptos)" cargo leptos build --release
 
 site_root="$PWD/target/site"

@@ -215,3 +215,23 @@ async fn a_whole_journey_leaks_no_secret_token_or_pat() {
     assert!(!format!("{config:?}").contains("s3cr3t-value"));
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_lets_requests_in_flight_finish() {
+    let app = spawn_demo().await;
+    let c = browser();
+    app.sign_in(&c, "adele", "/").await;
+    // Azure DevOps answers slowly, so the request is still in flight when shutdown begins.
+    let devops = app.running.demo.as_ref().unwrap().devops.clone();
+    devops.fail_next(server::demo::devops::Failure::Slow(std::time::Duration::from_millis(1500)), None, 1);
+    let url = app.url("/api/pats?filter=active");
+    let in_flight = tokio::spawn(async move { c.get(url).send().await.map(|r| r.status()) });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let base = app.base.clone();
+    let started = std::time::Instant::now();
+    app.shutdown().await;
+    assert!(started.elapsed() >= std::time::Duration::from_millis(800), "shutdown waited for the request");
+    assert_eq!(in_flight.await.unwrap().unwrap(), StatusCode::OK, "the request in flight finished");
+    // And nothing new is accepted.
+    assert!(reqwest::get(format!("{base}/healthz")).await.is_err());
+}
