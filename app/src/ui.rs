@@ -86,14 +86,21 @@ pub fn ErrorPanel(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>
 
 /// What went wrong with one field of a form, shown next to it.
 #[component]
-pub fn FieldError(field: &'static str, error: Signal<Option<ApiError>>) -> impl IntoView {
+pub fn FieldError(
+    field: &'static str,
+    error: Signal<Option<ApiError>>,
+    /// The element id, when a page has the same field twice; `{field}-error` by default.
+    #[prop(optional, into)]
+    id: Option<String>,
+) -> impl IntoView {
+    let id = id.unwrap_or_else(|| format!("{field}-error"));
     let message = move || match error.get() {
         Some(ApiError::InvalidInput { field: f, message }) if f == field => Some(message),
         _ => None,
     };
     // Always present, so the field's aria-describedby always points at something.
     view! {
-        <p class="field-error" id=format!("{field}-error") aria-live="polite">{message}</p>
+        <p class="field-error" id=id aria-live="polite">{message}</p>
     }
 }
 

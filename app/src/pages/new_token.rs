@@ -84,7 +84,7 @@ pub fn NewTokenPage() -> impl IntoView {
                             <FieldError field="name" error=error />
                         </div>
                         <ScopePicker selected=scopes error=error />
-                        <ExpiryPicker expiry=expiry error=error legend="Expires" />
+                        <ExpiryPicker expiry=expiry error=error legend="Expires" id_prefix="token" />
                         <fieldset class="where">
                             <legend>"Valid in"</legend>
                             <label for="orgs-current" class="check">

@@ -196,7 +196,7 @@ fn TokenDetail(
                         <FieldError field="name" error=update_error />
                     </div>
                     <ScopePicker selected=scopes error=update_error />
-                    <ExpiryPicker expiry=expiry error=update_error legend="Expires" />
+                    <ExpiryPicker expiry=expiry error=update_error legend="Expires" id_prefix="edit" />
                     {move || general(update_error.get()).map(|e| view! { <ErrorPanel error=e /> })}
                     <div class="actions">
                         <button type="submit" class="button primary" disabled=busy data-testid="save-token">"Save changes"</button>
@@ -206,7 +206,7 @@ fn TokenDetail(
             <section class="card">
                 <h2>"Rotate"</h2>
                 <p class="muted">"Creates a new token with the same name and scopes, then revokes this one. Update whatever uses it with the new secret."</p>
-                <ExpiryPicker expiry=rotate_expiry error=rotate_error legend="The new token expires" />
+                <ExpiryPicker expiry=rotate_expiry error=rotate_error legend="The new token expires" id_prefix="rotate" />
                 {move || general(rotate_error.get()).map(|e| view! { <ErrorPanel error=e /> })}
                 <div class="actions">
                     <button type="button" class="button primary" disabled=busy data-testid="rotate-token"

@@ -69,7 +69,16 @@ pub fn ExpiryPicker(
     expiry: RwSignal<Expiry>,
     error: Signal<Option<ApiError>>,
     #[prop(into)] legend: String,
+    /// Keeps ids and the radio group apart when a page has two pickers.
+    id_prefix: &'static str,
 ) -> impl IntoView {
+    let error_id = format!("{id_prefix}-valid_to-error");
+    let date_id = format!("{id_prefix}-expiry-date");
+    let date_choice_id = format!("{id_prefix}-expiry-date-choice");
+    let group = format!("{id_prefix}-expiry");
+    // Separate copies: the view macro may move one attribute's value before another's is read.
+    let (error_ref, date_for, choice_for, days_group) =
+        (error_id.clone(), date_id.clone(), date_choice_id.clone(), group.clone());
     let date = RwSignal::new(match expiry.get_untracked() {
         Expiry::Date(d) => d,
         Expiry::Days(_) => String::new(),
@@ -77,19 +86,20 @@ pub fn ExpiryPicker(
     let is_days = move |n: u32| expiry.with(|e| *e == Expiry::Days(n));
     let is_date = move || expiry.with(|e| matches!(e, Expiry::Date(_)));
     view! {
-        <fieldset class="expiry-picker" aria-describedby="valid_to-error" data-testid="expiry-picker">
+        <fieldset class="expiry-picker" aria-describedby=error_ref data-testid=format!("{id_prefix}-expiry-picker")>
             <legend>{legend}</legend>
-            <FieldError field="valid_to" error=error />
+            <FieldError field="valid_to" error=error id=error_id />
             <div class="presets">
                 {[7u32, 30, 90].into_iter().map(|n| {
-                    let id = format!("expiry-{n}");
+                    let id = format!("{id_prefix}-expiry-{n}");
                     let for_id = id.clone();
+                    let group = days_group.clone();
                     view! {
                         <label for=for_id class="chip-radio">
                             <input
                                 id=id
                                 type="radio"
-                                name="expiry"
+                                name=group
                                 prop:checked=move || is_days(n)
                                 on:change=move |_| expiry.set(Expiry::Days(n))
                             />
@@ -97,21 +107,21 @@ pub fn ExpiryPicker(
                         </label>
                     }
                 }).collect_view()}
-                <label for="expiry-date-choice" class="chip-radio">
+                <label for=choice_for class="chip-radio">
                     <input
-                        id="expiry-date-choice"
+                        id=date_choice_id
                         type="radio"
-                        name="expiry"
+                        name=group
                         prop:checked=is_date
                         on:change=move |_| expiry.set(Expiry::Date(date.get_untracked()))
                     />
                     "On a date"
                 </label>
             </div>
-            <label for="expiry-date" class="date-field">
+            <label for=date_for class="date-field">
                 <span>"Valid until (end of day, UTC)"</span>
                 <input
-                    id="expiry-date"
+                    id=date_id
                     type="date"
                     prop:value=move || date.get()
                     on:input=move |ev| {
