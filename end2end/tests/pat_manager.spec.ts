@@ -1,30 +1,8 @@
 import { test, expect, Page } from '@playwright/test';
-import * as fs from 'fs';
-import * as path from 'path';
+import { hydrated, shot, watchConsole } from './helpers';
 
 // The token lifecycle through the UI, hydrated: on a desktop viewport (project "hydrated") and
 // on a phone-sized one (project "phone").
-const shots = path.join(__dirname, '..', 'screenshots');
-fs.mkdirSync(shots, { recursive: true });
-
-async function shot(page: Page, name: string) {
-  const project = test.info().project.name;
-  await page.screenshot({ path: path.join(shots, `${project}-${name}.png`), fullPage: true });
-}
-
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  return problems;
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
-
 async function signIn(page: Page, to = '/') {
   await page.goto(to);
   await hydrated(page);

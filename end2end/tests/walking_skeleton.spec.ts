@@ -1,29 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
-import * as fs from 'fs';
-import * as path from 'path';
-
-const shots = path.join(__dirname, '..', 'screenshots');
-fs.mkdirSync(shots, { recursive: true });
-
-async function shot(page: Page, name: string) {
-  const project = test.info().project.name;
-  await page.screenshot({ path: path.join(shots, `${project}-${name}.png`), fullPage: true });
-}
-
-/** Console errors and failed requests make a test fail: a broken hydration shows up here. */
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  return problems;
-}
-
-async function hydrated(page: Page) {
-  if (test.info().project.use.javaScriptEnabled === false) return;
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
+import { test, expect } from '@playwright/test';
+import { hydrated, shot, watchConsole } from './helpers';
 
 test('sign in on the demo stack, see the dashboard and the PAT table, navigate, sign out', async ({ page }) => {
   const problems = watchConsole(page);

@@ -1,0 +1,28 @@
+import { test, expect, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+// Shared by the spec files: screenshots per project, console watching, the hydration marker.
+const shots = path.join(__dirname, '..', 'screenshots');
+fs.mkdirSync(shots, { recursive: true });
+
+export async function shot(page: Page, name: string) {
+  const project = test.info().project.name;
+  await page.screenshot({ path: path.join(shots, `${project}-${name}.png`), fullPage: true });
+}
+
+/** Console errors and failed requests make a test fail: a broken hydration shows up here. */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return problems;
+}
+
+/** Waits for hydration (a no-op in the project that runs with JavaScript off). */
+export async function hydrated(page: Page) {
+  if (test.info().project.use.javaScriptEnabled === false) return;
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
