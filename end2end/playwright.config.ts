@@ -6,6 +6,18 @@ const port = process.env.E2E_PORT ?? '3100';
 const baseURL = process.env.E2E_BASE_URL ?? `http://127.0.0.1:${port}`;
 const serverBin = process.env.E2E_SERVER_BIN;
 
+function server(on: string, env: Record<string, string>) {
+  return {
+    command: serverBin!,
+    url: `http://127.0.0.1:${on}/api/me`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: { BIND_ADDR: `127.0.0.1:${on}`, RUST_LOG: 'info', ...env },
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+  };
+}
+
 export default defineConfig({
   testDir: './tests',
   timeout: 60_000,
@@ -42,15 +54,11 @@ export default defineConfig({
       testMatch: /pat_manager\.spec\.ts/,
     },
   ],
+  // The app, and a second one with low rate limits for rate_limits.spec.ts (on the next port).
   webServer: serverBin
-    ? {
-        command: serverBin,
-        url: `${baseURL}/api/me`,
-        reuseExistingServer: false,
-        timeout: 60_000,
-        env: { BIND_ADDR: `127.0.0.1:${port}`, RUST_LOG: 'info' },
-        stdout: 'pipe',
-        stderr: 'pipe',
-      }
+    ? [
+        server(port, {}),
+        server(String(Number(port) + 1), { RATE_LIMIT_SIGN_INS: '3', RATE_LIMIT_TOKEN_CREATES: '2' }),
+      ]
     : undefined,
 });

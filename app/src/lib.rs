@@ -21,7 +21,7 @@ use crate::pages::{
     AboutPage, HomePage, NewTokenPage, NotFoundPage, OrgsPage, ProjectsPage, SignInProblemPage, TokenPage,
     TokensPage,
 };
-use crate::ui::{provide_hydrated, provide_toasts, stored, use_org, ThemeToggle, Toaster};
+use crate::ui::{provide_hydrated, provide_toasts, stored, use_org, PageBoundary, ThemeToggle, Toaster};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -84,14 +84,14 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     // Async: the whole page is in the first response, so reading works without JavaScript.
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async />
-                    <Route path=path!("/tokens/new") view=NewTokenPage ssr=SsrMode::Async />
-                    <Route path=path!("/tokens/:id") view=TokenPage ssr=SsrMode::Async />
-                    <Route path=path!("/orgs") view=OrgsPage ssr=SsrMode::Async />
-                    <Route path=path!("/orgs/:org/projects") view=ProjectsPage ssr=SsrMode::Async />
-                    <Route path=path!("/about") view=AboutPage ssr=SsrMode::Async />
-                    <Route path=path!("/signin-problem") view=SignInProblemPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view=|| view! { <PageBoundary><HomePage /></PageBoundary> } ssr=SsrMode::Async />
+                    <Route path=path!("/tokens") view=|| view! { <PageBoundary><TokensPage /></PageBoundary> } ssr=SsrMode::Async />
+                    <Route path=path!("/tokens/new") view=|| view! { <PageBoundary><NewTokenPage /></PageBoundary> } ssr=SsrMode::Async />
+                    <Route path=path!("/tokens/:id") view=|| view! { <PageBoundary><TokenPage /></PageBoundary> } ssr=SsrMode::Async />
+                    <Route path=path!("/orgs") view=|| view! { <PageBoundary><OrgsPage /></PageBoundary> } ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org/projects") view=|| view! { <PageBoundary><ProjectsPage /></PageBoundary> } ssr=SsrMode::Async />
+                    <Route path=path!("/about") view=|| view! { <PageBoundary><AboutPage /></PageBoundary> } ssr=SsrMode::Async />
+                    <Route path=path!("/signin-problem") view=|| view! { <PageBoundary><SignInProblemPage /></PageBoundary> } ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Toaster />
@@ -221,20 +221,15 @@ fn RestoreSaved() -> impl IntoView {
         let query = location.query.get_untracked();
         let mut extra = Vec::new();
         if matches!(path.as_str(), "/" | "/tokens" | "/tokens/new") && query.get("org").is_none() {
-            if let Some(o) = stored::get(stored::ORG) {
+            if let Some(o) = stored::get::<String>(stored::ORG) {
                 extra.push(format!("org={}", encode_query_value(&o)));
             }
         }
         if path == "/tokens" && query.get("filter").is_none() && query.get("sort").is_none() {
-            if let Some(saved) = stored::get(stored::TOKENS_VIEW) {
-                let mut parts = saved.split('|');
-                if let (Some(f), Some(s), Some(d)) = (parts.next(), parts.next(), parts.next()) {
-                    if model::PatFilter::parse(f).is_some() && model::PatSort::parse(s).is_some() {
-                        extra.push(format!("filter={f}&sort={s}"));
-                        if d == "true" {
-                            extra.push("desc=true".into());
-                        }
-                    }
+            if let Some(v) = stored::tokens_view() {
+                extra.push(format!("filter={}&sort={}", v.filter.as_api(), v.sort.key()));
+                if v.desc {
+                    extra.push("desc=true".into());
                 }
             }
         }

@@ -84,6 +84,27 @@ pub fn ErrorPanel(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>
     }
 }
 
+/// Every page's error boundary: an error a page renders instead of handling it itself (an
+/// `Err` in its view) replaces the page with an error panel, not with a broken page. Errors a
+/// page handles next to their cause (with a retry for that one request) never reach it.
+#[component]
+pub fn PageBoundary(children: Children) -> impl IntoView {
+    view! {
+        <ErrorBoundary fallback=|errors| view! {
+            <section class="page-error" data-testid="page-error">
+                {move || errors.get().into_iter().map(|(_, e)| {
+                    // Only ApiError crosses the server boundary; anything else is a bug of ours.
+                    let error = e.downcast_ref::<ApiError>().cloned()
+                        .unwrap_or_else(|| ApiError::Internal { reference: "page".into() });
+                    view! { <ErrorPanel error=error /> }
+                }).collect_view()}
+            </section>
+        }>
+            {children()}
+        </ErrorBoundary>
+    }
+}
+
 /// What went wrong with one field of a form, shown next to it.
 #[component]
 pub fn FieldError(
@@ -183,29 +204,50 @@ pub fn Toaster() -> impl IntoView {
 
 /// Values kept in the browser across visits (gloo-storage): never anything secret.
 pub mod stored {
+    use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+    use crate::model::{PatFilter, PatSort};
+
     pub const ORG: &str = "pat-portal.org";
     pub const THEME: &str = "pat-portal.theme";
-    pub const TOKENS_VIEW: &str = "pat-portal.tokens-view";
+    const TOKENS_VIEW: &str = "pat-portal.tokens-view";
 
-    #[cfg(feature = "hydrate")]
-    pub fn get(key: &str) -> Option<String> {
-        use gloo_storage::Storage;
-        gloo_storage::LocalStorage::get::<String>(key).ok()
+    /// The token table's filter and sort, as the person last chose them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct TokensView {
+        pub filter: PatFilter,
+        pub sort: PatSort,
+        pub desc: bool,
+    }
+
+    pub fn save_tokens_view(view: TokensView) {
+        set(TOKENS_VIEW, &view);
+    }
+
+    /// None when nothing was saved, or what was saved no longer reads as a view.
+    pub fn tokens_view() -> Option<TokensView> {
+        get(TOKENS_VIEW)
     }
 
     #[cfg(feature = "hydrate")]
-    pub fn set(key: &str, value: &str) {
+    pub fn get<T: DeserializeOwned>(key: &str) -> Option<T> {
+        use gloo_storage::Storage;
+        gloo_storage::LocalStorage::get::<T>(key).ok()
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn set<T: Serialize + ?Sized>(key: &str, value: &T) {
         use gloo_storage::Storage;
         let _ = gloo_storage::LocalStorage::set(key, value);
     }
 
     #[cfg(not(feature = "hydrate"))]
-    pub fn get(_key: &str) -> Option<String> {
+    pub fn get<T: DeserializeOwned>(_key: &str) -> Option<T> {
         None
     }
 
     #[cfg(not(feature = "hydrate"))]
-    pub fn set(_key: &str, _value: &str) {}
+    pub fn set<T: Serialize + ?Sized>(_key: &str, _value: &T) {}
 }
 
 /// Light or dark: follows the system until the person chooses, then remembers the choice.
@@ -215,7 +257,7 @@ pub fn ThemeToggle() -> impl IntoView {
     let theme = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if theme.get_untracked().is_none() {
-            if let Some(saved) = stored::get(stored::THEME) {
+            if let Some(saved) = stored::get::<String>(stored::THEME) {
                 theme.set(Some(saved));
             }
         }

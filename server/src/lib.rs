@@ -24,7 +24,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -191,7 +191,7 @@ pub async fn build(
             time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::hours(8)),
         ));
 
-    let routes = generate_route_list(App);
+    let routes = route_list();
     // leptos_routes_with_context also mounts every server function (under /api/, /auth/ and
     // /getAToken) with the same context.
     let app = Router::new()
@@ -234,6 +234,17 @@ pub async fn build(
         .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
         .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(RequestIds));
     Ok(Built { router, demo, public_url })
+}
+
+/// The app's routes, found once per process and shared by every server it starts.
+///
+/// Finding them renders the app with resource loads suppressed by a process-wide flag
+/// (leptos_router's `SuppressResourceLoad`); a resource that first polls while the flag is set
+/// stays pending for ever (leptos-rs/leptos#4773). Doing it once, before any server answers,
+/// means no page render can ever overlap it, however many servers a process starts (tests do).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 #[derive(serde::Deserialize)]

@@ -26,6 +26,10 @@ use crate::secret::Secret;
 /// Session keys, namespaced so nothing else in the session can collide with them.
 const PENDING_KEY: &str = "auth.pending";
 const ACCOUNT_KEY: &str = "auth.account";
+/// The organizations of the signed-in user, sealed like the account, kept for `ORGS_TTL_SECS`:
+/// every page shows the organization switcher, and finding them costs two Azure DevOps calls.
+const ORGS_KEY: &str = "devops.orgs";
+const ORGS_TTL_SECS: u64 = 300;
 /// Refresh the access token when it expires within this many seconds.
 const REFRESH_MARGIN_SECS: u64 = 300;
 /// A sign-in left at the identity provider longer than this is started again.
@@ -222,6 +226,11 @@ impl PortalService {
         format!("{}{}", base.as_str().trim_end_matches('/'), path)
     }
 
+    /// A valid access token for the session of this request.
+    async fn token_of(&self, req: &Parts) -> Result<Secret, ApiError> {
+        self.access_token(&session_of(req)?).await
+    }
+
     /// A valid access token for this session, refreshed first when it is about to expire.
     async fn access_token(&self, session: &Session) -> Result<Secret, ApiError> {
         let account = self.load_account(session).await?.ok_or(ApiError::NotSignedIn)?;
@@ -318,28 +327,46 @@ impl PortalService {
     /// The organization a call is about: the one asked for (checked for shape only: Azure
     /// DevOps decides whether the user may see it), else the configured one, else the first
     /// the user belongs to.
-    async fn resolve_org(&self, token: &Secret, org: Option<String>) -> Result<String, ApiError> {
+    async fn resolve_org(&self, session: &Session, token: &Secret, org: Option<String>) -> Result<String, ApiError> {
         if let Some(org) = org.filter(|o| !o.is_empty()) {
             return check_org_name(&org).map(|()| org);
         }
         if !self.organization.is_empty() {
             return Ok(self.organization.clone());
         }
-        let orgs = self.member_orgs(token).await?;
+        let orgs = self.member_orgs(session, token).await?;
         orgs.into_iter().next().map(|o| o.name).ok_or(ApiError::NotFound)
     }
 
-    async fn member_orgs(&self, token: &Secret) -> Result<Vec<Org>, ApiError> {
+    /// The organizations the user belongs to: from the session when found there recently.
+    async fn member_orgs(&self, session: &Session, token: &Secret) -> Result<Vec<Org>, ApiError> {
+        let cached: Option<String> = session.get(ORGS_KEY).await.ok().flatten();
+        let cached = cached
+            .and_then(|sealed| self.sealer.open(&sealed))
+            .and_then(|plain| serde_json::from_slice::<CachedOrgs>(&plain).ok())
+            .filter(|c| now_secs().saturating_sub(c.at) < ORGS_TTL_SECS);
+        if let Some(c) = cached {
+            return Ok(c.orgs);
+        }
         let profile = self.devops.profile(token).await.map_err(devops_error)?;
         let accounts = self.devops.accounts(token, &profile.public_alias).await.map_err(devops_error)?;
-        Ok(accounts.value.into_iter().map(|a| Org { id: a.account_id, name: a.account_name }).collect())
+        let orgs: Vec<Org> =
+            accounts.value.into_iter().map(|a| Org { id: a.account_id, name: a.account_name }).collect();
+        let plain = serde_json::to_vec(&CachedOrgs { at: now_secs(), orgs: orgs.clone() });
+        if let Some(sealed) = plain.ok().and_then(|p| self.sealer.seal(&p).ok()) {
+            // Only a cache: a store that cannot keep it costs two calls next time, nothing more.
+            if let Err(e) = session.insert(ORGS_KEY, sealed).await {
+                tracing::debug!(error = %e, "organizations not cached");
+            }
+        }
+        Ok(orgs)
     }
 
     /// The token and organization for a call of this request's session.
     async fn begin_call(&self, req: &Parts, org: Option<String>) -> Result<(Secret, String), ApiError> {
         let session = session_of(req)?;
         let token = self.access_token(&session).await?;
-        let org = self.resolve_org(&token, org).await?;
+        let org = self.resolve_org(&session, &token, org).await?;
         Ok((token, org))
     }
 
@@ -543,8 +570,7 @@ impl Portal for PortalService {
     }
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError> {
-        let session = session_of(req)?;
-        let token = self.access_token(&session).await?;
+        let token = self.token_of(req).await?;
         let p = self.devops.profile(&token).await.map_err(devops_error)?;
         Ok(Profile { display_name: p.display_name, email: p.email_address, member_id: p.public_alias })
     }
@@ -552,7 +578,7 @@ impl Portal for PortalService {
     async fn organizations(&self, req: &Parts) -> Result<Orgs, ApiError> {
         let session = session_of(req)?;
         let token = self.access_token(&session).await?;
-        let orgs = self.member_orgs(&token).await?;
+        let orgs = self.member_orgs(&session, &token).await?;
         let default = if self.organization.is_empty() {
             orgs.first().map(|o| o.name.clone())
         } else {
@@ -571,8 +597,7 @@ impl Portal for PortalService {
         if after.as_ref().is_some_and(|c| c.len() > 512) {
             return Err(ApiError::invalid("after", "The page link is not valid: go back to the first page."));
         }
-        let session = session_of(req)?;
-        let token = self.access_token(&session).await?;
+        let token = self.token_of(req).await?;
         let (list, next) =
             self.devops.projects(&token, &org, after.as_deref(), 50).await.map_err(devops_error)?;
         let projects = list
@@ -674,6 +699,11 @@ impl Portal for PortalService {
                     store_error("session cycle", &e);
                     return self.problem("sessions", None);
                 }
+                // Whatever an earlier sign-in in this browser cached belongs to that sign-in.
+                if let Err(e) = session.remove_value(ORGS_KEY).await {
+                    store_error("session remove", &e);
+                    return self.problem("sessions", None);
+                }
                 // Saved now (not after the response) so the new id is known for the sid index.
                 if self.store_account(&session, &account).await.is_err() {
                     return self.problem("sessions", None);
@@ -738,6 +768,12 @@ impl Portal for PortalService {
 /// Good for at least `REFRESH_MARGIN_SECS` more.
 fn is_fresh(tokens: &TokenSet) -> bool {
     tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedOrgs {
+    at: u64,
+    orgs: Vec<Org>,
 }
 
 fn session_of(req: &Parts) -> Result<Session, ApiError> {

@@ -1,4 +1,4 @@
-//! Rate limits and request ids.
+//! Rate limits, request ids, secret hygiene, graceful shutdown, and several servers in one process.
 
 mod common;
 
@@ -234,4 +234,42 @@ async fn a_graceful_shutdown_lets_requests_in_flight_finish() {
     assert_eq!(in_flight.await.unwrap().unwrap(), StatusCode::OK, "the request in flight finished");
     // And nothing new is accepted.
     assert!(reqwest::get(format!("{base}/healthz")).await.is_err());
+}
+
+/// Several servers in one process (tests start many): starting another one while pages render
+/// never leaves a page waiting for ever. Finding the app's routes suppresses resource loads
+/// process-wide (leptos-rs/leptos#4773), so it happens once per process, before any server answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_more_servers_never_stalls_a_page_being_rendered() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+    let app = spawn_demo().await;
+    let c = browser();
+    app.sign_in(&c, "adele", "/").await;
+    let starting = AtomicBool::new(true);
+    let renders = async {
+        let mut n = 0;
+        // Until the other servers have started (bounded, in case they never do).
+        while starting.load(Ordering::Relaxed) && n < 400 {
+            let page = tokio::time::timeout(Duration::from_secs(10), async {
+                let res = get_html(&c, &app.url("/")).await;
+                (res.status(), res.text().await.unwrap())
+            })
+            .await
+            .expect("the dashboard rendered within 10 s while other servers started");
+            assert_eq!(page.0, StatusCode::OK);
+            assert!(page.1.contains("data-testid=\"counts\""), "the whole dashboard is in the page");
+            n += 1;
+        }
+        n
+    };
+    let starts = async {
+        for _ in 0..8 {
+            spawn_demo().await.shutdown().await;
+        }
+        starting.store(false, Ordering::Relaxed);
+    };
+    let (rendered, ()) = tokio::join!(renders, starts);
+    assert!(rendered > 0);
+    app.shutdown().await;
 }

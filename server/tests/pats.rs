@@ -439,3 +439,25 @@ async fn writes_from_another_site_are_refused() {
     assert_eq!(res.status(), StatusCode::OK);
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizations_are_looked_up_once_per_sign_in_for_a_while() {
+    let (app, c) = signed_in(TestHooks::default(), &[]).await;
+    let devops = app.running.demo.as_ref().unwrap().devops.clone();
+    let before = devops.request_count(&Method::GET);
+    let (status, _, first) = get(&c, &app, "/api/orgs").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(devops.request_count(&Method::GET) - before, 2, "profile, then accounts");
+    // Every page shows the organization switcher: later pages use what the session keeps.
+    let before = devops.request_count(&Method::GET);
+    let (_, _, again) = get(&c, &app, "/api/orgs").await;
+    assert_eq!(again, first);
+    assert_eq!(devops.request_count(&Method::GET), before, "no call to Azure DevOps");
+    // A new sign-in in the same browser starts afresh: the list belonged to the earlier one.
+    app.sign_in(&c, "adele", "/").await;
+    let before = devops.request_count(&Method::GET);
+    let (status, _, _) = get(&c, &app, "/api/orgs").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(devops.request_count(&Method::GET) - before, 2);
+    app.shutdown().await;
+}

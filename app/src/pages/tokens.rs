@@ -127,7 +127,7 @@ fn remember_view(view: Memo<View>) {
         let v = view.get();
         // Only a choice the URL states: a bare /tokens must not overwrite the saved one.
         if query.with(|q| q.get("filter").is_some() || q.get("sort").is_some()) {
-            stored::set(stored::TOKENS_VIEW, &format!("{}|{}|{}", v.filter.as_api(), v.sort.key(), v.desc));
+            stored::save_tokens_view(stored::TokensView { filter: v.filter, sort: v.sort, desc: v.desc });
         }
     });
 }
