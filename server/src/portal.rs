@@ -327,7 +327,12 @@ impl PortalService {
     /// The organization a call is about: the one asked for (checked for shape only: Azure
     /// DevOps decides whether the user may see it), else the configured one, else the first
     /// the user belongs to.
-    async fn resolve_org(&self, session: &Session, token: &Secret, org: Option<String>) -> Result<String, ApiError> {
+    async fn resolve_org(
+        &self,
+        session: &Session,
+        token: &Secret,
+        org: Option<String>,
+    ) -> Result<String, ApiError> {
         if let Some(org) = org.filter(|o| !o.is_empty()) {
             return check_org_name(&org).map(|()| org);
         }

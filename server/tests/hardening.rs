@@ -238,38 +238,52 @@ async fn a_graceful_shutdown_lets_requests_in_flight_finish() {
 
 /// Several servers in one process (tests start many): starting another one while pages render
 /// never leaves a page waiting for ever. Finding the app's routes suppresses resource loads
-/// process-wide (leptos-rs/leptos#4773), so it happens once per process, before any server answers.
+/// process-wide (leptos-rs/leptos#4773), so it happens once per process, before any server
+/// answers. (Finding them at every start left about 1 page in 100 pending here.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starting_more_servers_never_stalls_a_page_being_rendered() {
-    use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Duration;
     let app = spawn_demo().await;
     let c = browser();
     app.sign_in(&c, "adele", "/").await;
-    let starting = AtomicBool::new(true);
-    let renders = async {
-        let mut n = 0;
-        // Until the other servers have started (bounded, in case they never do).
-        while starting.load(Ordering::Relaxed) && n < 400 {
-            let page = tokio::time::timeout(Duration::from_secs(10), async {
-                let res = get_html(&c, &app.url("/")).await;
-                (res.status(), res.text().await.unwrap())
-            })
-            .await
-            .expect("the dashboard rendered within 10 s while other servers started");
-            assert_eq!(page.0, StatusCode::OK);
-            assert!(page.1.contains("data-testid=\"counts\""), "the whole dashboard is in the page");
-            n += 1;
-        }
-        n
-    };
-    let starts = async {
-        for _ in 0..8 {
+    let starts = tokio::spawn(async {
+        for _ in 0..100 {
             spawn_demo().await.shutdown().await;
         }
-        starting.store(false, Ordering::Relaxed);
-    };
-    let (rendered, ()) = tokio::join!(renders, starts);
+    });
+    let paths = ["/", "/tokens", "/orgs", "/tokens/new", "/about"];
+    let (mut rendered, mut stalled) = (0, Vec::new());
+    // Eight pages at a time until the other servers have started (bounded: 100 rounds).
+    for round in 0..100 {
+        if starts.is_finished() {
+            break;
+        }
+        let mut pages = tokio::task::JoinSet::new();
+        for i in 0..8 {
+            let (c, path) = (c.clone(), paths[(round + i) % paths.len()]);
+            let url = app.url(path);
+            pages.spawn(async move {
+                let page = tokio::time::timeout(Duration::from_secs(5), async {
+                    let res = get_html(&c, &url).await;
+                    (res.status(), res.text().await.unwrap())
+                })
+                .await;
+                (path, page)
+            });
+        }
+        while let Some(done) = pages.join_next().await {
+            match done.unwrap() {
+                (path, Err(_)) => stalled.push(path),
+                (path, Ok((status, html))) => {
+                    assert_eq!(status, StatusCode::OK, "{path}");
+                    assert!(html.contains("</html>"), "{path}: the whole page");
+                    rendered += 1;
+                }
+            }
+        }
+    }
+    assert!(stalled.is_empty(), "pages left pending while servers started: {stalled:?}");
     assert!(rendered > 0);
+    starts.await.unwrap();
     app.shutdown().await;
 }
