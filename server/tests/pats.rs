@@ -420,8 +420,28 @@ async fn writes_from_another_site_are_refused() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = attempt(None, Some("same-site"), "/auth/sign-out", String::new()).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "a sibling subdomain is another origin");
+    // Every write: create, update, revoke, rotate and sign-out, with a foreign Origin.
+    let (_, _, active) = get(&c, &app, "/api/pats?filter=active").await;
+    let victim = active["tokens"][0].clone();
+    let id = victim["authorization_id"].as_str().unwrap().to_string();
+    let writes = [
+        ("/api/pats/create", body.clone()),
+        (
+            "/api/pats/update",
+            json!({ "org": null, "id": id, "form": form("renamed", &["vso.code"], days(7)) }).to_string(),
+        ),
+        ("/api/pats/revoke", json!({ "org": null, "id": id }).to_string()),
+        ("/api/pats/rotate", json!({ "org": null, "id": id, "expiry": days(30) }).to_string()),
+        ("/auth/sign-out", String::new()),
+    ];
+    for (path, write) in writes {
+        let res = attempt(Some("https://evil.example"), None, path, write).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
     let (_, _, none) = get(&c, &app, "/api/pats?filter=all&search=csrf").await;
     assert!(none["tokens"].as_array().unwrap().is_empty(), "nothing was created");
+    let (_, _, same) = get(&c, &app, &format!("/api/pat?id={id}")).await;
+    assert_eq!(same, victim, "the token was neither renamed, revoked nor rotated");
     let (_, _, me) = get(&c, &app, "/api/me").await;
     assert_eq!(me["user"]["name"], "Adele Vance", "still signed in: the sign-out was refused");
 

@@ -377,6 +377,9 @@ async fn health_readiness_and_security_headers() {
     let res = c.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "store and discovery reachable");
     app.sign_in(&c, "adele", "/").await;
+    let tokens: Value = c.get(app.url("/api/pats?filter=active")).send().await.unwrap().json().await.unwrap();
+    let token_id = tokens["tokens"][0]["authorization_id"].as_str().unwrap().to_string();
+    let (token_page, token_api) = (format!("/tokens/{token_id}"), format!("/api/pat?id={token_id}"));
     let mut nonces = Vec::new();
     for path in [
         "/",
@@ -387,6 +390,7 @@ async fn health_readiness_and_security_headers() {
         "/orgs/fabrikam-demo/projects",
         "/no-such-page",
         "/signin-problem?reason=cancelled",
+        token_page.as_str(),
     ] {
         let res = get_html(&c, &app.url(path)).await;
         let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
@@ -414,19 +418,41 @@ async fn health_readiness_and_security_headers() {
     }
     nonces.sort();
     nonces.dedup();
-    assert_eq!(nonces.len(), 8, "a new nonce for every response");
-    for path in [
+    assert_eq!(nonces.len(), 9, "a new nonce for every response");
+    // Every API route (reads, then writes), the other endpoints and a static file.
+    let gets = [
         "/",
         "/about",
         "/api/me",
         "/api/pats?filter=active",
+        token_api.as_str(),
+        "/api/overview",
+        "/api/profile",
         "/api/orgs",
+        "/api/projects?org=fabrikam-demo",
+        "/api/sign-in-help",
         "/healthz",
         "/readyz",
         "/auth/sign-in?return_to=/",
+        "/getAToken",
         "/pkg/devops-pat-portal.css",
-    ] {
-        let res = get_html(&c, &app.url(path)).await;
+    ]
+    .map(|p| p.to_string());
+    let writes =
+        ["/api/pats/create", "/api/pats/update", "/api/pats/revoke", "/api/pats/rotate", "/auth/sign-out"];
+    let mut responses = Vec::new();
+    for path in &gets {
+        responses.push((path.clone(), get_html(&c, &app.url(path)).await));
+    }
+    for path in writes {
+        // Refused (another site) or not (malformed): either way the answer carries the headers.
+        let res = c.post(app.url(path)).header("origin", "https://evil.example").send().await.unwrap();
+        responses.push((path.to_string(), res));
+        let res =
+            c.post(app.url(path)).header("content-type", "application/json").body("{}").send().await.unwrap();
+        responses.push((path.to_string(), res));
+    }
+    for (path, res) in responses {
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(

@@ -1,0 +1,78 @@
+//! The server binary as operators run it: JSON logs (`LOG_FORMAT=json`) whose request lines
+//! carry the request id, and SIGTERM ending it cleanly.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{ChildStdout, Command};
+
+const KEY: &str = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ=";
+
+/// The next log line, which must be a JSON object.
+async fn next_json(lines: &mut Lines<BufReader<ChildStdout>>) -> Option<Value> {
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the server keeps logging")
+        .expect("stdout readable")?;
+    Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_logs_json_with_request_ids_and_stops_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("pat-portal-binary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env("SESSION_STORE", "memory")
+        .env("SESSION_KEY", KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+
+    let base = loop {
+        let line = next_json(&mut lines).await.expect("a line saying where it listens");
+        assert!(line["level"].is_string() && line["timestamp"].is_string(), "{line}");
+        if line["fields"]["message"].as_str().is_some_and(|m| m.starts_with("listening on")) {
+            break line["fields"]["url"].as_str().unwrap().trim_end_matches('/').to_string();
+        }
+    };
+    let res = reqwest::get(format!("{base}/api/me")).await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    let logged = loop {
+        let line = next_json(&mut lines).await.expect("the request's log line");
+        if line["span"]["path"] == "/api/me" {
+            break line;
+        }
+    };
+    assert_eq!(logged["span"]["request_id"], id.as_str(), "{logged}");
+    assert_eq!(logged["span"]["method"], "GET");
+
+    let pid = child.id().unwrap().to_string();
+    let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("SIGTERM stops the server")
+        .unwrap();
+    assert!(status.success(), "a clean exit: {status}");
+    let mut rest = Vec::new();
+    while let Some(line) = next_json(&mut lines).await {
+        rest.push(line);
+    }
+    assert!(
+        rest.iter().any(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("shutting down"))),
+        "the shutdown is logged: {rest:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
