@@ -13,7 +13,11 @@ if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
   cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 fi
 seconds="${1:-600}"
-# Short runs (the test command's) gain nothing from optimised builds, which take minutes longer.
+case "$seconds" in
+  ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [seconds per target]" >&2; exit 2 ;;
+esac
+# Short runs (the test command's) gain nothing from optimised builds, which take minutes longer
+# to compile; they run with debug assertions and overflow checks on, which only adds checks.
 profile=--release
 [ "$seconds" -lt 60 ] && profile=--dev
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/devops-pat-portal/fuzz-target}"

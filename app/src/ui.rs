@@ -84,9 +84,11 @@ pub fn ErrorPanel(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>
     }
 }
 
-/// Every page's error boundary: an error a page renders instead of handling it itself (an
-/// `Err` in its view) replaces the page with an error panel, not with a broken page. Errors a
-/// page handles next to their cause (with a retry for that one request) never reach it.
+/// Every page's error boundary, the backstop: an error rendered as an `Err` in the browser
+/// replaces the page with an error panel instead of leaving it broken. Pages show the errors
+/// of their own requests themselves, next to the request and with a retry for it: with Leptos
+/// 0.8, a boundary that the server rendered as its fallback does not hydrate (the client
+/// hydrates the children over it), so nothing the server renders may rely on it.
 #[component]
 pub fn PageBoundary(children: Children) -> impl IntoView {
     view! {

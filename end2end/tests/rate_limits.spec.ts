@@ -2,7 +2,8 @@ import { test, expect } from '@playwright/test';
 import { hydrated, shot, watchConsole } from './helpers';
 
 // The app's own rate limits, as a person meets them: a second server (started by
-// playwright.config.ts on the next port) allows 2 token creations and 3 sign-in starts a minute.
+// playwright.config.ts on the next port) allows a burst of 2 token creations (then one every
+// 30 s) and of 3 sign-in starts (then one every 20 s). The steps below take a few seconds.
 const limited = process.env.E2E_LIMITED_URL ?? `http://127.0.0.1:${Number(process.env.E2E_PORT ?? '3100') + 1}`;
 
 test('creating too many tokens, then starting too many sign-ins, says when to try again', async ({ page }) => {

@@ -26,10 +26,11 @@ use crate::secret::Secret;
 /// Session keys, namespaced so nothing else in the session can collide with them.
 const PENDING_KEY: &str = "auth.pending";
 const ACCOUNT_KEY: &str = "auth.account";
-/// The organizations of the signed-in user, sealed like the account, kept for `ORGS_TTL_SECS`:
-/// every page shows the organization switcher, and finding them costs two Azure DevOps calls.
-const ORGS_KEY: &str = "devops.orgs";
+/// How long a user's organizations are remembered: every page shows the organization switcher,
+/// and finding them costs two Azure DevOps calls.
 const ORGS_TTL_SECS: u64 = 300;
+/// At most this many users' organizations are remembered at once.
+const ORGS_CACHE_MAX: usize = 10_000;
 /// Refresh the access token when it expires within this many seconds.
 const REFRESH_MARGIN_SECS: u64 = 300;
 /// A sign-in left at the identity provider longer than this is started again.
@@ -66,6 +67,9 @@ pub struct PortalService {
     store: Arc<dyn SessionStore>,
     /// The identity provider's session id (`sid`) → our session, for front-channel sign-out.
     by_sid: Mutex<HashMap<String, Id>>,
+    /// Each signed-in user's organizations, by tenant and object id (in this process only:
+    /// reading them never writes the session, whose record a concurrent sign-out or refresh owns).
+    orgs: Mutex<HashMap<String, CachedOrgs>>,
     trust_forwarded_headers: bool,
     /// Serializes refreshes across instances (Redis); `None` with a single-instance store.
     shared_lock: Option<Arc<dyn crate::sessions::SharedLock>>,
@@ -91,6 +95,7 @@ impl PortalService {
             max_age_secs: 7 * 24 * 3600,
             store,
             by_sid: Mutex::new(HashMap::new()),
+            orgs: Mutex::new(HashMap::new()),
             trust_forwarded_headers: false,
             shared_lock: None,
         }
@@ -343,28 +348,32 @@ impl PortalService {
         orgs.into_iter().next().map(|o| o.name).ok_or(ApiError::NotFound)
     }
 
-    /// The organizations the user belongs to: from the session when found there recently.
+    /// The organizations the user belongs to, remembered for a few minutes per user.
     async fn member_orgs(&self, session: &Session, token: &Secret) -> Result<Vec<Org>, ApiError> {
-        let cached: Option<String> = session.get(ORGS_KEY).await.ok().flatten();
-        let cached = cached
-            .and_then(|sealed| self.sealer.open(&sealed))
-            .and_then(|plain| serde_json::from_slice::<CachedOrgs>(&plain).ok())
-            .filter(|c| now_secs().saturating_sub(c.at) < ORGS_TTL_SECS);
-        if let Some(c) = cached {
-            return Ok(c.orgs);
+        let key = self.load_account(session).await?.map(|a| orgs_key(&a)).ok_or(ApiError::NotSignedIn)?;
+        let now = now_secs();
+        let fresh = |c: &CachedOrgs| now.saturating_sub(c.at) < ORGS_TTL_SECS;
+        if let Some(c) = self.orgs.lock().unwrap_or_else(|p| p.into_inner()).get(&key).filter(|c| fresh(c)) {
+            return Ok(c.orgs.clone());
         }
         let profile = self.devops.profile(token).await.map_err(devops_error)?;
         let accounts = self.devops.accounts(token, &profile.public_alias).await.map_err(devops_error)?;
         let orgs: Vec<Org> =
             accounts.value.into_iter().map(|a| Org { id: a.account_id, name: a.account_name }).collect();
-        let plain = serde_json::to_vec(&CachedOrgs { at: now_secs(), orgs: orgs.clone() });
-        if let Some(sealed) = plain.ok().and_then(|p| self.sealer.seal(&p).ok()) {
-            // Only a cache: a store that cannot keep it costs two calls next time, nothing more.
-            if let Err(e) = session.insert(ORGS_KEY, sealed).await {
-                tracing::debug!(error = %e, "organizations not cached");
+        let mut cache = self.orgs.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= ORGS_CACHE_MAX {
+            cache.retain(|_, c| fresh(c));
+            if cache.len() >= ORGS_CACHE_MAX {
+                cache.clear();
             }
         }
+        cache.insert(key, CachedOrgs { at: now, orgs: orgs.clone() });
         Ok(orgs)
+    }
+
+    /// Forgets what was remembered about this user (a sign-in or sign-out starts afresh).
+    fn forget_orgs(&self, account: &Account) {
+        self.orgs.lock().unwrap_or_else(|p| p.into_inner()).remove(&orgs_key(account));
     }
 
     /// The token and organization for a call of this request's session.
@@ -704,11 +713,8 @@ impl Portal for PortalService {
                     store_error("session cycle", &e);
                     return self.problem("sessions", None);
                 }
-                // Whatever an earlier sign-in in this browser cached belongs to that sign-in.
-                if let Err(e) = session.remove_value(ORGS_KEY).await {
-                    store_error("session remove", &e);
-                    return self.problem("sessions", None);
-                }
+                // A new sign-in looks the organizations up again (the user may have joined one).
+                self.forget_orgs(&account);
                 // Saved now (not after the response) so the new id is known for the sid index.
                 if self.store_account(&session, &account).await.is_err() {
                     return self.problem("sessions", None);
@@ -753,8 +759,11 @@ impl Portal for PortalService {
 
     async fn sign_out(&self, req: &Parts) -> Result<String, ApiError> {
         let session = session_of(req)?;
-        if let Some(sid) = self.load_account(&session).await.ok().flatten().and_then(|a| a.sid) {
-            self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(&sid);
+        if let Some(account) = self.load_account(&session).await.ok().flatten() {
+            self.forget_orgs(&account);
+            if let Some(sid) = &account.sid {
+                self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(sid);
+            }
         }
         // The server-side record goes first: the old cookie is worthless from here on.
         session.flush().await.map_err(|e| store_error("session flush", &e))?;
@@ -775,10 +784,13 @@ fn is_fresh(tokens: &TokenSet) -> bool {
     tokens.expires_at > now_secs() + REFRESH_MARGIN_SECS
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
 struct CachedOrgs {
     at: u64,
     orgs: Vec<Org>,
+}
+
+fn orgs_key(account: &Account) -> String {
+    format!("{}/{}", account.tid, account.oid)
 }
 
 fn session_of(req: &Parts) -> Result<Session, ApiError> {

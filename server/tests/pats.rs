@@ -473,7 +473,14 @@ async fn organizations_are_looked_up_once_per_sign_in_for_a_while() {
     let (_, _, again) = get(&c, &app, "/api/orgs").await;
     assert_eq!(again, first);
     assert_eq!(devops.request_count(&Method::GET), before, "no call to Azure DevOps");
-    // A new sign-in in the same browser starts afresh: the list belonged to the earlier one.
+    // Another user has a list of their own.
+    let other = browser();
+    app.sign_in(&other, "megan", "/").await;
+    let before = devops.request_count(&Method::GET);
+    let (status, _, _) = get(&other, &app, "/api/orgs").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(devops.request_count(&Method::GET) - before, 2, "looked up for this user");
+    // A new sign-in starts afresh (the user may have joined an organization).
     app.sign_in(&c, "adele", "/").await;
     let before = devops.request_count(&Method::GET);
     let (status, _, _) = get(&c, &app, "/api/orgs").await;

@@ -150,9 +150,7 @@ async fn redis_down_gives_503_and_the_app_recovers_when_it_is_back() {
     assert_eq!(body["kind"], "sessions_unavailable");
     let page = get_html(&c, &app.url("/")).await;
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE, "the page says so too");
-    let html = page.text().await.unwrap();
-    assert!(html.contains("Sign-in sessions are unavailable right now"));
-    assert!(html.contains("data-testid=\"page-error\""), "the page's error boundary shows it");
+    assert!(page.text().await.unwrap().contains("Sign-in sessions are unavailable right now"));
 
     // Back again (empty: it keeps nothing on disk). No restart of the app is needed.
     let _redis = start_redis(port).await;

@@ -5,7 +5,6 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::pat_overview;
-use crate::error::ApiError;
 use crate::model::{Overview, PatSummary, UPCOMING_WEEKS};
 use crate::ui::{org_href, use_org, ErrorPanel, Skeleton};
 use crate::{MeResource, SignInLink};
@@ -19,10 +18,8 @@ pub fn HomePage() -> impl IntoView {
         <Title text="Dashboard · Azure DevOps token portal" />
         <Suspense fallback=|| view! { <Skeleton label="Loading your dashboard" lines=4 /> }>
             {move || Suspend::new(async move {
-                // Not knowing who is looking (sessions unavailable, say) is the page boundary's.
-                let user = me.await?.user;
-                Ok::<_, ApiError>(match user {
-                    Some(me) => view! {
+                match me.await.map(|v| v.user) {
+                    Ok(Some(me)) => view! {
                         <section class="greeting">
                             <h1>"Hello, " {me.name.clone()}</h1>
                             <p class="muted">{me.username.clone()}</p>
@@ -34,7 +31,7 @@ pub fn HomePage() -> impl IntoView {
                             }.into_any(),
                         }}
                     }.into_any(),
-                    None => view! {
+                    Ok(None) => view! {
                         <section class="card hero">
                             <h1>"Your Azure DevOps tokens, in order"</h1>
                             <p>
@@ -44,7 +41,8 @@ pub fn HomePage() -> impl IntoView {
                             <SignInLink label="Sign in" />
                         </section>
                     }.into_any(),
-                })
+                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                }
             })}
         </Suspense>
     }
