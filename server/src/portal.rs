@@ -29,7 +29,7 @@ const ACCOUNT_KEY: &str = "auth.account";
 /// How long a user's organizations are remembered: every page shows the organization switcher,
 /// and finding them costs two Azure DevOps calls.
 const ORGS_TTL_SECS: u64 = 300;
-/// At most this many users' organizations are remembered at once.
+/// At most this many sign-ins' organizations are remembered at once.
 const ORGS_CACHE_MAX: usize = 10_000;
 /// Refresh the access token when it expires within this many seconds.
 const REFRESH_MARGIN_SECS: u64 = 300;
@@ -67,9 +67,10 @@ pub struct PortalService {
     store: Arc<dyn SessionStore>,
     /// The identity provider's session id (`sid`) → our session, for front-channel sign-out.
     by_sid: Mutex<HashMap<String, Id>>,
-    /// Each signed-in user's organizations, by tenant and object id (in this process only:
-    /// reading them never writes the session, whose record a concurrent sign-out or refresh owns).
-    orgs: Mutex<HashMap<String, CachedOrgs>>,
+    /// Each sign-in's organizations, by session id (which changes at every sign-in), in this
+    /// process only: reading them never writes the session, whose record a concurrent sign-out
+    /// or refresh owns.
+    orgs: Mutex<HashMap<Id, CachedOrgs>>,
     trust_forwarded_headers: bool,
     /// Serializes refreshes across instances (Redis); `None` with a single-instance store.
     shared_lock: Option<Arc<dyn crate::sessions::SharedLock>>,
@@ -348,9 +349,9 @@ impl PortalService {
         orgs.into_iter().next().map(|o| o.name).ok_or(ApiError::NotFound)
     }
 
-    /// The organizations the user belongs to, remembered for a few minutes per user.
+    /// The organizations the user belongs to, remembered for a few minutes per sign-in.
     async fn member_orgs(&self, session: &Session, token: &Secret) -> Result<Vec<Org>, ApiError> {
-        let key = self.load_account(session).await?.map(|a| orgs_key(&a)).ok_or(ApiError::NotSignedIn)?;
+        let key = session.id().ok_or(ApiError::NotSignedIn)?;
         let now = now_secs();
         let fresh = |c: &CachedOrgs| now.saturating_sub(c.at) < ORGS_TTL_SECS;
         if let Some(c) = self.orgs.lock().unwrap_or_else(|p| p.into_inner()).get(&key).filter(|c| fresh(c)) {
@@ -369,11 +370,6 @@ impl PortalService {
         }
         cache.insert(key, CachedOrgs { at: now, orgs: orgs.clone() });
         Ok(orgs)
-    }
-
-    /// Forgets what was remembered about this user (a sign-in or sign-out starts afresh).
-    fn forget_orgs(&self, account: &Account) {
-        self.orgs.lock().unwrap_or_else(|p| p.into_inner()).remove(&orgs_key(account));
     }
 
     /// The token and organization for a call of this request's session.
@@ -713,8 +709,6 @@ impl Portal for PortalService {
                     store_error("session cycle", &e);
                     return self.problem("sessions", None);
                 }
-                // A new sign-in looks the organizations up again (the user may have joined one).
-                self.forget_orgs(&account);
                 // Saved now (not after the response) so the new id is known for the sid index.
                 if self.store_account(&session, &account).await.is_err() {
                     return self.problem("sessions", None);
@@ -759,11 +753,11 @@ impl Portal for PortalService {
 
     async fn sign_out(&self, req: &Parts) -> Result<String, ApiError> {
         let session = session_of(req)?;
-        if let Some(account) = self.load_account(&session).await.ok().flatten() {
-            self.forget_orgs(&account);
-            if let Some(sid) = &account.sid {
-                self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(sid);
-            }
+        if let Some(sid) = self.load_account(&session).await.ok().flatten().and_then(|a| a.sid) {
+            self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(&sid);
+        }
+        if let Some(id) = session.id() {
+            self.orgs.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
         }
         // The server-side record goes first: the old cookie is worthless from here on.
         session.flush().await.map_err(|e| store_error("session flush", &e))?;
@@ -787,10 +781,6 @@ fn is_fresh(tokens: &TokenSet) -> bool {
 struct CachedOrgs {
     at: u64,
     orgs: Vec<Org>,
-}
-
-fn orgs_key(account: &Account) -> String {
-    format!("{}/{}", account.tid, account.oid)
 }
 
 fn session_of(req: &Parts) -> Result<Session, ApiError> {
