@@ -7,6 +7,7 @@ pub mod model;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod routes;
 pub mod ui;
 
 use leptos::prelude::*;
@@ -133,7 +134,7 @@ fn Header() -> impl IntoView {
                             <div class="account">
                                 {demo}
                                 <span class="who" data-testid="user-name">{me.name.clone()}</span>
-                                <form method="post" action="/auth/sign-out" class="inline">
+                                <form method="post" action=routes::SIGN_OUT class="inline">
                                     <button type="submit" class="button secondary">"Sign out"</button>
                                 </form>
                             </div>
@@ -250,9 +251,12 @@ pub fn SignInLink(#[prop(into)] label: String) -> impl IntoView {
     let href = move || {
         let path = location.pathname.get();
         // Back to the same page, filters and paging included.
-        let back =
-            if path.starts_with("/signin-problem") { "/".to_string() } else { path + &location.search.get() };
-        format!("/auth/sign-in?return_to={}", encode_query_value(&back))
+        let back = if path.starts_with(routes::SIGN_IN_PROBLEM) {
+            "/".to_string()
+        } else {
+            path + &location.search.get()
+        };
+        format!("{}?return_to={}", routes::SIGN_IN, encode_query_value(&back))
     };
     view! { <a href=href rel="external" class="button primary">{label}</a> }
 }

@@ -80,20 +80,9 @@ pub fn SignInProblemPage() -> impl IntoView {
 
 /// The sentence shown for a sign-in problem (the reasons are set by the server's callback).
 fn problem_text(reason: &str) -> &'static str {
-    match reason {
-        "cancelled" => "You cancelled the sign-in. Nothing was changed.",
-        "expired" => "This sign-in expired or was started in another tab. Start again.",
-        "idp" => "The identity provider refused the sign-in.",
-        "token" => {
-            "The identity provider did not accept this app's request for tokens. Check the app registration."
-        }
-        "invalid_token" => "The identity provider's answer could not be verified, so it was not trusted.",
-        "unavailable" => "The identity provider is not answering right now. Try again in a moment.",
-        "misconfigured" => "The identity provider's configuration does not match this app's AUTHORITY setting, so it was not trusted.",
-        "tenant" => "Your organization (tenant) is not allowed to use this app.",
-        "sessions" => "Sign-in sessions are unavailable right now (the session store is not answering). Try again in a moment.",
-        _ => "Something interrupted the sign-in.",
-    }
+    crate::routes::SignInProblem::parse(reason)
+        .map(crate::routes::SignInProblem::sentence)
+        .unwrap_or("Something interrupted the sign-in.")
 }
 
 /// What to do about the AADSTS codes people meet most.

@@ -7,12 +7,13 @@ use url::Url;
 
 use crate::secret::Secret;
 
+#[cfg(test)]
+mod tests;
+
 /// Azure DevOps' application id: the resource every access token here is for.
 pub const DEVOPS_RESOURCE: &str = "499b84ac-1321-427f-aa17-267ca6975798";
 /// The delegated scope the app asks for.
 pub const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/user_impersonation";
-/// The callback path, as in the original sample; the redirect URI to register ends with it.
-pub const CALLBACK_PATH: &str = "/getAToken";
 pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
 
 #[derive(Debug, Clone)]
@@ -43,7 +44,30 @@ pub struct Config {
     pub session_max_age: Duration,
     /// `RATE_LIMIT_SIGN_INS` and `RATE_LIMIT_TOKEN_CREATES`: per session per minute (six times as
     /// many per client address).
-    pub rate_limits: crate::limits::LimitSettings,
+    pub rate_limits: crate::http::rate_limit::LimitSettings,
+    /// `HTTP_TIMEOUT_SECS`: the timeout of each call to the identity provider and Azure DevOps.
+    pub http_timeout: Duration,
+    /// Set when `cargo leptos watch` runs the server (`LEPTOS_WATCH`): the live-reload socket's
+    /// port, which the development page's Content-Security-Policy must allow.
+    pub live_reload_port: Option<u16>,
+    /// The demo stack's own settings (used only in demo mode).
+    pub demo: DemoSettings,
+}
+
+/// How the embedded demo identity provider behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSettings {
+    /// Lifetime of the access tokens it issues, in seconds.
+    pub access_token_ttl_secs: u64,
+    /// The tenant segment of the authority the app uses (default: the demo tenant's id); e.g.
+    /// `organizations` to exercise the multi-tenant issuer rule.
+    pub authority_tenant: Option<String>,
+}
+
+impl Default for DemoSettings {
+    fn default() -> Self {
+        DemoSettings { access_token_ttl_secs: 3600, authority_tenant: None }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -93,174 +117,190 @@ impl Config {
 
     /// Parses the configuration from any key lookup (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-
-        for var in ["CLIENT_ID", "CLIENT_SECRET", "AUTHORITY", "DEVOPS_ORGANIZATION", "ENDPOINT"] {
-            if let Some(v) = get(var) {
-                if v.contains("Enter_the_") {
-                    return Err(err(
-                        var,
-                        format!(
-                            "still holds the original sample's placeholder ({v}); replace it with the value \
-                             from your app registration, or unset it to run on the demo stack"
-                        ),
-                    ));
-                }
-            }
-        }
-
-        let bind_raw = get("BIND_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")).unwrap_or(DEFAULT_BIND.into());
+        let get = Lookup(&move |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()));
+        refuse_placeholders(&get)?;
+        let bind_raw = get.var("BIND_ADDR").or_else(|| get.var("LEPTOS_SITE_ADDR")).unwrap_or(DEFAULT_BIND.into());
         let bind: SocketAddr = bind_raw
             .parse()
             .map_err(|_| err("BIND_ADDR", format!("`{bind_raw}` is not an address like 127.0.0.1:3000")))?;
-
-        let public_url = match get("PUBLIC_URL") {
-            None => None,
-            Some(v) => Some(parse_base_url("PUBLIC_URL", &v)?),
-        };
-
-        let (client_id, secret, authority) = (get("CLIENT_ID"), get("CLIENT_SECRET"), get("AUTHORITY"));
-        let client_certificate = get("CLIENT_CERTIFICATE_PATH").map(std::path::PathBuf::from);
-        let identity = match (&client_id, &secret, &authority) {
-            (None, None, None) => Identity::Demo,
-            (Some(id), _, Some(authority)) if secret.is_some() || client_certificate.is_some() => {
-                Identity::Entra(EntraSettings {
-                    client_id: id.clone(),
-                    client_secret: secret.clone().map(Secret::new),
-                    authority: parse_authority(authority)?,
-                })
-            }
-            _ => {
-                let missing =
-                    [("CLIENT_ID", &client_id), ("CLIENT_SECRET", &secret), ("AUTHORITY", &authority)]
-                        .into_iter()
-                        .find(|(_, v)| v.is_none())
-                        .map(|(k, _)| k)
-                        .unwrap_or("CLIENT_ID");
-                return Err(err(
-                    missing,
-                    "is not set, but other Entra settings are: set CLIENT_ID, AUTHORITY and CLIENT_SECRET (or \
-                     CLIENT_CERTIFICATE_PATH) together to use your tenant, or unset them to run on the demo stack",
-                ));
-            }
-        };
-
-        let organization = match (get("DEVOPS_ORGANIZATION"), get("ENDPOINT")) {
-            (Some(org), _) => Some(validate_org("DEVOPS_ORGANIZATION", &org)?),
-            (None, Some(endpoint)) => Some(org_from_endpoint(&endpoint)?),
-            (None, None) => None,
-        };
-        if matches!(identity, Identity::Entra(_)) && organization.is_none() {
-            return Err(err(
-                "DEVOPS_ORGANIZATION",
-                "is not set: name your Azure DevOps organization (the `{org}` in https://dev.azure.com/{org})",
-            ));
-        }
-
-        let url_opt = |var: &'static str| get(var).map(|v| parse_base_url(var, &v)).transpose();
-        let devops = DevopsSettings {
-            organization,
-            vssps_url: url_opt("DEVOPS_VSSPS_URL")?,
-            app_vssps_url: url_opt("DEVOPS_APP_VSSPS_URL")?,
-            dev_url: url_opt("DEVOPS_URL")?,
-        };
-
-        let session_idle = match get("SESSION_IDLE_MINUTES") {
-            None => Duration::from_secs(8 * 3600),
-            Some(v) => {
-                v.parse::<u64>().ok().filter(|m| *m > 0).map(|m| Duration::from_secs(m * 60)).ok_or_else(
-                    || err("SESSION_IDLE_MINUTES", format!("`{v}` is not a positive number of minutes")),
-                )?
-            }
-        };
-
-        let log_json = match get("LOG_FORMAT").as_deref() {
-            None | Some("text") | Some("pretty") => false,
-            Some("json") => true,
-            Some(other) => return Err(err("LOG_FORMAT", format!("`{other}` is not `text` or `json`"))),
-        };
-
-        let allowed_tenants: Vec<String> = get("ALLOWED_TENANTS")
-            .map(|v| v.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect())
-            .unwrap_or_default();
-        if let Some(bad) =
-            allowed_tenants.iter().find(|t| t.len() != 36 || t.chars().filter(|c| *c == '-').count() != 4)
-        {
-            return Err(err("ALLOWED_TENANTS", format!("`{bad}` is not a tenant id (a GUID)")));
-        }
-
-        let trust_forwarded_headers = match get("TRUST_FORWARDED_HEADERS").as_deref() {
-            None | Some("false") | Some("0") | Some("no") => false,
-            Some("true") | Some("1") | Some("yes") => true,
-            Some(other) => {
-                return Err(err("TRUST_FORWARDED_HEADERS", format!("`{other}` is not `true` or `false`")));
-            }
-        };
-
-        let client_auth_basic = match get("CLIENT_AUTH").as_deref() {
-            None | Some("post") => false,
-            Some("basic") => true,
-            Some(other) => return Err(err("CLIENT_AUTH", format!("`{other}` is not `post` or `basic`"))),
-        };
-
-        let session_store = crate::sessions::StoreKind::parse(get("SESSION_STORE").as_deref())
+        let public_url = get.var("PUBLIC_URL").map(|v| parse_base_url("PUBLIC_URL", &v)).transpose()?;
+        let client_certificate = get.var("CLIENT_CERTIFICATE_PATH").map(std::path::PathBuf::from);
+        let identity = identity(&get, client_certificate.is_some())?;
+        let devops = devops_settings(&get, &identity)?;
+        let session_store = crate::sessions::StoreKind::parse(get.var("SESSION_STORE").as_deref())
             .map_err(|problem| ConfigError { variable: "SESSION_STORE", problem })?;
-        let session_key = match (get("SESSION_KEY"), get("SESSION_KEY_FILE")) {
-            (Some(v), _) => crate::sessions::KeySource::Value(Secret::new(v)),
-            (None, Some(path)) => crate::sessions::KeySource::File(path.into()),
-            (None, None) => crate::sessions::KeySource::Generated(match &session_store {
-                crate::sessions::StoreKind::Sqlite(db) => {
-                    let mut p = db.clone().into_os_string();
-                    p.push(".key");
-                    p.into()
-                }
-                _ => "devops-pat-portal-session.key".into(),
-            }),
-        };
-        let session_max_age = match get("SESSION_MAX_HOURS") {
-            None => Duration::from_secs(7 * 24 * 3600),
-            Some(v) => {
-                v.parse::<u64>().ok().filter(|h| *h > 0).map(|h| Duration::from_secs(h * 3600)).ok_or_else(
-                    || err("SESSION_MAX_HOURS", format!("`{v}` is not a positive number of hours")),
-                )?
-            }
-        };
-
-        let per_minute = |var: &'static str, default: u32| -> Result<u32, ConfigError> {
-            match get(var) {
-                None => Ok(default),
-                Some(v) => v
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| err(var, format!("`{v}` is not a positive number per minute"))),
-            }
-        };
-        let rate_limits = crate::limits::LimitSettings {
-            sign_ins_per_minute: per_minute("RATE_LIMIT_SIGN_INS", 10)?,
-            creates_per_minute: per_minute("RATE_LIMIT_TOKEN_CREATES", 10)?,
-        };
         Ok(Config {
-            rate_limits,
-            client_certificate,
-            session_store,
-            session_key,
-            session_max_age,
-            client_auth_basic,
             bind,
             public_url,
             identity,
             devops,
-            session_idle,
-            log_json,
-            allowed_tenants,
-            trust_forwarded_headers,
+            session_idle: get.positive("SESSION_IDLE_MINUTES", 60, 8 * 60, "minutes")?,
+            log_json: get.choice("LOG_FORMAT", &[("text", false), ("pretty", false), ("json", true)], false)?,
+            allowed_tenants: allowed_tenants(&get)?,
+            trust_forwarded_headers: get.flag("TRUST_FORWARDED_HEADERS")?,
+            client_auth_basic: get.choice("CLIENT_AUTH", &[("post", false), ("basic", true)], false)?,
+            client_certificate,
+            session_key: session_key(&get, &session_store),
+            session_store,
+            session_max_age: get.positive("SESSION_MAX_HOURS", 3600, 7 * 24, "hours")?,
+            rate_limits: crate::http::rate_limit::LimitSettings {
+                sign_ins_per_minute: get.per_minute("RATE_LIMIT_SIGN_INS", 10)?,
+                creates_per_minute: get.per_minute("RATE_LIMIT_TOKEN_CREATES", 10)?,
+            },
+            http_timeout: get.positive("HTTP_TIMEOUT_SECS", 1, 15, "seconds")?,
+            live_reload_port: live_reload_port(&get),
+            demo: DemoSettings::default(),
         })
     }
 
     pub fn is_demo(&self) -> bool {
         matches!(self.identity, Identity::Demo)
     }
+}
+
+/// Settings by name, already trimmed (an empty value counts as unset).
+struct Lookup<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Lookup<'_> {
+    fn var(&self, k: &str) -> Option<String> {
+        (self.0)(k)
+    }
+
+    /// A positive whole number of `unit`s, as a duration (`secs_per_unit` seconds each).
+    fn positive(&self, var: &'static str, secs_per_unit: u64, default: u64, unit: &str) -> Result<Duration, ConfigError> {
+        let n = match self.var(var) {
+            None => default,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| err(var, format!("`{v}` is not a positive number of {unit}")))?,
+        };
+        Ok(Duration::from_secs(n.saturating_mul(secs_per_unit)))
+    }
+
+    fn per_minute(&self, var: &'static str, default: u32) -> Result<u32, ConfigError> {
+        match self.var(var) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| err(var, format!("`{v}` is not a positive number per minute"))),
+        }
+    }
+
+    /// One of a few words, each with its meaning.
+    fn choice<T: Copy>(&self, var: &'static str, words: &[(&str, T)], default: T) -> Result<T, ConfigError> {
+        let Some(v) = self.var(var) else { return Ok(default) };
+        words.iter().find(|(w, _)| *w == v).map(|(_, t)| *t).ok_or_else(|| {
+            let names: Vec<String> = words.iter().map(|(w, _)| format!("`{w}`")).collect();
+            err(var, format!("`{v}` is not {}", names.join(" or ")))
+        })
+    }
+
+    fn flag(&self, var: &'static str) -> Result<bool, ConfigError> {
+        let words = [("false", false), ("0", false), ("no", false), ("true", true), ("1", true), ("yes", true)];
+        self.choice(var, &words, false).map_err(|_| err(var, format!("`{}` is not `true` or `false`", self.var(var).unwrap_or_default())))
+    }
+}
+
+fn refuse_placeholders(get: &Lookup<'_>) -> Result<(), ConfigError> {
+    for var in ["CLIENT_ID", "CLIENT_SECRET", "AUTHORITY", "DEVOPS_ORGANIZATION", "ENDPOINT"] {
+        if let Some(v) = get.var(var).filter(|v| v.contains("Enter_the_")) {
+            return Err(err(
+                var,
+                format!(
+                    "still holds the original sample's placeholder ({v}); replace it with the value \
+                     from your app registration, or unset it to run on the demo stack"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The demo stack when none of the Entra settings is set; Entra ID when all of them are.
+fn identity(get: &Lookup<'_>, has_certificate: bool) -> Result<Identity, ConfigError> {
+    let (client_id, secret, authority) = (get.var("CLIENT_ID"), get.var("CLIENT_SECRET"), get.var("AUTHORITY"));
+    match (&client_id, &secret, &authority) {
+        (None, None, None) => Ok(Identity::Demo),
+        (Some(id), _, Some(authority)) if secret.is_some() || has_certificate => Ok(Identity::Entra(EntraSettings {
+            client_id: id.clone(),
+            client_secret: secret.clone().map(Secret::new),
+            authority: parse_authority(authority)?,
+        })),
+        _ => {
+            let missing = [("CLIENT_ID", &client_id), ("CLIENT_SECRET", &secret), ("AUTHORITY", &authority)]
+                .into_iter()
+                .find(|(_, v)| v.is_none())
+                .map(|(k, _)| k)
+                .unwrap_or("CLIENT_ID");
+            Err(err(
+                missing,
+                "is not set, but other Entra settings are: set CLIENT_ID, AUTHORITY and CLIENT_SECRET (or \
+                 CLIENT_CERTIFICATE_PATH) together to use your tenant, or unset them to run on the demo stack",
+            ))
+        }
+    }
+}
+
+fn devops_settings(get: &Lookup<'_>, identity: &Identity) -> Result<DevopsSettings, ConfigError> {
+    let organization = match (get.var("DEVOPS_ORGANIZATION"), get.var("ENDPOINT")) {
+        (Some(org), _) => Some(validate_org("DEVOPS_ORGANIZATION", &org)?),
+        (None, Some(endpoint)) => Some(org_from_endpoint(&endpoint)?),
+        (None, None) => None,
+    };
+    if matches!(identity, Identity::Entra(_)) && organization.is_none() {
+        return Err(err(
+            "DEVOPS_ORGANIZATION",
+            "is not set: name your Azure DevOps organization (the `{org}` in https://dev.azure.com/{org})",
+        ));
+    }
+    let url_opt = |var: &'static str| get.var(var).map(|v| parse_base_url(var, &v)).transpose();
+    Ok(DevopsSettings {
+        organization,
+        vssps_url: url_opt("DEVOPS_VSSPS_URL")?,
+        app_vssps_url: url_opt("DEVOPS_APP_VSSPS_URL")?,
+        dev_url: url_opt("DEVOPS_URL")?,
+    })
+}
+
+fn allowed_tenants(get: &Lookup<'_>) -> Result<Vec<String>, ConfigError> {
+    let tenants: Vec<String> = get
+        .var("ALLOWED_TENANTS")
+        .map(|v| v.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect())
+        .unwrap_or_default();
+    if let Some(bad) = tenants.iter().find(|t| t.len() != 36 || t.chars().filter(|c| *c == '-').count() != 4) {
+        return Err(err("ALLOWED_TENANTS", format!("`{bad}` is not a tenant id (a GUID)")));
+    }
+    Ok(tenants)
+}
+
+fn session_key(get: &Lookup<'_>, store: &crate::sessions::StoreKind) -> crate::sessions::KeySource {
+    use crate::sessions::{KeySource, StoreKind};
+    match (get.var("SESSION_KEY"), get.var("SESSION_KEY_FILE")) {
+        (Some(v), _) => KeySource::Value(Secret::new(v)),
+        (None, Some(path)) => KeySource::File(path.into()),
+        (None, None) => KeySource::Generated(match store {
+            StoreKind::Sqlite(db) => beside(db, ".key"),
+            _ => "devops-pat-portal-session.key".into(),
+        }),
+    }
+}
+
+/// A file next to `path`: its name with `suffix` appended.
+pub fn beside(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut p = path.to_path_buf().into_os_string();
+    p.push(suffix);
+    p.into()
+}
+
+/// `cargo leptos watch` sets `LEPTOS_WATCH` and the reload port (3001 unless configured).
+fn live_reload_port(get: &Lookup<'_>) -> Option<u16> {
+    get.var("LEPTOS_WATCH")?;
+    let port = get.var("LEPTOS_RELOAD_EXTERNAL_PORT").or_else(|| get.var("LEPTOS_RELOAD_PORT"));
+    Some(port.and_then(|p| p.parse().ok()).unwrap_or(3001))
 }
 
 fn parse_base_url(var: &'static str, v: &str) -> Result<Url, ConfigError> {
@@ -305,14 +345,9 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 fn validate_org(var: &'static str, org: &str) -> Result<String, ConfigError> {
-    let ok = !org.is_empty()
-        && org.len() <= 50
-        && org.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-    if ok {
-        Ok(org.to_string())
-    } else {
-        Err(err(var, format!("`{org}` is not an organization name (letters, digits and '-')")))
-    }
+    app::routes::OrgName::parse(org).map(app::routes::OrgName::into_string).ok_or_else(|| {
+        err(var, format!("`{org}` is not an organization name (letters, digits and '-', at most 50)"))
+    })
 }
 
 /// The sample's `ENDPOINT` (`https://vssps.dev.azure.com/{org}/_apis/tokens/pats?...`) names the organization.
@@ -330,135 +365,4 @@ pub(crate) fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> 
     let map: std::collections::HashMap<String, String> =
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     move |k| map.get(k).cloned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const REAL: &[(&str, &str)] = &[
-        ("CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
-        ("CLIENT_SECRET", "s3cr3t"),
-        ("AUTHORITY", "https://login.microsoftonline.com/contoso.onmicrosoft.com/"),
-        ("DEVOPS_ORGANIZATION", "fabrikam"),
-    ];
-
-    #[test]
-    fn nothing_set_means_demo_on_the_default_address() {
-        let c = Config::from_lookup(lookup(&[])).unwrap();
-        assert!(c.is_demo());
-        assert_eq!(c.bind.to_string(), "127.0.0.1:3000");
-        assert!(c.public_url.is_none());
-    }
-
-    #[test]
-    fn all_set_means_entra() {
-        let c = Config::from_lookup(lookup(REAL)).unwrap();
-        let Identity::Entra(e) = &c.identity else { panic!("expected Entra") };
-        assert_eq!(e.authority.as_str(), "https://login.microsoftonline.com/contoso.onmicrosoft.com");
-        assert_eq!(c.devops.organization.as_deref(), Some("fabrikam"));
-        assert!(!format!("{c:?}").contains("s3cr3t"), "Debug must redact the secret");
-    }
-
-    #[test]
-    fn partial_entra_settings_name_the_missing_variable() {
-        let e = Config::from_lookup(lookup(&[
-            ("CLIENT_ID", "x"),
-            ("AUTHORITY", "https://login.microsoftonline.com/common"),
-        ]))
-        .unwrap_err();
-        assert_eq!(e.variable, "CLIENT_SECRET");
-        assert!(e.problem.contains("demo stack"));
-        let c = Config::from_lookup(lookup(&[
-            ("CLIENT_ID", "x"),
-            ("AUTHORITY", "https://login.microsoftonline.com/common"),
-            ("CLIENT_CERTIFICATE_PATH", "/etc/pat-portal/cert.pem"),
-            ("DEVOPS_ORGANIZATION", "fabrikam"),
-        ]))
-        .unwrap();
-        let Identity::Entra(e) = &c.identity else { panic!("a certificate replaces the secret") };
-        assert!(e.client_secret.is_none());
-        assert!(c.client_certificate.is_some());
-    }
-
-    #[test]
-    fn sample_placeholders_are_refused_by_name() {
-        let e = Config::from_lookup(lookup(&[("CLIENT_ID", "Enter_the_Application_Id_here")])).unwrap_err();
-        assert_eq!(e.variable, "CLIENT_ID");
-        assert!(e.problem.contains("placeholder"));
-        let e = Config::from_lookup(lookup(&[(
-            "ENDPOINT",
-            "https://vssps.dev.azure.com/Enter_the_Collection_Name_Here/_apis/tokens/pats",
-        )]))
-        .unwrap_err();
-        assert_eq!(e.variable, "ENDPOINT");
-    }
-
-    #[test]
-    fn the_samples_endpoint_names_the_organization() {
-        let mut pairs = REAL[..3].to_vec();
-        pairs.push((
-            "ENDPOINT",
-            "https://vssps.dev.azure.com/contoso/_apis/tokens/pats?api-version=6.1-preview",
-        ));
-        let c = Config::from_lookup(lookup(&pairs)).unwrap();
-        assert_eq!(c.devops.organization.as_deref(), Some("contoso"));
-    }
-
-    #[test]
-    fn entra_without_an_organization_is_refused() {
-        let e = Config::from_lookup(lookup(&REAL[..3])).unwrap_err();
-        assert_eq!(e.variable, "DEVOPS_ORGANIZATION");
-    }
-
-    #[test]
-    fn authorities_are_checked() {
-        assert!(parse_authority("https://login.microsoftonline.com/common").is_ok());
-        assert_eq!(
-            parse_authority("https://login.microsoftonline.com/consumers").unwrap_err().variable,
-            "AUTHORITY"
-        );
-        assert!(parse_authority("https://login.microsoftonline.com/").is_err());
-        assert!(parse_authority("http://login.microsoftonline.com/common").is_err());
-        assert!(parse_authority("https://login.microsoftonline.com/common/v2.0").is_err());
-        assert!(parse_authority("http://127.0.0.1:4011/tenant").is_ok());
-    }
-
-    #[test]
-    fn bad_values_name_their_variable() {
-        assert_eq!(Config::from_lookup(lookup(&[("BIND_ADDR", "nope")])).unwrap_err().variable, "BIND_ADDR");
-        assert_eq!(
-            Config::from_lookup(lookup(&[("PUBLIC_URL", "ftp://x")])).unwrap_err().variable,
-            "PUBLIC_URL"
-        );
-        assert_eq!(Config::from_lookup(lookup(&[("LOG_FORMAT", "xml")])).unwrap_err().variable, "LOG_FORMAT");
-        assert_eq!(
-            Config::from_lookup(lookup(&[("ALLOWED_TENANTS", "contoso.com")])).unwrap_err().variable,
-            "ALLOWED_TENANTS"
-        );
-        let c = Config::from_lookup(lookup(&[(
-            "ALLOWED_TENANTS",
-            "7B0C2F4E-5D1A-4C3B-9E8F-0A1B2C3D4E5F, 11111111-2222-3333-4444-555555555555",
-        )]))
-        .unwrap();
-        assert_eq!(c.allowed_tenants[0], "7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f");
-        assert_eq!(
-            Config::from_lookup(lookup(&[("CLIENT_AUTH", "jwt")])).unwrap_err().variable,
-            "CLIENT_AUTH"
-        );
-        assert!(Config::from_lookup(lookup(&[("CLIENT_AUTH", "basic")])).unwrap().client_auth_basic);
-        assert_eq!(
-            Config::from_lookup(lookup(&[("TRUST_FORWARDED_HEADERS", "maybe")])).unwrap_err().variable,
-            "TRUST_FORWARDED_HEADERS"
-        );
-        let c = Config::from_lookup(lookup(&[])).unwrap();
-        assert!(!c.trust_forwarded_headers && !c.client_auth_basic, "both off by default");
-        let c = Config::from_lookup(lookup(&[
-            ("PUBLIC_URL", "https://pats.example.com/"),
-            ("BIND_ADDR", "0.0.0.0:8080"),
-        ]))
-        .unwrap();
-        assert_eq!(c.public_url.unwrap().as_str(), "https://pats.example.com/");
-        assert_eq!(c.bind.port(), 8080);
-    }
 }

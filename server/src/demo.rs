@@ -17,7 +17,7 @@ use rand::RngCore;
 
 use self::devops::DevopsStandIn;
 use self::entra::{EntraStandIn, RegisteredClient};
-use crate::config::CALLBACK_PATH;
+use app::routes::CALLBACK as CALLBACK_PATH;
 use crate::secret::Secret;
 
 pub const DEMO_CLIENT_ID: &str = "0d3e6f1a-2b4c-4d5e-8f90-a1b2c3d4e5f6";

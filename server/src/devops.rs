@@ -65,7 +65,7 @@ pub struct Profile {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Account {
+pub struct OrgAccount {
     pub account_id: String,
     pub account_name: String,
     #[serde(default)]
@@ -155,7 +155,7 @@ pub struct Project {
 
 /// How a list of PATs is asked for.
 #[derive(Debug, Clone, Copy)]
-pub struct PatListQuery<'a> {
+pub struct PatPageRequest<'a> {
     pub filter: &'a str,
     /// `displayName`, `displayDate` or `status`.
     pub sort: &'a str,
@@ -182,7 +182,7 @@ impl DevopsClient {
         &self,
         token: &Secret,
         org: &str,
-        q: PatListQuery<'_>,
+        q: PatPageRequest<'_>,
     ) -> Result<PatList, DevopsError> {
         let mut url = self.pats_url(org)?;
         {
@@ -238,7 +238,7 @@ impl DevopsClient {
         self.read(token, url).await.map(|(p, _)| p)
     }
 
-    pub async fn accounts(&self, token: &Secret, member_id: &str) -> Result<ListOf<Account>, DevopsError> {
+    pub async fn accounts(&self, token: &Secret, member_id: &str) -> Result<ListOf<OrgAccount>, DevopsError> {
         let mut url = join(&self.urls.app_vssps, "/_apis/accounts")?;
         url.query_pairs_mut().append_pair("memberId", member_id).append_pair("api-version", API_VERSION);
         self.read(token, url).await.map(|(a, _)| a)

@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
         }
     };
     server::telemetry::init(config.log_json);
-    match server::start(&config, &server::TestHooks::default(), shutdown_signal()).await {
+    match server::start(&config, shutdown_signal()).await {
         Ok(running) => {
             if running.demo.is_some() {
                 tracing::warn!(

@@ -6,7 +6,6 @@ use common::*;
 use reqwest::header::RETRY_AFTER;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use server::TestHooks;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starting_sign_ins_is_rate_limited_per_session_and_address() {

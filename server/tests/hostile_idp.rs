@@ -9,7 +9,6 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use server::demo::misbehave::Misbehaviour;
-use server::TestHooks;
 
 /// Runs one sign-in against a misbehaving provider; returns where the app sent the browser.
 async fn sign_in_with(m: Misbehaviour, hooks: TestHooks) -> (TestApp, reqwest::Client, String) {

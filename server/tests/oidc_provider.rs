@@ -153,7 +153,7 @@ async fn sign_in_call_refresh_and_sign_out_against_oidc_provider() {
     let config =
         Config::from_lookup(|k| env.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone())).unwrap();
     let (_stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let running = server::start(&config, &server::TestHooks::default(), async {
+    let running = server::start(&config, async {
         let _ = rx.await;
     })
     .await

@@ -10,7 +10,6 @@ use reqwest::header::{CACHE_CONTROL, RETRY_AFTER};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use server::demo::devops::Failure;
-use server::TestHooks;
 
 async fn signed_in(hooks: TestHooks, env: &[(&str, &str)]) -> (TestApp, Client) {
     let app = spawn_demo_env(hooks, env).await;

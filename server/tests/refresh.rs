@@ -8,7 +8,6 @@ use std::time::Duration;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
-use server::TestHooks;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_calls_needing_a_refresh_refresh_exactly_once() {

@@ -9,7 +9,6 @@ use std::time::Duration;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
-use server::TestHooks;
 
 async fn me(c: &reqwest::Client, app: &TestApp) -> (StatusCode, Value) {
     let res = c.get(app.url("/api/me")).send().await.unwrap();

@@ -273,7 +273,7 @@ async fn front_channel_logout_ends_the_matching_session_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_secret_can_go_in_http_basic() {
-    let app = spawn_demo_env(server::TestHooks::default(), &[("CLIENT_AUTH", "basic")]).await;
+    let app = spawn_demo_env(common::TestHooks::default(), &[("CLIENT_AUTH", "basic")]).await;
     let c = browser();
     assert_eq!(app.sign_in(&c, "adele", "/").await, "/");
     let methods = app.running.demo.as_ref().unwrap().entra.client_auth_methods.lock().unwrap().clone();
@@ -302,7 +302,7 @@ async fn forwarded_headers_set_the_redirect_uri_only_when_trusted() {
             authorize.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned()
         }
     };
-    let trusting = spawn_demo_env(server::TestHooks::default(), &[("TRUST_FORWARDED_HEADERS", "true")]).await;
+    let trusting = spawn_demo_env(common::TestHooks::default(), &[("TRUST_FORWARDED_HEADERS", "true")]).await;
     assert_eq!(forwarded(&trusting).await, "https://pats.example.com/getAToken");
     let plain = spawn_demo().await;
     assert_eq!(
@@ -330,7 +330,7 @@ async fn sign_in_with_a_certificate_instead_of_a_secret() {
     let path = std::env::temp_dir().join(format!("pat-portal-cert-{}.pem", uuid::Uuid::new_v4()));
     std::fs::write(&path, certificate_pem()).unwrap();
     let app =
-        spawn_demo_env(server::TestHooks::default(), &[("CLIENT_CERTIFICATE_PATH", path.to_str().unwrap())])
+        spawn_demo_env(common::TestHooks::default(), &[("CLIENT_CERTIFICATE_PATH", path.to_str().unwrap())])
             .await;
     let c = browser();
     assert_eq!(app.sign_in(&c, "adele", "/").await, "/");

@@ -5,17 +5,18 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use super::token_form::{ExpiryPicker, ScopePicker, SecretReveal};
+use super::token_form::{form_error, ExpiryPicker, ScopePicker, SecretReveal};
 use crate::api::create_pat;
 use crate::error::ApiError;
 use crate::model::{CreatedPat, Expiry, PatForm, MAX_NAME_CHARS};
 use crate::ui::{org_href, use_hydrated, use_org, use_toasts, ErrorPanel, FieldError, NeedsJs};
 
+/// The call that creates a token.
+type CreateAction = Action<PatForm, Result<CreatedPat, ApiError>>;
+
 #[component]
 pub fn NewTokenPage() -> impl IntoView {
     let org = use_org();
-    let hydrated = use_hydrated();
-    let toasts = use_toasts();
     let navigate = use_navigate();
 
     let name = RwSignal::new(String::new());
@@ -29,32 +30,8 @@ pub fn NewTokenPage() -> impl IntoView {
         let org = org.get_untracked();
         async move { create_pat(org, form).await }
     });
-    let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    // Errors that belong to no field of the form.
-    let general_error = move || {
-        error.get().filter(|e| !matches!(e, ApiError::InvalidInput { field, .. } if ["name", "scopes", "valid_to"].contains(&field.as_str())))
-    };
+    keep_created(create, created);
 
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(c)) => {
-            toasts.success(format!("Token “{}” created.", c.token.display_name));
-            created.set(Some(c));
-            // The secret is in this component's memory only: the result slot is cleared.
-            create.value().set(None);
-        }
-        Some(Err(e)) => toasts.failure(format!("The token was not created: {e}")),
-        None => {}
-    });
-
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        create.dispatch(PatForm {
-            name: name.get_untracked(),
-            scopes: scopes.get_untracked(),
-            expiry: expiry.get_untracked(),
-            all_orgs: all_orgs.get_untracked(),
-        });
-    };
     let done = Callback::new(move |_| {
         let o = org.get_untracked();
         created.set(None);
@@ -66,49 +43,98 @@ pub fn NewTokenPage() -> impl IntoView {
         {move || match created.get() {
             Some(c) => view! { <SecretReveal created=c on_done=done /> }.into_any(),
             None => view! {
-                <section class="card">
-                    <h1>"New personal access token"</h1>
-                    <NeedsJs />
-                    <form class="token-form" on:submit=submit novalidate>
-                        <div class="field">
-                            <label for="token-name">"Name"</label>
-                            <input
-                                id="token-name"
-                                type="text"
-                                required
-                                maxlength=MAX_NAME_CHARS.to_string()
-                                aria-describedby="name-error"
-                                prop:value=move || name.get()
-                                on:input=move |ev| name.set(event_target_value(&ev))
-                            />
-                            <FieldError field="name" error=error />
-                        </div>
-                        <ScopePicker selected=scopes error=error />
-                        <ExpiryPicker expiry=expiry error=error legend="Expires" id_prefix="token" />
-                        <fieldset class="where">
-                            <legend>"Valid in"</legend>
-                            <label for="orgs-current" class="check">
-                                <input id="orgs-current" type="radio" name="all_orgs" prop:checked=move || !all_orgs.get()
-                                    on:change=move |_| all_orgs.set(false) />
-                                {move || format!("This organization ({})", org.get().unwrap_or_else(|| "default".into()))}
-                            </label>
-                            <label for="orgs-all" class="check">
-                                <input id="orgs-all" type="radio" name="all_orgs" prop:checked=move || all_orgs.get()
-                                    on:change=move |_| all_orgs.set(true) />
-                                "All my organizations"
-                            </label>
-                        </fieldset>
-                        {move || general_error().map(|e| view! { <ErrorPanel error=e /> })}
-                        <div class="actions">
-                            <button type="submit" class="button primary" data-testid="create-token"
-                                disabled=move || !hydrated.get() || create.pending().get()>
-                                {move || if create.pending().get() { "Creating…" } else { "Create token" }}
-                            </button>
-                            <A href=move || org_href("/tokens", org.get().as_deref())>"Cancel"</A>
-                        </div>
-                    </form>
-                </section>
+                <NewTokenForm name=name scopes=scopes expiry=expiry all_orgs=all_orgs create=create org=org />
             }.into_any(),
         }}
+    }
+}
+
+/// Reports the outcome of `create` and keeps a new token in `created`, for its secret to be shown.
+fn keep_created(create: CreateAction, created: RwSignal<Option<CreatedPat>>) {
+    let toasts = use_toasts();
+    Effect::new(move |_| match create.value().get() {
+        Some(Ok(c)) => {
+            toasts.success(format!("Token “{}” created.", c.token.display_name));
+            created.set(Some(c));
+            // The secret is in this component's memory only: the result slot is cleared.
+            create.value().set(None);
+        }
+        Some(Err(e)) => toasts.failure(format!("The token was not created: {e}")),
+        None => {}
+    });
+}
+
+/// The form of a new token; submitting it dispatches `create`.
+#[component]
+fn NewTokenForm(
+    name: RwSignal<String>,
+    scopes: RwSignal<Vec<String>>,
+    expiry: RwSignal<Expiry>,
+    all_orgs: RwSignal<bool>,
+    create: CreateAction,
+    org: Memo<Option<String>>,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(PatForm {
+            name: name.get_untracked(),
+            scopes: scopes.get_untracked(),
+            expiry: expiry.get_untracked(),
+            all_orgs: all_orgs.get_untracked(),
+        });
+    };
+    view! {
+        <section class="card">
+            <h1>"New personal access token"</h1>
+            <NeedsJs />
+            <form class="token-form" on:submit=submit novalidate>
+                <div class="field">
+                    <label for="token-name">"Name"</label>
+                    <input
+                        id="token-name"
+                        type="text"
+                        required
+                        maxlength=MAX_NAME_CHARS.to_string()
+                        aria-describedby="name-error"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                    <FieldError field="name" error=error />
+                </div>
+                <ScopePicker selected=scopes error=error />
+                <ExpiryPicker expiry=expiry error=error legend="Expires" id_prefix="token" />
+                <ValidIn all_orgs=all_orgs org=org />
+                {move || form_error(error.get()).map(|e| view! { <ErrorPanel error=e /> })}
+                <div class="actions">
+                    <button type="submit" class="button primary" data-testid="create-token"
+                        disabled=move || !hydrated.get() || create.pending().get()>
+                        {move || if create.pending().get() { "Creating…" } else { "Create token" }}
+                    </button>
+                    <A href=move || org_href("/tokens", org.get().as_deref())>"Cancel"</A>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// Where the new token is valid: this organization or all of the person's.
+#[component]
+fn ValidIn(all_orgs: RwSignal<bool>, org: Memo<Option<String>>) -> impl IntoView {
+    view! {
+        <fieldset class="where">
+            <legend>"Valid in"</legend>
+            <label for="orgs-current" class="check">
+                <input id="orgs-current" type="radio" name="all_orgs" prop:checked=move || !all_orgs.get()
+                    on:change=move |_| all_orgs.set(false) />
+                {move || format!("This organization ({})", org.get().unwrap_or_else(|| "default".into()))}
+            </label>
+            <label for="orgs-all" class="check">
+                <input id="orgs-all" type="radio" name="all_orgs" prop:checked=move || all_orgs.get()
+                    on:change=move |_| all_orgs.set(true) />
+                "All my organizations"
+            </label>
+        </fieldset>
     }
 }

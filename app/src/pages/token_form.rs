@@ -83,29 +83,14 @@ pub fn ExpiryPicker(
         Expiry::Date(d) => d,
         Expiry::Days(_) => String::new(),
     });
-    let is_days = move |n: u32| expiry.with(|e| *e == Expiry::Days(n));
     let is_date = move || expiry.with(|e| matches!(e, Expiry::Date(_)));
     view! {
         <fieldset class="expiry-picker" aria-describedby=error_ref data-testid=format!("{id_prefix}-expiry-picker")>
             <legend>{legend}</legend>
             <FieldError field="valid_to" error=error id=error_id />
             <div class="presets">
-                {[7u32, 30, 90].into_iter().map(|n| {
-                    let id = format!("{id_prefix}-expiry-{n}");
-                    let for_id = id.clone();
-                    let group = days_group.clone();
-                    view! {
-                        <label for=for_id class="chip-radio">
-                            <input
-                                id=id
-                                type="radio"
-                                name=group
-                                prop:checked=move || is_days(n)
-                                on:change=move |_| expiry.set(Expiry::Days(n))
-                            />
-                            {format!("{n} days")}
-                        </label>
-                    }
+                {[7u32, 30, 90].into_iter().map(|n| view! {
+                    <DayPreset expiry=expiry id_prefix=id_prefix group=days_group.clone() days=n />
                 }).collect_view()}
                 <label for=choice_for class="chip-radio">
                     <input
@@ -133,6 +118,31 @@ pub fn ExpiryPicker(
             </label>
         </fieldset>
     }
+}
+
+/// One preset length of the expiry picker, as a radio chip.
+#[component]
+fn DayPreset(expiry: RwSignal<Expiry>, id_prefix: &'static str, group: String, days: u32) -> impl IntoView {
+    let id = format!("{id_prefix}-expiry-{days}");
+    let for_id = id.clone();
+    view! {
+        <label for=for_id class="chip-radio">
+            <input
+                id=id
+                type="radio"
+                name=group
+                prop:checked=move || expiry.with(|e| *e == Expiry::Days(days))
+                on:change=move |_| expiry.set(Expiry::Days(days))
+            />
+            {format!("{days} days")}
+        </label>
+    }
+}
+
+/// The error when it belongs to no field of the form (a field's own error is shown next to it).
+pub fn form_error(error: Option<ApiError>) -> Option<ApiError> {
+    const FIELDS: [&str; 3] = ["name", "scopes", "valid_to"];
+    error.filter(|e| !matches!(e, ApiError::InvalidInput { field, .. } if FIELDS.contains(&field.as_str())))
 }
 
 /// The new secret, shown once: copy it now, it is not kept anywhere.

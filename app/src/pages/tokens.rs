@@ -139,64 +139,18 @@ fn PatRows(page: PatPage, view: View) -> impl IntoView {
         format!("{base}&after={}", encode_query_value(&t))
     });
     if page.tokens.is_empty() {
-        let what = match &view.search {
-            Some(s) => format!(
-                "No {} tokens named like “{s}” in {}.",
-                view.filter.label().to_lowercase(),
-                page.organization
-            ),
-            None => format!("No {} tokens in {}.", view.filter.label().to_lowercase(), page.organization),
-        };
-        return view! {
-            <div class="empty" data-testid="pats-empty">
-                <p>{what}</p>
-                <A href=org_href("/tokens/new", view.org.as_deref())>"Create a token"</A>
-            </div>
-        }
-        .into_any();
+        return view! { <EmptyTable view=view organization=page.organization /> }.into_any();
     }
-    let header = {
-        let view = view.clone();
-        move |sort: PatSort| {
-            let v = view.clone();
-            let active = v.sort == sort;
-            // Clicking the sorted column flips the order; another column sorts ascending.
-            let href = v.href(v.filter, sort, active && !v.desc);
-            let aria = if active {
-                if v.desc {
-                    "descending"
-                } else {
-                    "ascending"
-                }
-            } else {
-                "none"
-            };
-            let arrow = if active {
-                if v.desc {
-                    " ↓"
-                } else {
-                    " ↑"
-                }
-            } else {
-                ""
-            };
-            view! {
-                <th scope="col" aria-sort=aria>
-                    <A href=href attr:class="sort" attr:data-testid=format!("sort-{}", sort.key())>{sort.label()}{arrow}</A>
-                </th>
-            }
-        }
-    };
     let org = view.org.clone();
     view! {
         <table class="pats" data-testid="pat-table">
             <caption class="visually-hidden">{format!("{} tokens in {}", view.filter.label(), page.organization)}</caption>
             <thead>
                 <tr>
-                    {header(PatSort::Name)}
+                    <SortHeader view=view.clone() sort=PatSort::Name />
                     <th scope="col">"Scopes"</th>
-                    {header(PatSort::ValidTo)}
-                    {header(PatSort::Status)}
+                    <SortHeader view=view.clone() sort=PatSort::ValidTo />
+                    <SortHeader view=view.clone() sort=PatSort::Status />
                 </tr>
             </thead>
             <tbody>
@@ -207,6 +161,40 @@ fn PatRows(page: PatPage, view: View) -> impl IntoView {
         {next.map(|href| view! { <p class="pager"><A href=href>"Next page"</A></p> })}
     }
     .into_any()
+}
+
+/// What the table shows when no token matches the view: says so, and offers to create one.
+#[component]
+fn EmptyTable(view: View, organization: String) -> impl IntoView {
+    let filter = view.filter.label().to_lowercase();
+    let what = match &view.search {
+        Some(s) => format!("No {filter} tokens named like “{s}” in {organization}."),
+        None => format!("No {filter} tokens in {organization}."),
+    };
+    view! {
+        <div class="empty" data-testid="pats-empty">
+            <p>{what}</p>
+            <A href=org_href("/tokens/new", view.org.as_deref())>"Create a token"</A>
+        </div>
+    }
+}
+
+/// The header of a sortable column: a link that sorts the table by it.
+#[component]
+fn SortHeader(view: View, sort: PatSort) -> impl IntoView {
+    let active = view.sort == sort;
+    // Clicking the sorted column flips the order; another column sorts ascending.
+    let href = view.href(view.filter, sort, active && !view.desc);
+    let (aria, arrow) = match (active, view.desc) {
+        (false, _) => ("none", ""),
+        (true, true) => ("descending", " ↓"),
+        (true, false) => ("ascending", " ↑"),
+    };
+    view! {
+        <th scope="col" aria-sort=aria>
+            <A href=href attr:class="sort" attr:data-testid=format!("sort-{}", sort.key())>{sort.label()}{arrow}</A>
+        </th>
+    }
 }
 
 #[component]

@@ -8,12 +8,72 @@ use reqwest::header::{ACCEPT, LOCATION};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 use server::config::Config;
-use server::{Running, TestHooks};
+use server::Running;
 use tokio::sync::oneshot;
 use url::Url;
 
 /// base64 of 32 bytes: the token-cache key of test servers.
 pub const TEST_SESSION_KEY: &str = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ=";
+
+/// Settings tests change on top of the environment's: shorter lifetimes and timeouts, another
+/// demo authority. Each is a field of `Config`; none exists only for tests in the server.
+#[derive(Debug, Clone, Default)]
+pub struct TestHooks {
+    pub demo_access_token_ttl: Option<u64>,
+    /// Timeout of calls to the identity provider and Azure DevOps (default 15 s).
+    pub http_timeout: Option<std::time::Duration>,
+    /// The demo authority's tenant segment (default: the demo tenant's id), e.g. `organizations`.
+    pub demo_authority_tenant: Option<String>,
+    /// Absolute session lifetime in seconds (the setting is in hours).
+    pub session_max_age_secs: Option<u64>,
+}
+
+impl TestHooks {
+    pub fn apply(&self, config: &mut Config) {
+        if let Some(ttl) = self.demo_access_token_ttl {
+            config.demo.access_token_ttl_secs = ttl;
+        }
+        if let Some(t) = self.http_timeout {
+            config.http_timeout = t;
+        }
+        if let Some(t) = &self.demo_authority_tenant {
+            config.demo.authority_tenant = Some(t.clone());
+        }
+        if let Some(s) = self.session_max_age_secs {
+            config.session_max_age = std::time::Duration::from_secs(s);
+        }
+    }
+}
+
+/// The configuration of a demo-mode test server: memory sessions with a fixed key, any port,
+/// generous rate limits, and `env` on top (as environment variables would give them).
+pub fn test_config(env: &[(&str, &str)]) -> Config {
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Config::from_lookup(move |k| {
+        if let Some((_, v)) = env.iter().find(|(key, _)| key == k) {
+            return Some(v.clone());
+        }
+        match k {
+            "BIND_ADDR" => Some("127.0.0.1:0".to_string()),
+            // Tests that do not choose a store keep sessions in memory, with a fixed key.
+            "SESSION_STORE" => Some("memory".to_string()),
+            "SESSION_KEY" => Some(TEST_SESSION_KEY.to_string()),
+            // Tests sign in and create tokens quickly; the limits have a test of their own.
+            "RATE_LIMIT_SIGN_INS" | "RATE_LIMIT_TOKEN_CREATES" => Some("100000".to_string()),
+            _ => None,
+        }
+    })
+    .unwrap()
+}
+
+/// The whole router on the demo stack, for tests that need no socket (`tower::ServiceExt::oneshot`).
+pub async fn demo_router(env: &[(&str, &str)]) -> axum::Router {
+    capture_logs();
+    let config = test_config(env);
+    let public_url = Url::parse("http://127.0.0.1:3000").unwrap();
+    let state = server::AppState::new(&config, server::leptos_options(config.bind), public_url).await.unwrap();
+    server::router(state)
+}
 
 pub struct TestApp {
     pub running: Running,
@@ -32,24 +92,15 @@ pub async fn spawn_demo_with(hooks: TestHooks) -> TestApp {
 /// A demo-mode server with extra settings (as environment variables would give them).
 pub async fn spawn_demo_env(hooks: TestHooks, env: &[(&str, &str)]) -> TestApp {
     capture_logs();
-    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let config = Config::from_lookup(move |k| {
-        if let Some((_, v)) = env.iter().find(|(key, _)| key == k) {
-            return Some(v.clone());
-        }
-        match k {
-            "BIND_ADDR" => Some("127.0.0.1:0".to_string()),
-            // Tests that do not choose a store keep sessions in memory, with a fixed key.
-            "SESSION_STORE" => Some("memory".to_string()),
-            "SESSION_KEY" => Some(TEST_SESSION_KEY.to_string()),
-            // Tests sign in and create tokens quickly; the limits have a test of their own.
-            "RATE_LIMIT_SIGN_INS" | "RATE_LIMIT_TOKEN_CREATES" => Some("100000".to_string()),
-            _ => None,
-        }
-    })
-    .unwrap();
+    let mut config = test_config(env);
+    hooks.apply(&mut config);
+    spawn_config(&config).await
+}
+
+/// A server for exactly this configuration, stopped by [`TestApp::shutdown`].
+pub async fn spawn_config(config: &Config) -> TestApp {
     let (tx, rx) = oneshot::channel::<()>();
-    let running = server::start(&config, &hooks, async {
+    let running = server::start(config, async {
         let _ = rx.await;
     })
     .await

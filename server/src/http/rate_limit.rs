@@ -1,17 +1,20 @@
 //! Rate limits on starting a sign-in and on creating tokens, per session and per client address (governor).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use app::error::ApiError;
-use axum::extract::{ConnectInfo, Request};
+use app::routes::{api, SIGN_IN};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use super::forwarded::Forwarded;
 
 /// Allowed per session per minute; a client address gets `PER_ADDRESS_FACTOR` times as many
 /// (several people can share an address behind a NAT).
@@ -62,20 +65,14 @@ pub struct Limits {
     sign_ins: Pair,
     creates: Pair,
     session_cookie: &'static str,
-    trust_forwarded_headers: bool,
 }
 
 impl Limits {
-    pub fn new(
-        settings: LimitSettings,
-        session_cookie: &'static str,
-        trust_forwarded_headers: bool,
-    ) -> Arc<Self> {
+    pub fn new(settings: LimitSettings, session_cookie: &'static str) -> Arc<Self> {
         let limits = Arc::new(Limits {
             sign_ins: Pair::new(settings.sign_ins_per_minute),
             creates: Pair::new(settings.creates_per_minute),
             session_cookie,
-            trust_forwarded_headers,
         });
         // Keys that have been quiet for a full period are dropped, so memory stays bounded.
         let weak = Arc::downgrade(&limits);
@@ -106,19 +103,9 @@ impl Limits {
             .map(|(_, value)| value.chars().take(128).collect())
     }
 
-    fn address_of(&self, req: &Request) -> Option<IpAddr> {
-        if self.trust_forwarded_headers {
-            let forwarded = req
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok());
-            if forwarded.is_some() {
-                return forwarded;
-            }
-        }
-        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    /// The client's address, as `http::forwarded` read it (one trust rule for the whole app).
+    fn address_of(req: &Request) -> Option<IpAddr> {
+        req.extensions().get::<Forwarded>().and_then(|f| f.client_address)
     }
 }
 
@@ -130,8 +117,8 @@ enum Limited {
 
 fn limited(req: &Request) -> Option<Limited> {
     match (req.method(), req.uri().path()) {
-        (&Method::GET, "/auth/sign-in") => Some(Limited::SignIn),
-        (&Method::POST, "/api/pats/create" | "/api/pats/rotate") => Some(Limited::Create),
+        (&Method::GET, path) if path == SIGN_IN => Some(Limited::SignIn),
+        (&Method::POST, path) if path == api::CREATE_PAT || path == api::ROTATE_PAT => Some(Limited::Create),
         _ => None,
     }
 }
@@ -140,7 +127,7 @@ fn limited(req: &Request) -> Option<Limited> {
 /// link, the wire error for the server functions (the UI shows it).
 pub async fn enforce(limits: Arc<Limits>, req: Request, next: Next) -> Response {
     let Some(which) = limited(&req) else { return next.run(req).await };
-    let (session, address) = (limits.session_of(&req), limits.address_of(&req));
+    let (session, address) = (limits.session_of(&req), Limits::address_of(&req));
     let pair = match which {
         Limited::SignIn => &limits.sign_ins,
         Limited::Create => &limits.creates,
@@ -161,10 +148,7 @@ pub async fn enforce(limits: Arc<Limits>, req: Request, next: Next) -> Response 
             )),
         )
             .into_response(),
-        Limited::Create => {
-            let body = serde_json::to_string(&ApiError::TooManyRequests { retry_after_secs: wait }).unwrap_or_default();
-            (StatusCode::TOO_MANY_REQUESTS, retry, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-        }
+        Limited::Create => super::api_error_response(&ApiError::TooManyRequests { retry_after_secs: wait }),
     }
 }
 

@@ -1,0 +1,139 @@
+//! The cards that change a token: extend, edit, rotate and revoke.
+
+use leptos::prelude::*;
+
+use super::calls::TokenCalls;
+use crate::model::{Expiry, PatForm, PatSummary, MAX_NAME_CHARS};
+use crate::pages::token_form::{form_error, ExpiryPicker, ScopePicker};
+use crate::ui::{ErrorPanel, FieldError};
+
+/// Longer validity in one click, keeping the name and scopes.
+#[component]
+pub(super) fn ExtendCard(token: PatSummary, calls: TokenCalls) -> impl IntoView {
+    let all_orgs = token.target_accounts.is_none();
+    let busy = move || calls.busy();
+    let extend = move |days: u32| {
+        calls.update.dispatch((
+            token.authorization_id.clone(),
+            PatForm {
+                name: token.display_name.clone(),
+                scopes: token.scopes.clone(),
+                expiry: Expiry::Days(days),
+                all_orgs,
+            },
+        ));
+    };
+    view! {
+        <section class="card">
+            <h2>"Extend"</h2>
+            <p class="muted">"Keep the token working longer, counted from today."</p>
+            <div class="actions">
+                {[7u32, 30, 90].into_iter().map(|n| {
+                    let extend = extend.clone();
+                    view! {
+                        <button type="button" class="button secondary" disabled=busy
+                            data-testid=format!("extend-{n}") on:click=move |_| extend(n)>
+                            {format!("+{n} days")}
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+        </section>
+    }
+}
+
+/// Rename, rescope or give a new expiry.
+#[component]
+pub(super) fn EditCard(token: PatSummary, calls: TokenCalls) -> impl IntoView {
+    // The current values to start from; the expiry stays the current date unless changed.
+    let name = RwSignal::new(token.display_name.clone());
+    let scopes = RwSignal::new(token.scopes.clone());
+    let expiry = RwSignal::new(Expiry::Date(token.valid_to.get(..10).unwrap_or_default().to_string()));
+    let all_orgs = token.target_accounts.is_none();
+    let update = calls.update;
+    let error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
+    let id = token.authorization_id;
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch((
+            id.clone(),
+            PatForm {
+                name: name.get_untracked(),
+                scopes: scopes.get_untracked(),
+                expiry: expiry.get_untracked(),
+                all_orgs,
+            },
+        ));
+    };
+    view! {
+        <section class="card">
+            <h2>"Edit"</h2>
+            <form class="token-form" on:submit=save novalidate>
+                <div class="field">
+                    <label for="token-name">"Name"</label>
+                    <input id="token-name" type="text" required maxlength=MAX_NAME_CHARS.to_string()
+                        aria-describedby="name-error"
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                    <FieldError field="name" error=error />
+                </div>
+                <ScopePicker selected=scopes error=error />
+                <ExpiryPicker expiry=expiry error=error legend="Expires" id_prefix="edit" />
+                {move || form_error(error.get()).map(|e| view! { <ErrorPanel error=e /> })}
+                <div class="actions">
+                    <button type="submit" class="button primary" disabled=move || calls.busy() data-testid="save-token">"Save changes"</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// A new token in place of this one.
+#[component]
+pub(super) fn RotateCard(id: String, calls: TokenCalls) -> impl IntoView {
+    let rotate = calls.rotate;
+    let expiry = RwSignal::new(Expiry::Days(30));
+    let error = Signal::derive(move || rotate.value().get().and_then(|r| r.err()));
+    view! {
+        <section class="card">
+            <h2>"Rotate"</h2>
+            <p class="muted">"Creates a new token with the same name and scopes, then revokes this one. Update whatever uses it with the new secret."</p>
+            <ExpiryPicker expiry=expiry error=error legend="The new token expires" id_prefix="rotate" />
+            {move || form_error(error.get()).map(|e| view! { <ErrorPanel error=e /> })}
+            <div class="actions">
+                <button type="button" class="button primary" disabled=move || calls.busy() data-testid="rotate-token"
+                    on:click=move |_| { rotate.dispatch((id.clone(), expiry.get_untracked())); }>
+                    {move || if rotate.pending().get() { "Rotating…" } else { "Rotate token" }}
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// Revoking, after a confirmation.
+#[component]
+pub(super) fn RevokeCard(id: String, calls: TokenCalls) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let busy = move || calls.busy();
+    view! {
+        <section class="card danger">
+            <h2>"Revoke"</h2>
+            <p class="muted">"A revoked token stops working at once, everywhere. This cannot be undone."</p>
+            {move || if confirming.get() {
+                let id = id.clone();
+                view! {
+                    <div class="confirm" role="alertdialog" aria-labelledby="confirm-text" data-testid="confirm-revoke">
+                        <p id="confirm-text"><strong>"Revoke this token?"</strong>" Anything using it stops working."</p>
+                        <button type="button" class="button danger" disabled=busy data-testid="confirm-revoke-yes"
+                            on:click=move |_| { calls.revoke.dispatch(id.clone()); }>"Yes, revoke it"</button>
+                        <button type="button" class="button secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="button danger" disabled=busy data-testid="revoke-token"
+                        on:click=move |_| confirming.set(true)>"Revoke…"</button>
+                }.into_any()
+            }}
+        </section>
+    }
+}

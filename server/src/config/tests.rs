@@ -1,0 +1,128 @@
+//! Tests of the configuration parser.
+use super::*;
+
+const REAL: &[(&str, &str)] = &[
+    ("CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
+    ("CLIENT_SECRET", "s3cr3t"),
+    ("AUTHORITY", "https://login.microsoftonline.com/contoso.onmicrosoft.com/"),
+    ("DEVOPS_ORGANIZATION", "fabrikam"),
+];
+
+#[test]
+fn nothing_set_means_demo_on_the_default_address() {
+    let c = Config::from_lookup(lookup(&[])).unwrap();
+    assert!(c.is_demo());
+    assert_eq!(c.bind.to_string(), "127.0.0.1:3000");
+    assert!(c.public_url.is_none());
+}
+
+#[test]
+fn all_set_means_entra() {
+    let c = Config::from_lookup(lookup(REAL)).unwrap();
+    let Identity::Entra(e) = &c.identity else { panic!("expected Entra") };
+    assert_eq!(e.authority.as_str(), "https://login.microsoftonline.com/contoso.onmicrosoft.com");
+    assert_eq!(c.devops.organization.as_deref(), Some("fabrikam"));
+    assert!(!format!("{c:?}").contains("s3cr3t"), "Debug must redact the secret");
+}
+
+#[test]
+fn partial_entra_settings_name_the_missing_variable() {
+    let e = Config::from_lookup(lookup(&[
+        ("CLIENT_ID", "x"),
+        ("AUTHORITY", "https://login.microsoftonline.com/common"),
+    ]))
+    .unwrap_err();
+    assert_eq!(e.variable, "CLIENT_SECRET");
+    assert!(e.problem.contains("demo stack"));
+    let c = Config::from_lookup(lookup(&[
+        ("CLIENT_ID", "x"),
+        ("AUTHORITY", "https://login.microsoftonline.com/common"),
+        ("CLIENT_CERTIFICATE_PATH", "/etc/pat-portal/cert.pem"),
+        ("DEVOPS_ORGANIZATION", "fabrikam"),
+    ]))
+    .unwrap();
+    let Identity::Entra(e) = &c.identity else { panic!("a certificate replaces the secret") };
+    assert!(e.client_secret.is_none());
+    assert!(c.client_certificate.is_some());
+}
+
+#[test]
+fn sample_placeholders_are_refused_by_name() {
+    let e = Config::from_lookup(lookup(&[("CLIENT_ID", "Enter_the_Application_Id_here")])).unwrap_err();
+    assert_eq!(e.variable, "CLIENT_ID");
+    assert!(e.problem.contains("placeholder"));
+    let e = Config::from_lookup(lookup(&[(
+        "ENDPOINT",
+        "https://vssps.dev.azure.com/Enter_the_Collection_Name_Here/_apis/tokens/pats",
+    )]))
+    .unwrap_err();
+    assert_eq!(e.variable, "ENDPOINT");
+}
+
+#[test]
+fn the_samples_endpoint_names_the_organization() {
+    let mut pairs = REAL[..3].to_vec();
+    pairs.push((
+        "ENDPOINT",
+        "https://vssps.dev.azure.com/contoso/_apis/tokens/pats?api-version=6.1-preview",
+    ));
+    let c = Config::from_lookup(lookup(&pairs)).unwrap();
+    assert_eq!(c.devops.organization.as_deref(), Some("contoso"));
+}
+
+#[test]
+fn entra_without_an_organization_is_refused() {
+    let e = Config::from_lookup(lookup(&REAL[..3])).unwrap_err();
+    assert_eq!(e.variable, "DEVOPS_ORGANIZATION");
+}
+
+#[test]
+fn authorities_are_checked() {
+    assert!(parse_authority("https://login.microsoftonline.com/common").is_ok());
+    assert_eq!(
+        parse_authority("https://login.microsoftonline.com/consumers").unwrap_err().variable,
+        "AUTHORITY"
+    );
+    assert!(parse_authority("https://login.microsoftonline.com/").is_err());
+    assert!(parse_authority("http://login.microsoftonline.com/common").is_err());
+    assert!(parse_authority("https://login.microsoftonline.com/common/v2.0").is_err());
+    assert!(parse_authority("http://127.0.0.1:4011/tenant").is_ok());
+}
+
+#[test]
+fn bad_values_name_their_variable() {
+    assert_eq!(Config::from_lookup(lookup(&[("BIND_ADDR", "nope")])).unwrap_err().variable, "BIND_ADDR");
+    assert_eq!(
+        Config::from_lookup(lookup(&[("PUBLIC_URL", "ftp://x")])).unwrap_err().variable,
+        "PUBLIC_URL"
+    );
+    assert_eq!(Config::from_lookup(lookup(&[("LOG_FORMAT", "xml")])).unwrap_err().variable, "LOG_FORMAT");
+    assert_eq!(
+        Config::from_lookup(lookup(&[("ALLOWED_TENANTS", "contoso.com")])).unwrap_err().variable,
+        "ALLOWED_TENANTS"
+    );
+    let c = Config::from_lookup(lookup(&[(
+        "ALLOWED_TENANTS",
+        "7B0C2F4E-5D1A-4C3B-9E8F-0A1B2C3D4E5F, 11111111-2222-3333-4444-555555555555",
+    )]))
+    .unwrap();
+    assert_eq!(c.allowed_tenants[0], "7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f");
+    assert_eq!(
+        Config::from_lookup(lookup(&[("CLIENT_AUTH", "jwt")])).unwrap_err().variable,
+        "CLIENT_AUTH"
+    );
+    assert!(Config::from_lookup(lookup(&[("CLIENT_AUTH", "basic")])).unwrap().client_auth_basic);
+    assert_eq!(
+        Config::from_lookup(lookup(&[("TRUST_FORWARDED_HEADERS", "maybe")])).unwrap_err().variable,
+        "TRUST_FORWARDED_HEADERS"
+    );
+    let c = Config::from_lookup(lookup(&[])).unwrap();
+    assert!(!c.trust_forwarded_headers && !c.client_auth_basic, "both off by default");
+    let c = Config::from_lookup(lookup(&[
+        ("PUBLIC_URL", "https://pats.example.com/"),
+        ("BIND_ADDR", "0.0.0.0:8080"),
+    ]))
+    .unwrap();
+    assert_eq!(c.public_url.unwrap().as_str(), "https://pats.example.com/");
+    assert_eq!(c.bind.port(), 8080);
+}

@@ -1,0 +1,38 @@
+//! The plain endpoints beside the app's pages: liveness, readiness, and the front-channel logout URL Entra ID loads in a hidden frame.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::portal::PortalService;
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the session store and the identity provider's discovery document both answer.
+pub async fn readyz(State(portal): State<Arc<PortalService>>) -> Response {
+    match portal.check_ready().await {
+        Ok(()) => "ready".into_response(),
+        Err(what) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {what}")).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct FrontChannelLogout {
+    sid: Option<String>,
+}
+
+/// The front-channel logout URL to register with Entra ID: it loads this in a hidden frame when
+/// the user signs out elsewhere, and the matching session here ends. Always 200, as Entra expects.
+pub async fn front_channel_logout(
+    State(portal): State<Arc<PortalService>>,
+    Query(q): Query<FrontChannelLogout>,
+) -> impl IntoResponse {
+    if let Some(sid) = q.sid.filter(|s| !s.is_empty() && s.len() <= 200) {
+        portal.end_session_by_sid(&sid).await;
+    }
+    ([(header::CACHE_CONTROL, "no-store")], "Signed out.")
+}

@@ -1,0 +1,117 @@
+//! Who signs users in and where Azure DevOps is: the embedded demo stack, or Entra ID and the real Azure DevOps hosts, through the same OIDC and DevOps clients.
+
+use std::sync::Arc;
+
+use app::routes::CALLBACK;
+use url::Url;
+
+use crate::config::{Config, EntraSettings, Identity, DEVOPS_SCOPE};
+use crate::demo::DemoStack;
+use crate::devops::DevopsUrls;
+use crate::oidc::credential::{ClientCertificate, ClientCredential};
+use crate::oidc::OidcClient;
+use crate::startup::StartupError;
+
+/// The identity provider client, the DevOps hosts, the default organization and, in demo mode,
+/// the stand-ins.
+pub struct Upstreams {
+    pub oidc: OidcClient,
+    pub devops_urls: DevopsUrls,
+    pub organization: String,
+    pub demo: Option<Arc<DemoStack>>,
+}
+
+/// Scopes of every sign-in: the ID token, a refresh token, and Azure DevOps.
+fn scopes() -> Vec<String> {
+    ["openid", "profile", "offline_access", DEVOPS_SCOPE].into_iter().map(String::from).collect()
+}
+
+fn joined(base: &Url, path: &str) -> Result<Url, StartupError> {
+    Url::parse(&format!("{}{path}", base.as_str().trim_end_matches('/'))).map_err(|e| StartupError::PublicUrl(e.to_string()))
+}
+
+pub fn upstreams(config: &Config, http: &reqwest::Client, public_url: &Url) -> Result<Upstreams, StartupError> {
+    let certificate = match &config.client_certificate {
+        Some(path) => Some(ClientCertificate::load(path).map_err(StartupError::Certificate)?),
+        None => None,
+    };
+    let redirect_uri = joined(public_url, CALLBACK)?;
+    match &config.identity {
+        Identity::Demo => demo(config, http, public_url, redirect_uri, certificate),
+        Identity::Entra(e) => entra(config, e, http, redirect_uri, certificate),
+    }
+}
+
+fn demo(
+    config: &Config,
+    http: &reqwest::Client,
+    public_url: &Url,
+    redirect_uri: Url,
+    certificate: Option<ClientCertificate>,
+) -> Result<Upstreams, StartupError> {
+    let stack = DemoStack::new(
+        public_url.as_str(),
+        config.demo.access_token_ttl_secs,
+        certificate.as_ref().map(|c| c.der.as_slice()),
+    )
+    .map_err(StartupError::Demo)?;
+    let authority = match &config.demo.authority_tenant {
+        Some(t) => format!("{}/{t}", stack.entra.base),
+        None => stack.entra.authority(),
+    };
+    let authority = Url::parse(&authority).map_err(|e| StartupError::Demo(e.to_string()))?;
+    let credential = match certificate {
+        Some(c) => ClientCredential::Certificate(c),
+        None => ClientCredential::Secret(stack.entra.client.client_secret.clone()),
+    };
+    let oidc = OidcClient::new(
+        http.clone(),
+        authority,
+        stack.entra.client.client_id.clone(),
+        credential,
+        redirect_uri,
+        scopes(),
+        config.allowed_tenants.clone(),
+    )
+    .with_basic_auth(config.client_auth_basic);
+    let base = joined(public_url, "/demo/devops")?;
+    let devops_urls = DevopsUrls {
+        vssps: joined(&base, "/vssps")?,
+        app_vssps: joined(&base, "/app")?,
+        dev: joined(&base, "/dev")?,
+    };
+    let organization = crate::demo::devops::DEMO_ORGS[0].to_string();
+    Ok(Upstreams { oidc, devops_urls, organization, demo: Some(Arc::new(stack)) })
+}
+
+fn entra(
+    config: &Config,
+    e: &EntraSettings,
+    http: &reqwest::Client,
+    redirect_uri: Url,
+    certificate: Option<ClientCertificate>,
+) -> Result<Upstreams, StartupError> {
+    let credential = match (certificate, &e.client_secret) {
+        (Some(c), _) => ClientCredential::Certificate(c),
+        (None, Some(s)) => ClientCredential::Secret(s.clone()),
+        (None, None) => return Err(StartupError::NoClientCredential),
+    };
+    let oidc = OidcClient::new(
+        http.clone(),
+        e.authority.clone(),
+        e.client_id.clone(),
+        credential,
+        redirect_uri,
+        scopes(),
+        config.allowed_tenants.clone(),
+    )
+    .with_basic_auth(config.client_auth_basic);
+    let d = DevopsUrls::default();
+    let devops_urls = DevopsUrls {
+        vssps: config.devops.vssps_url.clone().unwrap_or(d.vssps),
+        app_vssps: config.devops.app_vssps_url.clone().unwrap_or(d.app_vssps),
+        dev: config.devops.dev_url.clone().unwrap_or(d.dev),
+    };
+    let organization = config.devops.organization.clone().unwrap_or_default();
+    Ok(Upstreams { oidc, devops_urls, organization, demo: None })
+}

@@ -1,0 +1,77 @@
+//! The signed-in account in the server-side session: sealed (with the key it is given) before it is stored, opened and held to its absolute lifetime when loaded.
+
+use app::error::ApiError;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::errors::{internal, store_error};
+use crate::oidc::{now_secs, TokenSet};
+use crate::sessions::Sealer;
+
+/// Session keys, namespaced so nothing else in the session can collide with them.
+pub const PENDING_KEY: &str = "auth.pending";
+const ACCOUNT_KEY: &str = "auth.account";
+
+/// The signed-in user and their tokens, kept in the server-side session only.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Account {
+    pub name: String,
+    pub username: String,
+    pub oid: String,
+    pub tid: String,
+    pub sid: Option<String>,
+    /// Unix seconds: the start of the absolute session lifetime.
+    pub signed_in_at: u64,
+    pub tokens: TokenSet,
+}
+
+/// Loads and stores the [`Account`] of a session.
+pub struct Accounts {
+    /// Seals the account (and its tokens) before it goes into the session store.
+    sealer: Sealer,
+    /// A sign-in older than this ends, however active the session.
+    max_age_secs: u64,
+}
+
+impl Accounts {
+    /// `key` seals every account: there is no default key.
+    pub fn new(key: &[u8; 32], max_age_secs: u64) -> Self {
+        Accounts { sealer: Sealer::new(key), max_age_secs }
+    }
+
+    /// The signed-in account of this session, if any. A value sealed with another key (the key
+    /// changed across a restart) or a sign-in past its absolute lifetime counts as signed out.
+    pub async fn load(&self, session: &Session) -> Result<Option<Account>, ApiError> {
+        let sealed: Option<String> =
+            session.get(ACCOUNT_KEY).await.map_err(|e| store_error("session get", &e))?;
+        let Some(sealed) = sealed else { return Ok(None) };
+        let account =
+            self.sealer.open(&sealed).and_then(|plain| serde_json::from_slice::<Account>(&plain).ok());
+        match account {
+            Some(a) if now_secs().saturating_sub(a.signed_in_at) <= self.max_age_secs => Ok(Some(a)),
+            Some(_) => {
+                tracing::info!("sign-in reached its absolute lifetime");
+                self.forget(session).await;
+                Ok(None)
+            }
+            None => {
+                tracing::warn!(
+                    "a session's token cache cannot be opened (key changed?): signing the user out"
+                );
+                self.forget(session).await;
+                Ok(None)
+            }
+        }
+    }
+
+    pub async fn store(&self, session: &Session, account: &Account) -> Result<(), ApiError> {
+        let plain = serde_json::to_vec(account).map_err(|e| internal("account serialize", &e))?;
+        let sealed = self.sealer.seal(&plain).map_err(|e| internal("seal", &e))?;
+        session.insert(ACCOUNT_KEY, sealed).await.map_err(|e| store_error("session insert", &e))
+    }
+
+    /// Signs the session out (its other values, such as a pending sign-in, stay).
+    pub async fn forget(&self, session: &Session) {
+        let _ = session.remove_value(ACCOUNT_KEY).await;
+    }
+}

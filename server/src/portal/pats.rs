@@ -1,0 +1,154 @@
+//! The PAT use cases against one organization with one access token: list, search, get, the dashboard's overview, create, update, revoke and rotate.
+
+use std::sync::Arc;
+
+use app::error::ApiError;
+use app::model::{CreatedPat, Expiry, Overview, PatFilter, PatForm, PatPage, PatStatus, PatSummary, Rotated};
+use app::ports::PatListQuery;
+use time::OffsetDateTime;
+
+use super::pat_rules::{created_pat, pat_result, sort_tokens, summarize, tally, validate_form};
+use crate::devops::{DevopsClient, PatPageRequest, PatToken};
+use crate::secret::Secret;
+
+const PAGE_SIZE: u32 = 20;
+/// Searching and the dashboard read at most this many pages of 100 tokens.
+const MAX_SCAN_PAGES: usize = 10;
+
+pub struct Pats {
+    devops: Arc<DevopsClient>,
+}
+
+impl Pats {
+    pub fn new(devops: Arc<DevopsClient>) -> Self {
+        Pats { devops }
+    }
+
+    /// Every token of a list, page by page (at most `MAX_SCAN_PAGES` pages of 100).
+    async fn scan(&self, token: &Secret, org: &str, filter: &str) -> Result<Vec<PatToken>, ApiError> {
+        let mut all = Vec::new();
+        let mut next: Option<String> = None;
+        for _ in 0..MAX_SCAN_PAGES {
+            let q = PatPageRequest {
+                filter,
+                sort: "displayDate",
+                ascending: true,
+                continuation_token: next.as_deref(),
+                top: 100,
+            };
+            let page = self.devops.list_pats(token, org, q).await?;
+            all.extend(page.pat_tokens);
+            next = page.continuation_token.filter(|c| !c.is_empty());
+            if next.is_none() {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// The ids of revoked tokens: the API has no status field, so they are looked up separately.
+    async fn revoked_ids(&self, token: &Secret, org: &str) -> Result<Vec<String>, ApiError> {
+        Ok(self.scan(token, org, "revoked").await?.into_iter().map(|t| t.authorization_id).collect())
+    }
+
+    /// One page of tokens, or with a search every match by name (Azure DevOps cannot search).
+    pub async fn list(&self, token: &Secret, org: String, query: &PatListQuery) -> Result<PatPage, ApiError> {
+        let filter = query.filter;
+        let (tokens, continuation_token) = match &query.search {
+            Some(search) => {
+                let needle = search.trim().to_lowercase();
+                let mut found: Vec<PatToken> = self
+                    .scan(token, &org, filter.as_api())
+                    .await?
+                    .into_iter()
+                    .filter(|t| t.display_name.to_lowercase().contains(&needle))
+                    .collect();
+                sort_tokens(&mut found, query.sort, query.descending);
+                (found, None)
+            }
+            None => {
+                let q = PatPageRequest {
+                    filter: filter.as_api(),
+                    sort: query.sort.as_api(),
+                    ascending: !query.descending,
+                    continuation_token: query.after.as_deref(),
+                    top: PAGE_SIZE,
+                };
+                let list = self.devops.list_pats(token, &org, q).await?;
+                (list.pat_tokens, list.continuation_token.filter(|c| !c.is_empty()))
+            }
+        };
+        let revoked = if filter == PatFilter::All { self.revoked_ids(token, &org).await? } else { Vec::new() };
+        let now = OffsetDateTime::now_utc();
+        let tokens = tokens
+            .into_iter()
+            .map(|t| {
+                let is_revoked = filter == PatFilter::Revoked || revoked.contains(&t.authorization_id);
+                summarize(t, is_revoked, now)
+            })
+            .collect();
+        Ok(PatPage { organization: org, tokens, continuation_token })
+    }
+
+    /// One token with its status (the revoked list decides whether it is revoked).
+    pub async fn get(&self, token: &Secret, org: &str, id: &str) -> Result<PatSummary, ApiError> {
+        let found = pat_result(self.devops.get_pat(token, org, id).await?)?;
+        let revoked = self.revoked_ids(token, org).await?.contains(&found.authorization_id);
+        Ok(summarize(found, revoked, OffsetDateTime::now_utc()))
+    }
+
+    pub async fn overview(&self, token: &Secret, org: String) -> Result<Overview, ApiError> {
+        let all = self.scan(token, &org, "all").await?;
+        let revoked = self.revoked_ids(token, &org).await?;
+        Ok(tally(org, all, &revoked, OffsetDateTime::now_utc()))
+    }
+
+    pub async fn create(&self, token: &Secret, org: &str, form: &PatForm) -> Result<CreatedPat, ApiError> {
+        let now = OffsetDateTime::now_utc();
+        let valid = validate_form(form, now)?;
+        let created = pat_result(self.devops.create_pat(token, org, &valid.request(None)).await?)?;
+        tracing::info!(authorization_id = %created.authorization_id, %org, "token created");
+        created_pat(created, now)
+    }
+
+    pub async fn update(&self, token: &Secret, org: &str, id: String, form: &PatForm) -> Result<PatSummary, ApiError> {
+        let now = OffsetDateTime::now_utc();
+        let valid = validate_form(form, now)?;
+        let updated = pat_result(self.devops.update_pat(token, org, &valid.request(Some(id))).await?)?;
+        tracing::info!(authorization_id = %updated.authorization_id, %org, "token updated");
+        Ok(summarize(updated, false, now))
+    }
+
+    pub async fn revoke(&self, token: &Secret, org: &str, id: &str) -> Result<(), ApiError> {
+        self.devops.revoke_pat(token, org, id).await?;
+        tracing::info!(authorization_id = %id, %org, "token revoked");
+        Ok(())
+    }
+
+    /// Creates a twin (same name, scopes and reach, a new expiry), then revokes the old token.
+    pub async fn rotate(&self, token: &Secret, org: &str, id: &str, expiry: Expiry) -> Result<Rotated, ApiError> {
+        let old = self.get(token, org, id).await?;
+        if old.status == PatStatus::Revoked {
+            return Err(ApiError::invalid("token", "This token is revoked: create a new one instead."));
+        }
+        let form = PatForm {
+            name: old.display_name.clone(),
+            scopes: old.scopes.clone(),
+            expiry,
+            all_orgs: old.target_accounts.is_none(),
+        };
+        let created = self.create(token, org, &form).await?;
+        tracing::info!(old = %id, new = %created.token.authorization_id, %org, "token rotated: twin created");
+        // The twin exists: whatever happens to the revoke, it is returned (its secret is shown
+        // only now), and the user is told if the old token is still valid.
+        let (old_revoked, revoke_problem) = match self.devops.revoke_pat(token, org, id).await {
+            Ok(()) => (true, None),
+            Err(e) => {
+                let e = ApiError::from(e);
+                tracing::warn!(old = %id, error = %e, "rotation: the old token could not be revoked");
+                (false, Some(e.to_string()))
+            }
+        };
+        Ok(Rotated { created, old_revoked, revoke_problem })
+    }
+}

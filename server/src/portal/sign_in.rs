@@ -1,0 +1,271 @@
+//! Signing in and out: the authorization request, the callback (state, code exchange, session id rotation), sign-out here and at the identity provider, and front-channel sign-out by `sid`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use app::error::ApiError;
+use app::ports::SignInCallback;
+use app::routes::{SignInProblem, CALLBACK, SIGN_IN};
+use http::request::Parts;
+use tower_sessions::session::Id;
+use tower_sessions::{Session, SessionStore};
+use url::Url;
+
+use super::account::{Account, Accounts, PENDING_KEY};
+use super::errors::store_error;
+use super::public_url::PublicUrl;
+use crate::oidc::id_token::IdTokenError;
+use crate::oidc::{now_secs, OidcClient, OidcError, PendingSignIn, SignedIn};
+
+/// A sign-in left at the identity provider longer than this is started again.
+const SIGN_IN_MAX_SECS: u64 = 15 * 60;
+/// The sid index is cleared when it grows past this (entries of sessions that ended otherwise).
+const SID_INDEX_MAX: usize = 10_000;
+
+pub struct SignIn {
+    oidc: Arc<OidcClient>,
+    accounts: Arc<Accounts>,
+    public: Arc<PublicUrl>,
+    store: Arc<dyn SessionStore>,
+    /// The identity provider's session id (`sid`) → our session, for front-channel sign-out.
+    by_sid: Mutex<HashMap<String, Id>>,
+}
+
+/// Only same-origin paths: `/x` yes; `//host`, `/\host`, `https://...` and anything odd no.
+pub fn safe_return_to(v: Option<&str>) -> String {
+    match v {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && p.len() <= 1024
+                && !p.chars().any(|c| c.is_control() || c == '\\') =>
+        {
+            p.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+pub fn session_of(req: &Parts) -> Result<Session, ApiError> {
+    req.extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| super::errors::internal("session", &"no session layer"))
+}
+
+impl SignIn {
+    pub fn new(
+        oidc: Arc<OidcClient>,
+        accounts: Arc<Accounts>,
+        public: Arc<PublicUrl>,
+        store: Arc<dyn SessionStore>,
+    ) -> Self {
+        SignIn { oidc, accounts, public, store, by_sid: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        self.oidc.redirect_uri().to_string()
+    }
+
+    /// Where to send the browser to start a sign-in: the authorization endpoint, or a page
+    /// that says why it cannot start.
+    pub async fn begin(&self, req: &Parts, return_to: Option<String>) -> String {
+        let return_to = safe_return_to(return_to.as_deref());
+        let again = format!("{SIGN_IN}?return_to={}", app::encode_query_value(&return_to));
+        if let Some(detour) = self.public.loopback_detour(req, &again) {
+            return detour;
+        }
+        let Ok(session) = session_of(req) else { return SignInProblem::Unavailable.path(None) };
+        let redirect_uri =
+            PublicUrl::forwarded(req).and_then(|b| Url::parse(&PublicUrl::join(&b, CALLBACK)).ok());
+        match self.oidc.begin(return_to, redirect_uri).await {
+            Ok((url, pending)) => match session.insert(PENDING_KEY, &pending).await {
+                Ok(()) => url.to_string(),
+                Err(e) => {
+                    store_error("session insert", &e);
+                    SignInProblem::Sessions.path(None)
+                }
+            },
+            Err(e @ OidcError::Misconfigured(_)) => {
+                tracing::error!(error = %e, "cannot start sign-in");
+                SignInProblem::Misconfigured.path(None)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start sign-in");
+                SignInProblem::Unavailable.path(None)
+            }
+        }
+    }
+
+    /// Finishes a sign-in from the authorization response: where to send the browser.
+    pub async fn complete(&self, req: &Parts, cb: SignInCallback) -> String {
+        let Ok(session) = session_of(req) else { return SignInProblem::Unavailable.path(None) };
+        // Single use: whatever happens next, this sign-in attempt is spent.
+        let pending: Option<PendingSignIn> = session.remove(PENDING_KEY).await.ok().flatten();
+        let (code, pending) = match check_callback(cb, pending) {
+            Ok(checked) => checked,
+            Err((problem, code)) => return problem.path(code.as_deref()),
+        };
+        match self.oidc.exchange(code, &pending).await {
+            Ok(signed_in) => match self.establish(&session, signed_in).await {
+                Ok(()) => pending.return_to,
+                Err(problem) => problem.path(None),
+            },
+            Err(e) => {
+                let (problem, code) = exchange_problem(e);
+                problem.path(code.as_deref())
+            }
+        }
+    }
+
+    /// Stores the new account under a new session id and indexes it by `sid`.
+    async fn establish(&self, session: &Session, signed_in: SignedIn) -> Result<(), SignInProblem> {
+        let account = account_of(signed_in);
+        // A new session id at sign-in, so an id planted before sign-in is worthless after it.
+        session.cycle_id().await.map_err(|e| {
+            store_error("session cycle", &e);
+            SignInProblem::Sessions
+        })?;
+        // Saved now (not after the response) so the new id is known for the sid index.
+        self.accounts.store(session, &account).await.map_err(|_| SignInProblem::Sessions)?;
+        session.save().await.map_err(|e| {
+            store_error("session save", &e);
+            SignInProblem::Sessions
+        })?;
+        if let (Some(sid), Some(id)) = (account.sid.clone(), session.id()) {
+            let mut index = self.by_sid.lock().unwrap_or_else(|p| p.into_inner());
+            if index.len() > SID_INDEX_MAX {
+                index.clear();
+            }
+            index.insert(sid, id);
+        }
+        tracing::info!(oid = %account.oid, tid = %account.tid, "signed in");
+        Ok(())
+    }
+
+    /// Ends the session here; returns where to send the browser (the end-session endpoint).
+    pub async fn sign_out(&self, req: &Parts, session: &Session) -> Result<String, ApiError> {
+        if let Some(sid) = self.accounts.load(session).await.ok().flatten().and_then(|a| a.sid) {
+            self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(&sid);
+        }
+        // The server-side record goes first: the old cookie is worthless from here on.
+        session.flush().await.map_err(|e| store_error("session flush", &e))?;
+        let home = PublicUrl::join(&self.public.for_request(req), "/");
+        match self.oidc.end_session_url(&home).await {
+            Ok(Some(url)) => Ok(url.to_string()),
+            Ok(None) => Ok(home),
+            Err(e) => {
+                tracing::warn!(error = %e, "no end-session endpoint; signed out locally");
+                Ok(home)
+            }
+        }
+    }
+
+    /// Front-channel sign-out: the identity provider ended its session `sid`, so ours ends too.
+    /// Answers whether a session was found.
+    pub async fn end_session_by_sid(&self, sid: &str) -> bool {
+        let id = self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(sid);
+        let Some(id) = id else { return false };
+        match self.store.delete(&id).await {
+            Ok(()) => {
+                tracing::info!("front-channel sign-out ended a session");
+                true
+            }
+            Err(e) => {
+                store_error("session delete", &e);
+                false
+            }
+        }
+    }
+}
+
+type Problem = (SignInProblem, Option<String>);
+
+/// The code and this session's pending sign-in, if the callback belongs to it and is in time.
+fn check_callback(cb: SignInCallback, pending: Option<PendingSignIn>) -> Result<(String, PendingSignIn), Problem> {
+    if let Some(error) = cb.error.as_deref() {
+        let aadsts = cb.error_description.as_deref().and_then(crate::oidc::aadsts_code);
+        tracing::info!(error, aadsts = aadsts.as_deref().unwrap_or(""), "identity provider returned an error");
+        return Err(if error == "access_denied" {
+            (SignInProblem::Cancelled, None)
+        } else {
+            (SignInProblem::Idp, Some(aadsts.unwrap_or_else(|| error.to_string())))
+        });
+    }
+    let (Some(code), Some(state), Some(pending)) = (cb.code, cb.state, pending) else {
+        tracing::info!("callback without a matching sign-in in this session");
+        return Err((SignInProblem::Expired, None));
+    };
+    if !crate::secret::constant_time_eq(state.as_bytes(), pending.state.expose().as_bytes()) {
+        tracing::info!("callback state does not match this session's sign-in");
+        return Err((SignInProblem::Expired, None));
+    }
+    if now_secs().saturating_sub(pending.started_at) > SIGN_IN_MAX_SECS {
+        return Err((SignInProblem::Expired, None));
+    }
+    Ok((code, pending))
+}
+
+/// What the user is told when the code exchange or the ID token check fails.
+fn exchange_problem(e: OidcError) -> Problem {
+    match e {
+        OidcError::Provider { error, aadsts } => {
+            tracing::warn!(%error, aadsts = aadsts.as_deref().unwrap_or(""), "code exchange refused");
+            (SignInProblem::Token, Some(aadsts.unwrap_or(error)))
+        }
+        OidcError::IdToken(IdTokenError::TenantNotAllowed) => {
+            tracing::warn!("sign-in from a tenant outside ALLOWED_TENANTS refused");
+            (SignInProblem::Tenant, None)
+        }
+        e @ OidcError::IdToken(_) => {
+            tracing::warn!(error = %e, "ID token refused");
+            (SignInProblem::InvalidToken, None)
+        }
+        e => {
+            tracing::warn!(error = %e, "code exchange failed");
+            (SignInProblem::Unavailable, None)
+        }
+    }
+}
+
+fn account_of(signed_in: SignedIn) -> Account {
+    let c = signed_in.claims;
+    Account {
+        name: c.name.clone().unwrap_or_else(|| c.preferred_username.clone().unwrap_or_default()),
+        username: c.preferred_username.clone().or(c.email.clone()).unwrap_or_default(),
+        oid: c.oid.clone().unwrap_or_else(|| c.sub.clone()),
+        tid: c.tid.clone().unwrap_or_default(),
+        sid: c.sid.clone(),
+        signed_in_at: now_secs(),
+        tokens: signed_in.tokens,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_to_accepts_only_same_origin_paths() {
+        assert_eq!(safe_return_to(Some("/tokens?filter=all")), "/tokens?filter=all");
+        for bad in ["https://evil.example/", "//evil.example", "/\\evil.example", "evil", "", "/a\r\nb"] {
+            assert_eq!(safe_return_to(Some(bad)), "/", "{bad:?} must be refused");
+        }
+        assert_eq!(safe_return_to(None), "/");
+    }
+
+    #[test]
+    fn a_callback_must_match_the_pending_sign_in() {
+        let cb = |error: Option<&str>| SignInCallback {
+            code: Some("c".into()),
+            state: Some("s".into()),
+            error: error.map(str::to_string),
+            error_description: Some("AADSTS50011: The redirect URI ...".into()),
+        };
+        assert_eq!(check_callback(cb(Some("access_denied")), None).unwrap_err().0, SignInProblem::Cancelled);
+        let (problem, code) = check_callback(cb(Some("invalid_request")), None).unwrap_err();
+        assert_eq!((problem, code.as_deref()), (SignInProblem::Idp, Some("AADSTS50011")));
+        assert_eq!(check_callback(cb(None), None).unwrap_err().0, SignInProblem::Expired);
+    }
+}

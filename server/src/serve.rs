@@ -1,0 +1,80 @@
+//! Serving: the Leptos options, binding the listener, the public URL it implies, and the running server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+use url::Url;
+
+use crate::config::Config;
+use crate::demo::DemoStack;
+use crate::router::router;
+use crate::startup::StartupError;
+use crate::state::AppState;
+
+/// The Leptos options: from cargo-leptos' environment when it runs the server, else the defaults
+/// of this workspace (`target/site`, output name `devops-pat-portal`).
+pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
+    // Only when cargo-leptos set the environment (get_configuration complains on stderr otherwise).
+    let from_env = std::env::var("LEPTOS_OUTPUT_NAME")
+        .ok()
+        .and_then(|_| leptos::config::get_configuration(None).ok())
+        .map(|c| c.leptos_options);
+    match from_env {
+        Some(mut o) if !o.output_name.is_empty() => {
+            o.site_addr = addr;
+            o
+        }
+        _ => LeptosOptions::builder()
+            .output_name("devops-pat-portal")
+            .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build(),
+    }
+}
+
+/// A running server (for `main` and for tests).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub public_url: Url,
+    pub demo: Option<Arc<DemoStack>>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// `PUBLIC_URL`, or `http://{the bound address}` (127.0.0.1 for an unspecified address).
+fn public_url_for(config: &Config, addr: SocketAddr) -> Result<Url, StartupError> {
+    if let Some(u) = &config.public_url {
+        return Ok(u.clone());
+    }
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        ip if ip.is_ipv6() => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    Url::parse(&format!("http://{host}:{}", addr.port())).map_err(|e| StartupError::PublicUrl(e.to_string()))
+}
+
+/// Binds `config.bind` (port 0 picks a free one), builds the app and serves it until `shutdown` completes.
+pub async fn start(
+    config: &Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Running, StartupError> {
+    let listen = |source| StartupError::Listen { addr: config.bind, source };
+    let listener = TcpListener::bind(config.bind).await.map_err(listen)?;
+    let addr = listener.local_addr().map_err(listen)?;
+    let public_url = public_url_for(config, addr)?;
+    let state = AppState::new(config, leptos_options(addr), public_url.clone()).await?;
+    let demo = state.demo.clone();
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Running { addr, public_url, demo, task })
+}

@@ -1,0 +1,77 @@
+//! Everything the router needs, built once from the configuration: the portal service, the session layer's store, the policies of the middlewares, the demo stack.
+
+use std::sync::Arc;
+
+use leptos::config::LeptosOptions;
+use url::Url;
+
+use crate::config::{Config, Identity};
+use crate::demo::DemoStack;
+use crate::devops::DevopsClient;
+use crate::http::rate_limit::Limits;
+use crate::http::security_headers::ContentSecurityPolicy;
+use crate::identity::upstreams;
+use crate::oidc::http_client;
+use crate::portal::{PortalParts, PortalService};
+use crate::sessions::DynStore;
+use crate::startup::StartupError;
+
+/// The session cookie's name: distinct from anything an identity provider on the same host sets.
+pub const SESSION_COOKIE: &str = "pat_portal_session";
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub public_url: Url,
+    pub portal: Arc<PortalService>,
+    pub store: DynStore,
+    /// How long an idle session lives.
+    pub session_idle: time::Duration,
+    pub csp: Arc<ContentSecurityPolicy>,
+    pub limits: Arc<Limits>,
+    pub trust_forwarded_headers: bool,
+    pub demo: Option<Arc<DemoStack>>,
+}
+
+impl AppState {
+    /// Connects the session store and builds the portal for an app reachable at `public_url`.
+    pub async fn new(config: &Config, leptos: LeptosOptions, public_url: Url) -> Result<Self, StartupError> {
+        let http = http_client(config.http_timeout);
+        let up = upstreams(config, &http, &public_url)?;
+        let sealing_key = crate::sessions::load_key(&config.session_key).map_err(StartupError::SessionKey)?;
+        let (store, shared_lock) =
+            crate::sessions::open(&config.session_store).await.map_err(StartupError::SessionStore)?;
+        let portal = Arc::new(PortalService::new(PortalParts {
+            oidc: Arc::new(up.oidc),
+            devops: DevopsClient::new(http, up.devops_urls),
+            store: Arc::new(store.clone()),
+            shared_lock,
+            sealing_key,
+            max_age_secs: config.session_max_age.as_secs(),
+            organization: up.organization,
+            public_url: public_url.clone(),
+            demo: up.demo.is_some(),
+        }));
+        // Sign-out is a form whose answer redirects to the identity provider: form-action allows it.
+        let identity_origin = match &config.identity {
+            Identity::Demo => public_url.origin().ascii_serialization(),
+            Identity::Entra(e) => e.authority.origin().ascii_serialization(),
+        };
+        let csp = ContentSecurityPolicy {
+            form_action: format!("'self' {identity_origin}"),
+            live_reload_port: config.live_reload_port,
+            hsts: public_url.scheme() == "https",
+        };
+        Ok(AppState {
+            leptos,
+            portal,
+            store,
+            session_idle: time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::hours(8)),
+            csp: Arc::new(csp),
+            limits: Limits::new(config.rate_limits, SESSION_COOKIE),
+            trust_forwarded_headers: config.trust_forwarded_headers,
+            demo: up.demo,
+            public_url,
+        })
+    }
+}
