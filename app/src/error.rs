@@ -54,6 +54,17 @@ impl ApiError {
         matches!(self, ApiError::NotSignedIn | ApiError::SessionExpired)
     }
 
+    /// An internal error raised where the request is not at hand: the server function gives it
+    /// the request id as its reference on the way out (`ports::with_status`).
+    pub fn internal() -> Self {
+        ApiError::Internal { reference: String::new() }
+    }
+
+    /// An internal error still waiting for its reference.
+    pub fn lacks_reference(&self) -> bool {
+        matches!(self, ApiError::Internal { reference } if reference.is_empty())
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         ApiError::InvalidInput { field: field.to_string(), message: message.into() }
     }

@@ -252,6 +252,9 @@ pub struct Overview {
 
 pub const UPCOMING_WEEKS: usize = 12;
 
+/// Azure DevOps' application id in Entra ID: the resource (audience) of every access token here.
+pub const DEVOPS_RESOURCE: &str = "499b84ac-1321-427f-aa17-267ca6975798";
+
 /// A scope a token can carry, with a name people can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScopeInfo {

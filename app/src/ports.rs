@@ -117,14 +117,14 @@ pub fn portal_and_request() -> Result<(SharedPortal, Parts), ApiError> {
 /// a page render the same functions run in-process: there the page keeps its own status.
 pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
     // The reference of an internal error is the request id, which is in every log line of it.
-    let result = result.map_err(|e| match e {
-        ApiError::Internal { reference } if reference.is_empty() => {
-            let id = leptos::prelude::use_context::<Parts>().and_then(|p| {
-                p.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string)
-            });
-            ApiError::Internal { reference: id.unwrap_or_else(|| "unknown".into()) }
+    let result = result.map_err(|e| {
+        if !e.lacks_reference() {
+            return e;
         }
-        e => e,
+        let id = leptos::prelude::use_context::<Parts>().and_then(|p| {
+            p.headers.get(crate::routes::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string)
+        });
+        ApiError::Internal { reference: id.unwrap_or_else(|| "unknown".into()) }
     });
     let is_server_fn_request = leptos::prelude::use_context::<Parts>()
         .is_some_and(|parts| server_fn::axum::server_fn_paths().any(|(path, _)| path == parts.uri.path()));

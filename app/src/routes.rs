@@ -15,6 +15,9 @@ pub const SIGN_IN_PROBLEM: &str = "/signin-problem";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 
+/// The header that carries each request's id (set by the server, or kept from a proxy).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
 /// The prefixes under which state-changing requests are guarded against other sites.
 pub const API_PREFIX: &str = "/api/";
 pub const AUTH_PREFIX: &str = "/auth/";

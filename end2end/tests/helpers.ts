@@ -2,7 +2,7 @@ import { test, expect, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-// Shared by the spec files: screenshots per project, console watching, the hydration marker.
+// Shared by the spec files: screenshots per project, console watching, the hydration marker, signing in.
 const shots = path.join(__dirname, '..', 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
 
@@ -25,4 +25,23 @@ export function watchConsole(page: Page): string[] {
 export async function hydrated(page: Page) {
   if (test.info().project.use.javaScriptEnabled === false) return;
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/**
+ * Signs in on the demo stack as a demo user, starting from `from` (a path, or a URL on another
+ * server): the "Sign in" link, the demo provider's account picker, back signed in. With
+ * `onPicker`, runs it on the provider's page first (checks, screenshots). Works with and without
+ * JavaScript.
+ */
+export async function signIn(
+  page: Page,
+  { from = '/', user = 'Adele Vance', onPicker }: { from?: string; user?: string; onPicker?: () => Promise<void> } = {},
+) {
+  await page.goto(from);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sign in' }).first().click();
+  if (onPicker) await onPicker();
+  await page.getByRole('button', { name: user }).click();
+  await expect(page.getByTestId('user-name')).toHaveText(user);
+  await hydrated(page);
 }

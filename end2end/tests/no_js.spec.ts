@@ -1,11 +1,10 @@
 import { test, expect } from '@playwright/test';
+import { signIn } from './helpers';
 
 // With JavaScript off (project "no-javascript"): every read is server-rendered; the pages that
 // change tokens say that they need JavaScript and keep their buttons disabled.
 test('reads work without JavaScript; mutations say they need it', async ({ page }) => {
-  await page.goto('/');
-  await page.getByRole('link', { name: 'Sign in' }).first().click();
-  await page.getByRole('button', { name: 'Adele Vance' }).click();
+  await signIn(page);
   await expect(page.getByTestId('counts')).toBeVisible();
   await expect(page.getByTestId('expiring').getByRole('listitem').first()).toBeVisible();
 

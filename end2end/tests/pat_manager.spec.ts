@@ -1,17 +1,8 @@
-import { test, expect, Page } from '@playwright/test';
-import { hydrated, shot, watchConsole } from './helpers';
+import { test, expect } from '@playwright/test';
+import { hydrated, shot, signIn, watchConsole } from './helpers';
 
 // The token lifecycle through the UI, hydrated: on a desktop viewport (project "hydrated") and
 // on a phone-sized one (project "phone").
-async function signIn(page: Page, to = '/') {
-  await page.goto(to);
-  await hydrated(page);
-  await page.getByRole('link', { name: 'Sign in' }).first().click();
-  await page.getByRole('button', { name: 'Adele Vance' }).click();
-  await expect(page.getByTestId('user-name')).toHaveText('Adele Vance');
-  await hydrated(page);
-}
-
 const unique = () => `E2E ${test.info().project.name} ${Date.now().toString(36)}`;
 
 test('create a token, read its secret once, find it, extend, rotate and revoke it', async ({ page, context }) => {
@@ -96,7 +87,7 @@ test('create a token, read its secret once, find it, extend, rotate and revoke i
 });
 
 test('a field error shows next to its field', async ({ page }) => {
-  await signIn(page, '/tokens/new');
+  await signIn(page, { from: '/tokens/new' });
   await page.goto('/tokens/new?org=contoso-demo');
   await hydrated(page);
   await page.getByTestId('create-token').click();

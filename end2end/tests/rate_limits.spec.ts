@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { hydrated, shot, watchConsole } from './helpers';
+import { hydrated, shot, signIn, watchConsole } from './helpers';
 
 // The app's own rate limits, as a person meets them: a second server (started by
 // playwright.config.ts on the next port) allows a burst of 2 token creations (then one every
@@ -8,11 +8,7 @@ const limited = process.env.E2E_LIMITED_URL ?? `http://127.0.0.1:${Number(proces
 
 test('creating too many tokens, then starting too many sign-ins, says when to try again', async ({ page }) => {
   const problems = watchConsole(page);
-  await page.goto(`${limited}/`);
-  await hydrated(page);
-  await page.getByRole('link', { name: 'Sign in' }).first().click();
-  await page.getByRole('button', { name: 'Adele Vance' }).click();
-  await expect(page.getByTestId('user-name')).toHaveText('Adele Vance');
+  await signIn(page, { from: `${limited}/` });
 
   for (let i = 1; i <= 3; i++) {
     await page.goto(`${limited}/tokens/new`);

@@ -187,7 +187,7 @@ async fn main() {
     let short = (seconds / 2).max(2);
     for (name, store) in stores {
         let env = [("SESSION_STORE", store.as_str()), ("SESSION_KEY", common::TEST_SESSION_KEY)];
-        let app = common::spawn_demo_env(server::TestHooks::default(), &env).await;
+        let app = common::spawn_demo_env(common::TestHooks::default(), &env).await;
         let s = sign_ins(&app, sign_in_concurrency, short).await;
         report(&format!("{name}: sessions created"), "session", &s);
         let browser = common::browser();

@@ -10,8 +10,7 @@ use crate::secret::Secret;
 #[cfg(test)]
 mod tests;
 
-/// Azure DevOps' application id: the resource every access token here is for.
-pub const DEVOPS_RESOURCE: &str = "499b84ac-1321-427f-aa17-267ca6975798";
+pub use app::model::DEVOPS_RESOURCE;
 /// The delegated scope the app asks for.
 pub const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/user_impersonation";
 pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
@@ -62,11 +61,16 @@ pub struct DemoSettings {
     /// The tenant segment of the authority the app uses (default: the demo tenant's id); e.g.
     /// `organizations` to exercise the multi-tenant issuer rule.
     pub authority_tenant: Option<String>,
+    /// Where the demo identity provider keeps its signing key and client secret, so a restart
+    /// signs nobody out: beside the SQLite session database (`{db}.demo`); `None` (kept in
+    /// memory only) with the other stores, whose sessions do not outlive the process anyway
+    /// or are shared by instances that each run their own demo stack.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for DemoSettings {
     fn default() -> Self {
-        DemoSettings { access_token_ttl_secs: 3600, authority_tenant: None }
+        DemoSettings { access_token_ttl_secs: 3600, authority_tenant: None, state_file: None }
     }
 }
 
@@ -119,7 +123,8 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = Lookup(&move |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()));
         refuse_placeholders(&get)?;
-        let bind_raw = get.var("BIND_ADDR").or_else(|| get.var("LEPTOS_SITE_ADDR")).unwrap_or(DEFAULT_BIND.into());
+        let bind_raw =
+            get.var("BIND_ADDR").or_else(|| get.var("LEPTOS_SITE_ADDR")).unwrap_or(DEFAULT_BIND.into());
         let bind: SocketAddr = bind_raw
             .parse()
             .map_err(|_| err("BIND_ADDR", format!("`{bind_raw}` is not an address like 127.0.0.1:3000")))?;
@@ -129,13 +134,18 @@ impl Config {
         let devops = devops_settings(&get, &identity)?;
         let session_store = crate::sessions::StoreKind::parse(get.var("SESSION_STORE").as_deref())
             .map_err(|problem| ConfigError { variable: "SESSION_STORE", problem })?;
+        let demo = DemoSettings { state_file: demo_state_file(&session_store), ..DemoSettings::default() };
         Ok(Config {
             bind,
             public_url,
             identity,
             devops,
             session_idle: get.positive("SESSION_IDLE_MINUTES", 60, 8 * 60, "minutes")?,
-            log_json: get.choice("LOG_FORMAT", &[("text", false), ("pretty", false), ("json", true)], false)?,
+            log_json: get.choice(
+                "LOG_FORMAT",
+                &[("text", false), ("pretty", false), ("json", true)],
+                false,
+            )?,
             allowed_tenants: allowed_tenants(&get)?,
             trust_forwarded_headers: get.flag("TRUST_FORWARDED_HEADERS")?,
             client_auth_basic: get.choice("CLIENT_AUTH", &[("post", false), ("basic", true)], false)?,
@@ -149,7 +159,7 @@ impl Config {
             },
             http_timeout: get.positive("HTTP_TIMEOUT_SECS", 1, 15, "seconds")?,
             live_reload_port: live_reload_port(&get),
-            demo: DemoSettings::default(),
+            demo,
         })
     }
 
@@ -167,7 +177,13 @@ impl Lookup<'_> {
     }
 
     /// A positive whole number of `unit`s, as a duration (`secs_per_unit` seconds each).
-    fn positive(&self, var: &'static str, secs_per_unit: u64, default: u64, unit: &str) -> Result<Duration, ConfigError> {
+    fn positive(
+        &self,
+        var: &'static str,
+        secs_per_unit: u64,
+        default: u64,
+        unit: &str,
+    ) -> Result<Duration, ConfigError> {
         let n = match self.var(var) {
             None => default,
             Some(v) => v
@@ -200,8 +216,11 @@ impl Lookup<'_> {
     }
 
     fn flag(&self, var: &'static str) -> Result<bool, ConfigError> {
-        let words = [("false", false), ("0", false), ("no", false), ("true", true), ("1", true), ("yes", true)];
-        self.choice(var, &words, false).map_err(|_| err(var, format!("`{}` is not `true` or `false`", self.var(var).unwrap_or_default())))
+        let words =
+            [("false", false), ("0", false), ("no", false), ("true", true), ("1", true), ("yes", true)];
+        self.choice(var, &words, false).map_err(|_| {
+            err(var, format!("`{}` is not `true` or `false`", self.var(var).unwrap_or_default()))
+        })
     }
 }
 
@@ -222,14 +241,17 @@ fn refuse_placeholders(get: &Lookup<'_>) -> Result<(), ConfigError> {
 
 /// The demo stack when none of the Entra settings is set; Entra ID when all of them are.
 fn identity(get: &Lookup<'_>, has_certificate: bool) -> Result<Identity, ConfigError> {
-    let (client_id, secret, authority) = (get.var("CLIENT_ID"), get.var("CLIENT_SECRET"), get.var("AUTHORITY"));
+    let (client_id, secret, authority) =
+        (get.var("CLIENT_ID"), get.var("CLIENT_SECRET"), get.var("AUTHORITY"));
     match (&client_id, &secret, &authority) {
         (None, None, None) => Ok(Identity::Demo),
-        (Some(id), _, Some(authority)) if secret.is_some() || has_certificate => Ok(Identity::Entra(EntraSettings {
-            client_id: id.clone(),
-            client_secret: secret.clone().map(Secret::new),
-            authority: parse_authority(authority)?,
-        })),
+        (Some(id), _, Some(authority)) if secret.is_some() || has_certificate => {
+            Ok(Identity::Entra(EntraSettings {
+                client_id: id.clone(),
+                client_secret: secret.clone().map(Secret::new),
+                authority: parse_authority(authority)?,
+            }))
+        }
         _ => {
             let missing = [("CLIENT_ID", &client_id), ("CLIENT_SECRET", &secret), ("AUTHORITY", &authority)]
                 .into_iter()
@@ -271,7 +293,8 @@ fn allowed_tenants(get: &Lookup<'_>) -> Result<Vec<String>, ConfigError> {
         .var("ALLOWED_TENANTS")
         .map(|v| v.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect())
         .unwrap_or_default();
-    if let Some(bad) = tenants.iter().find(|t| t.len() != 36 || t.chars().filter(|c| *c == '-').count() != 4) {
+    if let Some(bad) = tenants.iter().find(|t| t.len() != 36 || t.chars().filter(|c| *c == '-').count() != 4)
+    {
         return Err(err("ALLOWED_TENANTS", format!("`{bad}` is not a tenant id (a GUID)")));
     }
     Ok(tenants)
@@ -286,6 +309,13 @@ fn session_key(get: &Lookup<'_>, store: &crate::sessions::StoreKind) -> crate::s
             StoreKind::Sqlite(db) => beside(db, ".key"),
             _ => "devops-pat-portal-session.key".into(),
         }),
+    }
+}
+
+fn demo_state_file(store: &crate::sessions::StoreKind) -> Option<std::path::PathBuf> {
+    match store {
+        crate::sessions::StoreKind::Sqlite(db) => Some(beside(db, ".demo")),
+        _ => None,
     }
 }
 

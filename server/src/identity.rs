@@ -27,10 +27,15 @@ fn scopes() -> Vec<String> {
 }
 
 fn joined(base: &Url, path: &str) -> Result<Url, StartupError> {
-    Url::parse(&format!("{}{path}", base.as_str().trim_end_matches('/'))).map_err(|e| StartupError::PublicUrl(e.to_string()))
+    Url::parse(&format!("{}{path}", base.as_str().trim_end_matches('/')))
+        .map_err(|e| StartupError::PublicUrl(e.to_string()))
 }
 
-pub fn upstreams(config: &Config, http: &reqwest::Client, public_url: &Url) -> Result<Upstreams, StartupError> {
+pub fn upstreams(
+    config: &Config,
+    http: &reqwest::Client,
+    public_url: &Url,
+) -> Result<Upstreams, StartupError> {
     let certificate = match &config.client_certificate {
         Some(path) => Some(ClientCertificate::load(path).map_err(StartupError::Certificate)?),
         None => None,
@@ -53,6 +58,7 @@ fn demo(
         public_url.as_str(),
         config.demo.access_token_ttl_secs,
         certificate.as_ref().map(|c| c.der.as_slice()),
+        config.demo.state_file.as_deref(),
     )
     .map_err(StartupError::Demo)?;
     let authority = match &config.demo.authority_tenant {
@@ -62,7 +68,9 @@ fn demo(
     let authority = Url::parse(&authority).map_err(|e| StartupError::Demo(e.to_string()))?;
     let credential = match certificate {
         Some(c) => ClientCredential::Certificate(c),
-        None => ClientCredential::Secret(stack.entra.client.client_secret.clone()),
+        None => {
+            ClientCredential::Secret(crate::secret::Secret::new(stack.entra.client.client_secret.clone()))
+        }
     };
     let oidc = OidcClient::new(
         http.clone(),

@@ -4,7 +4,8 @@
 //! the `config::Config`; `router::router` assembles the routes and the middlewares of `http`.
 
 pub mod config;
-pub mod demo;
+/// The demo stack (its own crate), re-exported for demo mode and the tests.
+pub use demo_stack as demo;
 pub mod devops;
 pub mod http;
 mod identity;

@@ -12,20 +12,23 @@ mod token_source;
 use std::sync::Arc;
 
 use app::error::ApiError;
-use app::model::{CreatedPat, Expiry, Me, Orgs, Overview, PatForm, PatPage, PatSummary, Profile, ProjectPage, Rotated, Viewer};
+use app::model::{
+    CreatedPat, Expiry, Me, Orgs, Overview, PatForm, PatPage, PatSummary, Profile, ProjectPage, Rotated,
+    Viewer,
+};
 use app::ports::{PatListQuery, Portal, SignInCallback};
 use http::request::Parts;
 use tower_sessions::session::Id;
 use tower_sessions::{Session, SessionStore};
 use url::Url;
 
-pub use self::errors::internal;
-pub use self::sign_in::safe_return_to;
 use self::account::Accounts;
+pub use self::errors::internal;
 use self::orgs::{check_continuation, org_name, Organizations};
 use self::pat_rules::{check_pat_id, MAX_SEARCH_CHARS};
 use self::pats::Pats;
 use self::public_url::PublicUrl;
+pub use self::sign_in::safe_return_to;
 use self::sign_in::{session_of, SignIn};
 use self::token_source::TokenSource;
 use crate::devops::DevopsClient;
@@ -138,11 +141,19 @@ impl Portal for PortalService {
         self.pats.overview(&token, org).await
     }
 
-    async fn create_pat(&self, req: &Parts, org: Option<String>, form: PatForm) -> Result<CreatedPat, ApiError> {
+    async fn create_pat(
+        &self,
+        req: &Parts,
+        org: Option<String>,
+        form: PatForm,
+    ) -> Result<CreatedPat, ApiError> {
         // The form is checked before any upstream call.
-        pat_rules::validate_form(&form, time::OffsetDateTime::now_utc())?;
+        let now = time::OffsetDateTime::now_utc();
+        let valid = pat_rules::validate_form(&form, now)?;
         let (token, org) = self.begin_call(req, org).await?;
-        self.pats.create(&token, &org, &form).await
+        let created = self.pats.create(&token, &org, &valid, now).await?;
+        tracing::info!(authorization_id = %created.token.authorization_id, %org, "token created");
+        Ok(created)
     }
 
     async fn update_pat(
@@ -153,9 +164,10 @@ impl Portal for PortalService {
         form: PatForm,
     ) -> Result<PatSummary, ApiError> {
         check_pat_id(&id)?;
-        pat_rules::validate_form(&form, time::OffsetDateTime::now_utc())?;
+        let now = time::OffsetDateTime::now_utc();
+        let valid = pat_rules::validate_form(&form, now)?;
         let (token, org) = self.begin_call(req, org).await?;
-        self.pats.update(&token, &org, id, &form).await
+        self.pats.update(&token, &org, id, &valid, now).await
     }
 
     async fn revoke_pat(&self, req: &Parts, org: Option<String>, id: String) -> Result<(), ApiError> {
@@ -164,7 +176,13 @@ impl Portal for PortalService {
         self.pats.revoke(&token, &org, &id).await
     }
 
-    async fn rotate_pat(&self, req: &Parts, org: Option<String>, id: String, expiry: Expiry) -> Result<Rotated, ApiError> {
+    async fn rotate_pat(
+        &self,
+        req: &Parts,
+        org: Option<String>,
+        id: String,
+        expiry: Expiry,
+    ) -> Result<Rotated, ApiError> {
         check_pat_id(&id)?;
         let (token, org) = self.begin_call(req, org).await?;
         self.pats.rotate(&token, &org, &id, expiry).await
@@ -180,7 +198,12 @@ impl Portal for PortalService {
         self.orgs.list(id, &token).await
     }
 
-    async fn projects(&self, req: &Parts, org: String, after: Option<String>) -> Result<ProjectPage, ApiError> {
+    async fn projects(
+        &self,
+        req: &Parts,
+        org: String,
+        after: Option<String>,
+    ) -> Result<ProjectPage, ApiError> {
         let org = org_name(&org)?;
         check_continuation(after.as_deref())?;
         let (_, _, token) = self.signed_in(req).await?;

@@ -62,18 +62,20 @@ fn with_middlewares(app: Router, state: &AppState) -> Router {
     let origin: Arc<str> = state.public_url.origin().ascii_serialization().into();
     let csp = state.csp.clone();
     let trust = state.trust_forwarded_headers;
-    app.layer(middleware::from_fn(move |req: Request, next: Next| rate_limit::enforce(limits.clone(), req, next)))
-        .layer(middleware::from_fn(move |req: Request, next: Next| {
-            same_site::same_site_writes(origin.clone(), req, next)
-        }))
-        .layer(middleware::from_fn(move |req: Request, next: Next| forwarded::read_forwarded(trust, req, next)))
-        .layer(middleware::from_fn(cache::no_store_for_dynamic))
-        .layer(middleware::from_fn(move |req: Request, next: Next| {
-            security_headers::security_headers(csp.clone(), req, next)
-        }))
-        .layer(crate::telemetry::trace_layer())
-        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
-        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(request_id::RequestIds))
+    app.layer(middleware::from_fn(move |req: Request, next: Next| {
+        rate_limit::enforce(limits.clone(), req, next)
+    }))
+    .layer(middleware::from_fn(move |req: Request, next: Next| {
+        same_site::same_site_writes(origin.clone(), req, next)
+    }))
+    .layer(middleware::from_fn(move |req: Request, next: Next| forwarded::read_forwarded(trust, req, next)))
+    .layer(middleware::from_fn(cache::no_store_for_dynamic))
+    .layer(middleware::from_fn(move |req: Request, next: Next| {
+        security_headers::security_headers(csp.clone(), req, next)
+    }))
+    .layer(crate::telemetry::trace_layer())
+    .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+    .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(request_id::RequestIds))
 }
 
 /// The app's routes, found once per process and shared by every server it starts.

@@ -14,7 +14,7 @@ pub fn init(json: bool) {
 
 /// The header that carries the request id: set by the app (or kept from a proxy), echoed in the
 /// response, present in every log line of the request, and shown to the user as the reference.
-pub const REQUEST_ID: &str = "x-request-id";
+pub use app::routes::REQUEST_ID_HEADER as REQUEST_ID;
 
 type MakeSpan = fn(&axum::http::Request<axum::body::Body>) -> tracing::Span;
 

@@ -21,6 +21,63 @@ fn temp_dir() -> std::path::PathBuf {
     dir
 }
 
+/// The first page of the user's active tokens, as the token list shows it.
+async fn token_ids(c: &reqwest::Client, app: &TestApp) -> (StatusCode, Vec<String>) {
+    let res = c.get(app.url("/api/pats?filter=active")).send().await.unwrap();
+    let status = res.status();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    let ids = body["tokens"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t["authorization_id"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    (status, ids)
+}
+
+/// Issue #10: on the demo stack with the default store (SQLite, generated session key), a
+/// restart used to sign everyone out at their next DevOps call, because the demo identity
+/// provider made a new signing key. Now its key and client secret are kept beside the database:
+/// the same browser is still signed in, its tokens are listed, and the refresh token issued
+/// before the restart is still redeemed after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_on_the_default_store_keeps_the_demo_user_signed_in_with_tokens_listed() {
+    let dir = temp_dir();
+    let store = format!("sqlite:{}", dir.join("sessions.sqlite").display());
+    // An empty SESSION_KEY counts as unset: the key is generated beside the database, as by default.
+    // Access tokens that live 302 s are refreshed at every call (the margin is 300 s).
+    let hooks = TestHooks { demo_access_token_ttl: Some(302), ..TestHooks::default() };
+    let first =
+        spawn_demo_env(hooks.clone(), &[("SESSION_STORE", store.as_str()), ("SESSION_KEY", "")]).await;
+    let bind = first.running.addr.to_string();
+    let env = [("SESSION_STORE", store.as_str()), ("SESSION_KEY", ""), ("BIND_ADDR", bind.as_str())];
+    let c = browser();
+    assert_eq!(first.sign_in(&c, "adele", "/tokens").await, "/tokens");
+    let (status, before) = token_ids(&c, &first).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!before.is_empty(), "the demo user has tokens");
+    first.shutdown().await;
+
+    let state_file = dir.join("sessions.sqlite.demo");
+    assert!(state_file.exists(), "the demo stack's key is kept beside the database");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "readable by its owner only");
+    }
+
+    // The same address, so the same public URL, issuer and cookie.
+    let second = spawn_demo_env(hooks, &env).await;
+    assert_eq!(me(&c, &second).await.1["user"]["name"], "Adele Vance", "still signed in after the restart");
+    let (status, after) = token_ids(&c, &second).await;
+    assert_eq!(status, StatusCode::OK, "DevOps calls work with the tokens from before the restart");
+    assert_eq!(after, before, "the same tokens are listed");
+    let page = get_html(&c, &second.url("/tokens")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains(&before[0]), "the token page lists them too");
+    second.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sqlite_store_keeps_the_user_signed_in_across_a_restart() {
     let dir = temp_dir();

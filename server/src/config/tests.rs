@@ -62,10 +62,7 @@ fn sample_placeholders_are_refused_by_name() {
 #[test]
 fn the_samples_endpoint_names_the_organization() {
     let mut pairs = REAL[..3].to_vec();
-    pairs.push((
-        "ENDPOINT",
-        "https://vssps.dev.azure.com/contoso/_apis/tokens/pats?api-version=6.1-preview",
-    ));
+    pairs.push(("ENDPOINT", "https://vssps.dev.azure.com/contoso/_apis/tokens/pats?api-version=6.1-preview"));
     let c = Config::from_lookup(lookup(&pairs)).unwrap();
     assert_eq!(c.devops.organization.as_deref(), Some("contoso"));
 }
@@ -92,10 +89,7 @@ fn authorities_are_checked() {
 #[test]
 fn bad_values_name_their_variable() {
     assert_eq!(Config::from_lookup(lookup(&[("BIND_ADDR", "nope")])).unwrap_err().variable, "BIND_ADDR");
-    assert_eq!(
-        Config::from_lookup(lookup(&[("PUBLIC_URL", "ftp://x")])).unwrap_err().variable,
-        "PUBLIC_URL"
-    );
+    assert_eq!(Config::from_lookup(lookup(&[("PUBLIC_URL", "ftp://x")])).unwrap_err().variable, "PUBLIC_URL");
     assert_eq!(Config::from_lookup(lookup(&[("LOG_FORMAT", "xml")])).unwrap_err().variable, "LOG_FORMAT");
     assert_eq!(
         Config::from_lookup(lookup(&[("ALLOWED_TENANTS", "contoso.com")])).unwrap_err().variable,
@@ -107,10 +101,7 @@ fn bad_values_name_their_variable() {
     )]))
     .unwrap();
     assert_eq!(c.allowed_tenants[0], "7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f");
-    assert_eq!(
-        Config::from_lookup(lookup(&[("CLIENT_AUTH", "jwt")])).unwrap_err().variable,
-        "CLIENT_AUTH"
-    );
+    assert_eq!(Config::from_lookup(lookup(&[("CLIENT_AUTH", "jwt")])).unwrap_err().variable, "CLIENT_AUTH");
     assert!(Config::from_lookup(lookup(&[("CLIENT_AUTH", "basic")])).unwrap().client_auth_basic);
     assert_eq!(
         Config::from_lookup(lookup(&[("TRUST_FORWARDED_HEADERS", "maybe")])).unwrap_err().variable,

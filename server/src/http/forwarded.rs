@@ -35,7 +35,9 @@ impl Forwarded {
             let proto = first("x-forwarded-proto")?;
             let host = first("x-forwarded-host").or_else(|| first("host"))?;
             let host_ok = !host.is_empty()
-                && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
             if !matches!(proto.as_str(), "http" | "https") || !host_ok {
                 return None;
             }
@@ -81,7 +83,8 @@ mod tests {
         assert_eq!(on.client_address, Some("203.0.113.7".parse().unwrap()));
         let odd = Forwarded::read(true, &headers(&[("x-forwarded-proto", "gopher"), ("host", "a")]), None);
         assert_eq!(odd.public_base, None);
-        let bad_host = Forwarded::read(true, &headers(&[("x-forwarded-proto", "https"), ("host", "a/b")]), None);
+        let bad_host =
+            Forwarded::read(true, &headers(&[("x-forwarded-proto", "https"), ("host", "a/b")]), None);
         assert_eq!(bad_host.public_base, None);
     }
 }

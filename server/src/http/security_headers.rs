@@ -54,7 +54,8 @@ fn host_name(req: &Request) -> Option<String> {
         Some(v6) => format!("[{}]", v6.split(']').next()?),
         None => host.split(':').next()?.to_string(),
     };
-    let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    let ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
     ok.then_some(name)
 }
 
@@ -85,7 +86,10 @@ pub async fn security_headers(csp: Arc<ContentSecurityPolicy>, req: Request, nex
     }
     h.insert("referrer-policy", HeaderValue::from_static("strict-origin-when-cross-origin"));
     if csp.hsts {
-        h.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        h.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     res
 }
@@ -95,7 +99,8 @@ mod tests {
     use super::*;
 
     /// The release policy, word for word: development additions must never reach it.
-    const RELEASE: &str = "default-src 'self'; script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'; style-src 'self'; \
+    const RELEASE: &str =
+        "default-src 'self'; script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'; style-src 'self'; \
         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
         form-action 'self' https://login.microsoftonline.com; frame-ancestors 'none'";
 
@@ -123,7 +128,8 @@ mod tests {
 
     #[test]
     fn host_names_are_taken_without_port_and_only_when_plain() {
-        let req = |host: &str| Request::builder().header("host", host).body(axum::body::Body::empty()).unwrap();
+        let req =
+            |host: &str| Request::builder().header("host", host).body(axum::body::Body::empty()).unwrap();
         assert_eq!(host_name(&req("localhost:3000")).as_deref(), Some("localhost"));
         assert_eq!(host_name(&req("[::1]:3000")).as_deref(), Some("[::1]"));
         assert_eq!(host_name(&req("evil.example;script-src *")), None);

@@ -10,7 +10,8 @@ impl From<DevopsError> for ApiError {
         match e {
             DevopsError::Unauthorized => ApiError::SessionExpired,
             DevopsError::Forbidden => ApiError::Forbidden {
-                reason: "you lack permission, or the organization does not allow third-party OAuth apps".into(),
+                reason: "you lack permission, or the organization does not allow third-party OAuth apps"
+                    .into(),
             },
             DevopsError::NotFound => ApiError::NotFound,
             DevopsError::RateLimited(s) => ApiError::RateLimited { retry_after_secs: s },
@@ -35,7 +36,7 @@ pub fn store_error(context: &str, cause: &dyn std::fmt::Display) -> ApiError {
 /// reference: the server functions replace it with the request id (`app::ports::with_status`).
 pub fn internal(context: &str, cause: &dyn std::fmt::Display) -> ApiError {
     tracing::error!(context, %cause, "internal error");
-    ApiError::Internal { reference: String::new() }
+    ApiError::internal()
 }
 
 #[cfg(test)]
@@ -53,7 +54,7 @@ mod tests {
         assert_eq!(ApiError::from(DevopsError::Unavailable("x".into())), ApiError::UpstreamUnavailable);
         assert!(matches!(ApiError::from(DevopsError::Forbidden), ApiError::Forbidden { .. }));
         let e = ApiError::from(DevopsError::Unexpected("https://upstream.example/?secret".into()));
-        assert!(matches!(&e, ApiError::Internal { reference } if reference.is_empty()));
+        assert!(e.lacks_reference());
         assert!(!e.to_string().contains("upstream"), "no upstream detail reaches the user");
     }
 }

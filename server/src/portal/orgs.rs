@@ -61,7 +61,9 @@ impl Organizations {
     pub async fn member_orgs(&self, session: Id, token: &Secret) -> Result<Vec<Org>, ApiError> {
         let now = now_secs();
         let fresh = |c: &CachedOrgs| now.saturating_sub(c.at) < ORGS_TTL_SECS;
-        if let Some(c) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&session).filter(|c| fresh(c)) {
+        if let Some(c) =
+            self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&session).filter(|c| fresh(c))
+        {
             return Ok(c.orgs.clone());
         }
         let profile = self.devops.profile(token).await?;
@@ -87,7 +89,12 @@ impl Organizations {
     /// The organization a call is about: the one asked for (checked for shape only: Azure
     /// DevOps decides whether the user may see it), else the configured one, else the first
     /// the user belongs to.
-    pub async fn resolve(&self, session: Id, token: &Secret, org: Option<String>) -> Result<String, ApiError> {
+    pub async fn resolve(
+        &self,
+        session: Id,
+        token: &Secret,
+        org: Option<String>,
+    ) -> Result<String, ApiError> {
         if let Some(org) = org.filter(|o| !o.is_empty()) {
             return org_name(&org).map(OrgName::into_string);
         }
@@ -114,7 +121,12 @@ impl Organizations {
         Ok(Profile { display_name: p.display_name, email: p.email_address, member_id: p.public_alias })
     }
 
-    pub async fn projects(&self, token: &Secret, org: OrgName, after: Option<String>) -> Result<ProjectPage, ApiError> {
+    pub async fn projects(
+        &self,
+        token: &Secret,
+        org: OrgName,
+        after: Option<String>,
+    ) -> Result<ProjectPage, ApiError> {
         let (list, next) = self.devops.projects(token, org.as_str(), after.as_deref(), PROJECTS_PAGE).await?;
         let projects = list
             .value

@@ -1,7 +1,9 @@
 //! Pure rules about personal access tokens: status from dates and the revoked list, sorting, the dashboard's tally, form validation, and what each `patTokenError` means.
 
 use app::error::ApiError;
-use app::model::{CreatedPat, Expiry, Overview, PatForm, PatSort, PatStatus, PatSummary, FULL_ACCESS, UPCOMING_WEEKS};
+use app::model::{
+    CreatedPat, Expiry, Overview, PatForm, PatSort, PatStatus, PatSummary, FULL_ACCESS, UPCOMING_WEEKS,
+};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -149,7 +151,9 @@ fn validate_scopes(scopes: &[String]) -> Result<String, ApiError> {
 
 fn validate_expiry(expiry: &Expiry, now: OffsetDateTime) -> Result<OffsetDateTime, ApiError> {
     let valid_to = match expiry {
-        Expiry::Days(d) if (1..=MAX_LIFETIME_DAYS as u32).contains(d) => now + time::Duration::days(i64::from(*d)),
+        Expiry::Days(d) if (1..=MAX_LIFETIME_DAYS as u32).contains(d) => {
+            now + time::Duration::days(i64::from(*d))
+        }
         Expiry::Days(_) => return Err(ApiError::invalid("valid_to", "Choose between 1 and 365 days.")),
         Expiry::Date(d) => {
             let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -239,7 +243,12 @@ mod tests {
     }
 
     fn form(name: &str, scopes: &[&str], expiry: Expiry) -> PatForm {
-        PatForm { name: name.into(), scopes: scopes.iter().map(|s| s.to_string()).collect(), expiry, all_orgs: false }
+        PatForm {
+            name: name.into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            expiry,
+            all_orgs: false,
+        }
     }
 
     #[test]
@@ -249,7 +258,10 @@ mod tests {
         assert_eq!(summarize(pat("2026-11-28T00:00:00Z"), false, now).status, PatStatus::ExpiringSoon);
         assert_eq!(summarize(pat("2027-03-01T00:00:00Z"), false, now).status, PatStatus::Active);
         assert_eq!(summarize(pat("2027-03-01T00:00:00Z"), true, now).status, PatStatus::Revoked);
-        assert_eq!(summarize(pat("2027-03-01T00:00:00.1234567Z"), false, now).scopes, vec!["vso.code", "vso.build"]);
+        assert_eq!(
+            summarize(pat("2027-03-01T00:00:00.1234567Z"), false, now).scopes,
+            vec!["vso.code", "vso.build"]
+        );
     }
 
     #[test]
@@ -260,23 +272,38 @@ mod tests {
             other => panic!("expected a field error, got {other:?}"),
         };
         assert_eq!(field(validate_form(&form("  ", &["vso.code"], Expiry::Days(30)), now)), "name");
-        assert_eq!(field(validate_form(&form(&"x".repeat(257), &["vso.code"], Expiry::Days(30)), now)), "name");
+        assert_eq!(
+            field(validate_form(&form(&"x".repeat(257), &["vso.code"], Expiry::Days(30)), now)),
+            "name"
+        );
         assert_eq!(field(validate_form(&form("a\u{7}", &["vso.code"], Expiry::Days(30)), now)), "name");
         assert_eq!(field(validate_form(&form("ci", &[], Expiry::Days(30)), now)), "scopes");
         assert_eq!(field(validate_form(&form("ci", &["vso.nope"], Expiry::Days(30)), now)), "scopes");
         assert_eq!(field(validate_form(&form("ci", &["vso.code"], Expiry::Days(0)), now)), "valid_to");
-        assert_eq!(field(validate_form(&form("ci", &["vso.code"], Expiry::Date("2026-11-24".into())), now)), "valid_to");
-        assert_eq!(field(validate_form(&form("ci", &["vso.code"], Expiry::Date("2028-01-01".into())), now)), "valid_to");
-        assert_eq!(field(validate_form(&form("ci", &["vso.code"], Expiry::Date("tomorrow".into())), now)), "valid_to");
+        assert_eq!(
+            field(validate_form(&form("ci", &["vso.code"], Expiry::Date("2026-11-24".into())), now)),
+            "valid_to"
+        );
+        assert_eq!(
+            field(validate_form(&form("ci", &["vso.code"], Expiry::Date("2028-01-01".into())), now)),
+            "valid_to"
+        );
+        assert_eq!(
+            field(validate_form(&form("ci", &["vso.code"], Expiry::Date("tomorrow".into())), now)),
+            "valid_to"
+        );
     }
 
     #[test]
     fn a_valid_form_is_trimmed_sorted_and_full_access_stands_alone() {
         let now = at("2026-11-25T12:00:00Z");
-        let v = validate_form(&form(" ci ", &["vso.work", "vso.code", "vso.code"], Expiry::Days(30)), now).unwrap();
+        let v = validate_form(&form(" ci ", &["vso.work", "vso.code", "vso.code"], Expiry::Days(30)), now)
+            .unwrap();
         assert_eq!((v.name.as_str(), v.scope.as_str()), ("ci", "vso.code vso.work"));
         assert_eq!(v.valid_to, at("2026-12-25T12:00:00Z"));
-        let v = validate_form(&form("ci", &["vso.code", FULL_ACCESS], Expiry::Date("2026-12-31".into())), now).unwrap();
+        let v =
+            validate_form(&form("ci", &["vso.code", FULL_ACCESS], Expiry::Date("2026-12-31".into())), now)
+                .unwrap();
         assert_eq!(v.scope, FULL_ACCESS);
         assert_eq!(v.valid_to, at("2026-12-31T23:59:59Z"), "valid through the chosen day");
     }
@@ -284,7 +311,8 @@ mod tests {
     #[test]
     fn sorting_and_the_tally() {
         let now = at("2026-11-25T12:00:00Z");
-        let mut list = vec![pat("2027-03-01T00:00:00Z"), pat("2026-11-28T00:00:00Z"), pat("2026-11-20T00:00:00Z")];
+        let mut list =
+            vec![pat("2027-03-01T00:00:00Z"), pat("2026-11-28T00:00:00Z"), pat("2026-11-20T00:00:00Z")];
         list[0].display_name = "b".into();
         list[1].display_name = "A".into();
         list[2].display_name = "c".into();
@@ -301,8 +329,12 @@ mod tests {
     #[test]
     fn pat_token_errors_land_on_their_field() {
         let r = |e: &str| PatResult { pat_token: None, pat_token_error: e.into() };
-        assert!(matches!(pat_result(r("patLifespanPolicyViolation")), Err(ApiError::InvalidInput { field, .. }) if field == "valid_to"));
-        assert!(matches!(pat_result(r("fullScopePatPolicyViolation")), Err(ApiError::InvalidInput { field, .. }) if field == "scopes"));
+        assert!(
+            matches!(pat_result(r("patLifespanPolicyViolation")), Err(ApiError::InvalidInput { field, .. }) if field == "valid_to")
+        );
+        assert!(
+            matches!(pat_result(r("fullScopePatPolicyViolation")), Err(ApiError::InvalidInput { field, .. }) if field == "scopes")
+        );
         assert_eq!(pat_result(r("authorizationNotFound")).unwrap_err(), ApiError::NotFound);
         assert!(matches!(pat_result(r("none")), Err(ApiError::Internal { .. })));
         assert!(check_pat_id("4b1f1a5e-0000-0000-0000-000000000001").is_ok());

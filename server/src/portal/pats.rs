@@ -7,7 +7,7 @@ use app::model::{CreatedPat, Expiry, Overview, PatFilter, PatForm, PatPage, PatS
 use app::ports::PatListQuery;
 use time::OffsetDateTime;
 
-use super::pat_rules::{created_pat, pat_result, sort_tokens, summarize, tally, validate_form};
+use super::pat_rules::{created_pat, pat_result, sort_tokens, summarize, tally, validate_form, ValidForm};
 use crate::devops::{DevopsClient, PatPageRequest, PatToken};
 use crate::secret::Secret;
 
@@ -78,7 +78,8 @@ impl Pats {
                 (list.pat_tokens, list.continuation_token.filter(|c| !c.is_empty()))
             }
         };
-        let revoked = if filter == PatFilter::All { self.revoked_ids(token, &org).await? } else { Vec::new() };
+        let revoked =
+            if filter == PatFilter::All { self.revoked_ids(token, &org).await? } else { Vec::new() };
         let now = OffsetDateTime::now_utc();
         let tokens = tokens
             .into_iter()
@@ -103,17 +104,26 @@ impl Pats {
         Ok(tally(org, all, &revoked, OffsetDateTime::now_utc()))
     }
 
-    pub async fn create(&self, token: &Secret, org: &str, form: &PatForm) -> Result<CreatedPat, ApiError> {
-        let now = OffsetDateTime::now_utc();
-        let valid = validate_form(form, now)?;
+    /// Creates a token from a checked form; the answer is the only place its secret appears.
+    pub async fn create(
+        &self,
+        token: &Secret,
+        org: &str,
+        valid: &ValidForm,
+        now: OffsetDateTime,
+    ) -> Result<CreatedPat, ApiError> {
         let created = pat_result(self.devops.create_pat(token, org, &valid.request(None)).await?)?;
-        tracing::info!(authorization_id = %created.authorization_id, %org, "token created");
         created_pat(created, now)
     }
 
-    pub async fn update(&self, token: &Secret, org: &str, id: String, form: &PatForm) -> Result<PatSummary, ApiError> {
-        let now = OffsetDateTime::now_utc();
-        let valid = validate_form(form, now)?;
+    pub async fn update(
+        &self,
+        token: &Secret,
+        org: &str,
+        id: String,
+        valid: &ValidForm,
+        now: OffsetDateTime,
+    ) -> Result<PatSummary, ApiError> {
         let updated = pat_result(self.devops.update_pat(token, org, &valid.request(Some(id))).await?)?;
         tracing::info!(authorization_id = %updated.authorization_id, %org, "token updated");
         Ok(summarize(updated, false, now))
@@ -126,7 +136,13 @@ impl Pats {
     }
 
     /// Creates a twin (same name, scopes and reach, a new expiry), then revokes the old token.
-    pub async fn rotate(&self, token: &Secret, org: &str, id: &str, expiry: Expiry) -> Result<Rotated, ApiError> {
+    pub async fn rotate(
+        &self,
+        token: &Secret,
+        org: &str,
+        id: &str,
+        expiry: Expiry,
+    ) -> Result<Rotated, ApiError> {
         let old = self.get(token, org, id).await?;
         if old.status == PatStatus::Revoked {
             return Err(ApiError::invalid("token", "This token is revoked: create a new one instead."));
@@ -137,7 +153,8 @@ impl Pats {
             expiry,
             all_orgs: old.target_accounts.is_none(),
         };
-        let created = self.create(token, org, &form).await?;
+        let now = OffsetDateTime::now_utc();
+        let created = self.create(token, org, &validate_form(&form, now)?, now).await?;
         tracing::info!(old = %id, new = %created.token.authorization_id, %org, "token rotated: twin created");
         // The twin exists: whatever happens to the revoke, it is returned (its secret is shown
         // only now), and the user is told if the old token is still valid.

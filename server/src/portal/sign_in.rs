@@ -183,10 +183,17 @@ impl SignIn {
 type Problem = (SignInProblem, Option<String>);
 
 /// The code and this session's pending sign-in, if the callback belongs to it and is in time.
-fn check_callback(cb: SignInCallback, pending: Option<PendingSignIn>) -> Result<(String, PendingSignIn), Problem> {
+fn check_callback(
+    cb: SignInCallback,
+    pending: Option<PendingSignIn>,
+) -> Result<(String, PendingSignIn), Problem> {
     if let Some(error) = cb.error.as_deref() {
         let aadsts = cb.error_description.as_deref().and_then(crate::oidc::aadsts_code);
-        tracing::info!(error, aadsts = aadsts.as_deref().unwrap_or(""), "identity provider returned an error");
+        tracing::info!(
+            error,
+            aadsts = aadsts.as_deref().unwrap_or(""),
+            "identity provider returned an error"
+        );
         return Err(if error == "access_denied" {
             (SignInProblem::Cancelled, None)
         } else {
@@ -263,9 +270,12 @@ mod tests {
             error: error.map(str::to_string),
             error_description: Some("AADSTS50011: The redirect URI ...".into()),
         };
-        assert_eq!(check_callback(cb(Some("access_denied")), None).unwrap_err().0, SignInProblem::Cancelled);
-        let (problem, code) = check_callback(cb(Some("invalid_request")), None).unwrap_err();
+        assert_eq!(
+            check_callback(cb(Some("access_denied")), None).err().unwrap().0,
+            SignInProblem::Cancelled
+        );
+        let (problem, code) = check_callback(cb(Some("invalid_request")), None).err().unwrap();
         assert_eq!((problem, code.as_deref()), (SignInProblem::Idp, Some("AADSTS50011")));
-        assert_eq!(check_callback(cb(None), None).unwrap_err().0, SignInProblem::Expired);
+        assert_eq!(check_callback(cb(None), None).err().unwrap().0, SignInProblem::Expired);
     }
 }

@@ -34,7 +34,11 @@ enum Reread {
 }
 
 impl TokenSource {
-    pub fn new(oidc: Arc<OidcClient>, accounts: Arc<Accounts>, shared_lock: Option<Arc<dyn SharedLock>>) -> Self {
+    pub fn new(
+        oidc: Arc<OidcClient>,
+        accounts: Arc<Accounts>,
+        shared_lock: Option<Arc<dyn SharedLock>>,
+    ) -> Self {
         TokenSource { oidc, accounts, locks: KeyedLocks::default(), shared_lock }
     }
 

@@ -66,12 +66,17 @@ pub fn test_config(env: &[(&str, &str)]) -> Config {
     .unwrap()
 }
 
+/// The public URL of [`demo_router`]: port 1, where nothing listens, so a call the app makes to
+/// itself (the demo provider's discovery) fails at once instead of reaching another server.
+pub const ROUTER_ORIGIN: &str = "http://127.0.0.1:1";
+
 /// The whole router on the demo stack, for tests that need no socket (`tower::ServiceExt::oneshot`).
 pub async fn demo_router(env: &[(&str, &str)]) -> axum::Router {
     capture_logs();
     let config = test_config(env);
-    let public_url = Url::parse("http://127.0.0.1:3000").unwrap();
-    let state = server::AppState::new(&config, server::leptos_options(config.bind), public_url).await.unwrap();
+    let public_url = Url::parse(ROUTER_ORIGIN).unwrap();
+    let state =
+        server::AppState::new(&config, server::leptos_options(config.bind), public_url).await.unwrap();
     server::router(state)
 }
 
@@ -142,7 +147,7 @@ impl TestApp {
     }
 
     pub fn client_secret(&self) -> String {
-        self.running.demo.as_ref().unwrap().entra.client.client_secret.expose().to_string()
+        self.running.demo.as_ref().unwrap().entra.client.client_secret.clone()
     }
 
     /// Starts a sign-in and returns the authorization URL the app sent the browser to.

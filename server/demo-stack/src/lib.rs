@@ -1,4 +1,4 @@
-//! The demo stack: local stand-ins for Entra ID and Azure DevOps, served by the app's own process under `/demo/`.
+//! The demo stack: local stand-ins for Entra ID and Azure DevOps, served by the portal's own process under `/demo/` in demo mode and used by the tests.
 // Handlers here return early with a finished `Response` as their error: it is the natural shape
 // for axum handlers, and these are cold paths of a test stand-in.
 #![allow(clippy::result_large_err)]
@@ -7,6 +7,7 @@ pub mod devops;
 pub mod entra;
 pub mod keys;
 pub mod misbehave;
+pub mod persist;
 
 use std::sync::Arc;
 
@@ -18,7 +19,6 @@ use rand::RngCore;
 use self::devops::DevopsStandIn;
 use self::entra::{EntraStandIn, RegisteredClient};
 use app::routes::CALLBACK as CALLBACK_PATH;
-use crate::secret::Secret;
 
 pub const DEMO_CLIENT_ID: &str = "0d3e6f1a-2b4c-4d5e-8f90-a1b2c3d4e5f6";
 
@@ -52,19 +52,29 @@ pub struct DemoStack {
 
 impl DemoStack {
     /// Builds the stand-ins for an app reachable at `public_url`. The client secret and the
-    /// signing key are generated here and live only in this process.
-    /// `certificate` (DER) is registered for the demo client when the app authenticates with one.
-    pub fn new(public_url: &str, access_token_ttl: u64, certificate: Option<&[u8]>) -> Result<Self, String> {
+    /// signing key are kept in `state_file` (created on first run), or live only in this process
+    /// without one. `certificate` (DER) is registered for the demo client when the app
+    /// authenticates with one.
+    pub fn new(
+        public_url: &str,
+        access_token_ttl: u64,
+        certificate: Option<&[u8]>,
+        state_file: Option<&std::path::Path>,
+    ) -> Result<Self, String> {
+        let secrets = match state_file {
+            Some(path) => persist::DemoSecrets::load_or_create(path)?,
+            None => persist::DemoSecrets::generate()?,
+        };
         let public_url = public_url.trim_end_matches('/');
         let client = RegisteredClient {
             client_id: DEMO_CLIENT_ID.into(),
-            client_secret: Secret::new(random_token(32)),
+            client_secret: secrets.client_secret,
             redirect_uris: vec![format!("{public_url}{CALLBACK_PATH}")],
             post_logout_redirect_uris: vec![format!("{public_url}/")],
             certificate: certificate.map(entra::RegisteredCertificate::from_der).transpose()?,
         };
-        let key = keys::SigningKey::generate()?;
-        let mut entra = EntraStandIn::new(format!("{public_url}/demo/entra"), client, demo_users(), key);
+        let mut entra =
+            EntraStandIn::new(format!("{public_url}/demo/entra"), client, demo_users(), secrets.key);
         entra.access_token_ttl = access_token_ttl;
         let entra = Arc::new(entra);
         let devops = Arc::new(DevopsStandIn::new(entra.clone()));
@@ -84,6 +94,14 @@ pub fn random_token(bytes: usize) -> String {
     rand::thread_rng().fill_bytes(&mut b);
     URL_SAFE_NO_PAD.encode(b)
 }
+
+/// Seconds since the Unix epoch.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// The client-assertion type of RFC 7523 (`private_key_jwt`), as Entra ID expects it.
+pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

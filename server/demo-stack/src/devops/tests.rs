@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use tower::ServiceExt;
 
 use super::*;
-use crate::demo::DemoStack;
+use crate::DemoStack;
 
 const PATS: &str = "_apis/tokens/pats?api-version=7.1-preview.1";
 
@@ -20,7 +20,7 @@ const PATS: &str = "_apis/tokens/pats?api-version=7.1-preview.1";
 fn entra() -> Arc<EntraStandIn> {
     static ENTRA: OnceLock<Arc<EntraStandIn>> = OnceLock::new();
     ENTRA
-        .get_or_init(|| DemoStack::new("http://localhost:3000", 3600, None).expect("demo stack").entra)
+        .get_or_init(|| DemoStack::new("http://localhost:3000", 3600, None, None).expect("demo stack").entra)
         .clone()
 }
 
@@ -32,7 +32,7 @@ fn stand_in() -> (Arc<DevopsStandIn>, Router) {
 
 /// A valid Azure DevOps bearer for `oid`.
 fn bearer(oid: &str) -> String {
-    let now = crate::oidc::now_secs();
+    let now = crate::now_secs();
     entra().current_key().sign(&json!({
         "aud": DEVOPS_RESOURCE, "iss": "demo", "oid": oid, "exp": now + 600, "name": "Test user",
     }))
@@ -513,7 +513,7 @@ async fn failure_switches_answer_in_the_real_shape_and_requests_are_counted() {
     let a = get(r.clone()).await;
     assert_eq!(a.headers["retry-after"], "7");
     let reset: u64 = a.headers["x-ratelimit-reset"].to_str().unwrap().parse().unwrap();
-    assert!(reset >= crate::oidc::now_secs() + 5);
+    assert!(reset >= crate::now_secs() + 5);
     assert_eq!(a.headers["x-ratelimit-remaining"], "0");
     for h in ["x-ratelimit-resource", "x-ratelimit-delay", "x-ratelimit-limit"] {
         assert!(a.headers.contains_key(h), "{h}");

@@ -42,7 +42,7 @@ pub(super) struct Switch {
 impl DevopsStandIn {
     /// Test-only: the next `count` requests with `method` (any method when `None`) fail with
     /// `failure`. Switches set one after another queue up; the oldest matching one answers first.
-    pub fn fail_next(&self, failure: Failure, method: Option<http::Method>, count: u32) {
+    pub fn fail_next(&self, failure: Failure, method: Option<axum::http::Method>, count: u32) {
         if count == 0 {
             return;
         }
@@ -59,7 +59,7 @@ impl DevopsStandIn {
     }
 
     /// How many requests with `method` the stand-in has received, failed ones included.
-    pub fn request_count(&self, method: &http::Method) -> usize {
+    pub fn request_count(&self, method: &axum::http::Method) -> usize {
         self.requests.lock().unwrap_or_else(|e| e.into_inner()).get(method).copied().unwrap_or(0)
     }
 
@@ -117,7 +117,7 @@ impl Failure {
 
 /// 429 as Azure DevOps blocks a caller over its usage: TF400733 and the rate-limit headers.
 fn throttled(retry_after_secs: u64) -> Response {
-    let reset = crate::oidc::now_secs() + retry_after_secs;
+    let reset = crate::now_secs() + retry_after_secs;
     let mut res = (
         StatusCode::TOO_MANY_REQUESTS,
         Json(json!({

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-use super::{iso, org_id, policy, vss_error, DevopsStandIn, FULL_ACCESS_SCOPE, KNOWN_SCOPES};
+use super::{iso, org_id, policy, top_of, vss_error, DevopsStandIn, FULL_ACCESS_SCOPE, KNOWN_SCOPES};
 
 /// The longest display name Azure DevOps accepts, in characters.
 const MAX_NAME_CHARS: usize = 256;
@@ -83,14 +83,33 @@ pub(super) async fn list_or_get(
         };
     }
 
+    let list = match filtered_sorted(&mine, &q, now) {
+        Ok(list) => list,
+        Err(r) => return r,
+    };
+    let (top, skip) = match page_bounds(&q, list.len()) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let page: Vec<_> = list.iter().skip(skip).take(top).map(|p| p.to_json()).collect();
+    let next = if skip + top < list.len() { (skip + top).to_string() } else { String::new() };
+    Json(json!({ "patTokens": page, "continuationToken": next })).into_response()
+}
+
+/// The tokens a list asks for (`displayFilterOption`), in its order (`sortByOption`, `isSortAscending`).
+fn filtered_sorted<'a>(
+    mine: &'a [StoredPat],
+    q: &HashMap<String, String>,
+    now: OffsetDateTime,
+) -> Result<Vec<&'a StoredPat>, Response> {
     let filter =
         q.get("displayFilterOption").map(|s| s.to_ascii_lowercase()).unwrap_or_else(|| "active".into());
     if !matches!(filter.as_str(), "active" | "expired" | "revoked" | "all") {
-        return vss_error(
+        return Err(vss_error(
             StatusCode::BAD_REQUEST,
             "ArgumentException",
             "The value of displayFilterOption is not valid.",
-        );
+        ));
     }
     let mut list: Vec<&StoredPat> = mine
         .iter()
@@ -110,34 +129,27 @@ pub(super) async fn list_or_get(
     if !ascending {
         list.reverse();
     }
-    let top = match q.get("$top").map(|t| t.parse::<usize>()) {
-        None => 100,
-        Some(Ok(t)) if (1..=100).contains(&t) => t,
-        Some(_) => {
-            return vss_error(
-                StatusCode::BAD_REQUEST,
-                "ArgumentOutOfRangeException",
-                "$top must be between 1 and 100.",
-            )
-        }
-    };
+    Ok(list)
+}
+
+/// `$top` (1 to 100) and the offset the continuation token stands for.
+fn page_bounds(q: &HashMap<String, String>, len: usize) -> Result<(usize, usize), Response> {
+    let top = top_of(q)?;
     // The continuation token is opaque to clients; here it is the offset of the next item.
     let skip = match q.get("continuationToken").filter(|c| !c.is_empty()) {
         None => 0,
         Some(c) => match c.parse::<usize>() {
-            Ok(n) if n <= list.len() => n,
+            Ok(n) if n <= len => n,
             _ => {
-                return vss_error(
+                return Err(vss_error(
                     StatusCode::BAD_REQUEST,
                     "ArgumentException",
                     "The continuation token is not valid.",
-                )
+                ))
             }
         },
     };
-    let page: Vec<_> = list.iter().skip(skip).take(top).map(|p| p.to_json()).collect();
-    let next = if skip + top < list.len() { (skip + top).to_string() } else { String::new() };
-    Json(json!({ "patTokens": page, "continuationToken": next })).into_response()
+    Ok((top, skip))
 }
 
 /// The body of a create (no `authorizationId`) or an update (with it). On update, a field left
@@ -220,6 +232,18 @@ fn new_secret() -> String {
     (0..52).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
 }
 
+/// The caller of a create or update in this organization, and the request's body.
+async fn enter_with_body(
+    s: &DevopsStandIn,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    org: &str,
+    body: &[u8],
+) -> Result<(super::Caller, PatRequest), Response> {
+    let caller = s.enter_org(headers, q, org, true).await?;
+    Ok((caller, parse_body(body)?))
+}
+
 pub(super) async fn create(
     State(s): State<Arc<DevopsStandIn>>,
     Path(org): Path<String>,
@@ -227,12 +251,8 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let caller = match s.enter_org(&headers, &q, &org, true).await {
+    let (caller, req) = match enter_with_body(&s, &headers, &q, &org, &body).await {
         Ok(c) => c,
-        Err(r) => return r,
-    };
-    let req = match parse_body(&body) {
-        Ok(r) => r,
         Err(r) => return r,
     };
     let now = OffsetDateTime::now_utc();
@@ -272,12 +292,8 @@ pub(super) async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let caller = match s.enter_org(&headers, &q, &org, true).await {
+    let (caller, req) = match enter_with_body(&s, &headers, &q, &org, &body).await {
         Ok(c) => c,
-        Err(r) => return r,
-    };
-    let req = match parse_body(&body) {
-        Ok(r) => r,
         Err(r) => return r,
     };
     let Some(id) = req.authorization_id.as_deref().and_then(|i| uuid::Uuid::parse_str(i).ok()) else {
@@ -349,55 +365,4 @@ pub(super) async fn revoke(
             &format!("The personal access token with authorization id {id} was not found."),
         )
     }
-}
-
-/// A realistic set of tokens for a demo user: mostly active, some expiring within a week,
-/// some expired, some revoked; a quarter for all organizations, most of the others for
-/// `fabrikam-demo` and a few for `contoso-demo`. The first user gets forty (36 of them in
-/// `fabrikam-demo`) so that paging shows.
-pub(super) fn seed(oid: &str, big: bool, now: OffsetDateTime) -> Vec<StoredPat> {
-    const NAMES: [(&str, &str); 12] = [
-        ("CI pipeline", "vso.build_execute vso.code"),
-        ("Release automation", "vso.release vso.build"),
-        ("Git push from laptop", "vso.code_write"),
-        ("Boards sync", "vso.work_write"),
-        ("NuGet feed", "vso.packaging"),
-        ("npm publish", "vso.packaging_write"),
-        ("Dashboard reader", "vso.project vso.work"),
-        ("Terraform provider", "vso.project vso.variablegroups_read"),
-        ("Backup script", "vso.code vso.work"),
-        ("Admin full access", "app_token"),
-        ("Graph export", "vso.graph vso.identity"),
-        ("Token housekeeping", "vso.tokens"),
-    ];
-    let count = if big { 40 } else { 8 };
-    (0..count)
-        .map(|i| {
-            let (base, scope) = NAMES[i % NAMES.len()];
-            let name =
-                if i < NAMES.len() { base.to_string() } else { format!("{base} {}", i / NAMES.len() + 1) };
-            // Every ninth revoked; a few expired; three expiring within 7 days; the rest months away.
-            let (from_days, to_days, revoked): (i64, i64, bool) = match i % 9 {
-                0 if i > 0 => (-120, 60, true),
-                1 => (-200, -10 - i as i64, false),
-                2 if i < 27 => (-80, 2 + (i as i64 % 5), false),
-                _ => (-30 - i as i64, 30 + 9 * i as i64, false),
-            };
-            let org = match i {
-                _ if i % 4 == 0 => None,
-                _ if i % 10 == 7 => Some("contoso-demo"),
-                _ => Some("fabrikam-demo"),
-            };
-            StoredPat {
-                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{oid}:{i}").as_bytes())
-                    .to_string(),
-                name,
-                scope: scope.to_string(),
-                valid_from: now + Duration::days(from_days),
-                valid_to: now + Duration::days(to_days),
-                org: org.map(str::to_string),
-                revoked,
-            }
-        })
-        .collect()
 }

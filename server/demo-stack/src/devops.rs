@@ -3,6 +3,7 @@
 mod failures;
 mod pats;
 mod projects;
+mod seed;
 #[cfg(test)]
 mod tests;
 
@@ -24,7 +25,7 @@ use time::OffsetDateTime;
 pub use self::failures::Failure;
 use self::pats::StoredPat;
 use super::entra::EntraStandIn;
-use crate::config::DEVOPS_RESOURCE;
+use app::model::DEVOPS_RESOURCE;
 
 /// The organizations whose PAT and project APIs answer; the first is the default organization.
 pub const DEMO_ORGS: [&str; 2] = ["fabrikam-demo", "contoso-demo"];
@@ -144,7 +145,13 @@ impl DevopsStandIn {
     pub fn trusting_jwks(jwks_url: impl Into<String>) -> Self {
         let keys = Keys::Remote {
             url: jwks_url.into(),
-            http: crate::oidc::http_client(std::time::Duration::from_secs(5)),
+            // Like the portal's own client: bounded in time, never following redirects.
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(std::time::Duration::from_secs(5))
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .build()
+                .unwrap_or_default(),
             cache: tokio::sync::RwLock::new(JwkSet { keys: Vec::new() }),
         };
         Self::with_keys(keys, None, "https://dev.azure.com".into())
@@ -248,7 +255,7 @@ impl DevopsStandIn {
     fn with_tokens<R>(&self, oid: &str, f: impl FnOnce(&mut Vec<StoredPat>) -> R) -> R {
         let mut all = self.pats.lock().unwrap_or_else(|e| e.into_inner());
         let big = self.big_user.as_deref() == Some(oid);
-        f(all.entry(oid.to_string()).or_insert_with(|| pats::seed(oid, big, OffsetDateTime::now_utc())))
+        f(all.entry(oid.to_string()).or_insert_with(|| seed::seed(oid, big, OffsetDateTime::now_utc())))
     }
 }
 
@@ -316,6 +323,19 @@ fn require_api_version(q: &HashMap<String, String>, preview: bool) -> Result<(),
             StatusCode::BAD_REQUEST,
             "VssServiceException",
             "VS800075: The project collection requires an api-version, but none was supplied.",
+        )),
+    }
+}
+
+/// `$top`: 1 to 100 items per page (100 when absent).
+fn top_of(q: &HashMap<String, String>) -> Result<usize, Response> {
+    match q.get("$top").map(|t| t.parse::<usize>()) {
+        None => Ok(100),
+        Some(Ok(t)) if (1..=100).contains(&t) => Ok(t),
+        Some(_) => Err(vss_error(
+            StatusCode::BAD_REQUEST,
+            "ArgumentOutOfRangeException",
+            "$top must be between 1 and 100.",
         )),
     }
 }

@@ -114,16 +114,9 @@ pub(super) async fn list(
     let Some(state) = STATES.iter().find(|s| s.eq_ignore_ascii_case(state)) else {
         return bad_request("The value of stateFilter is not valid.");
     };
-    let top = match q.get("$top").map(|t| t.parse::<usize>()) {
-        None => 100,
-        Some(Ok(t)) if (1..=100).contains(&t) => t,
-        Some(_) => {
-            return vss_error(
-                StatusCode::BAD_REQUEST,
-                "ArgumentOutOfRangeException",
-                "$top must be between 1 and 100.",
-            )
-        }
+    let top = match super::top_of(&q) {
+        Ok(t) => t,
+        Err(r) => return r,
     };
     let mut all: Vec<&SeedProject> =
         if matches!(*state, "all" | "wellFormed") { seeded(&org).iter().collect() } else { Vec::new() };

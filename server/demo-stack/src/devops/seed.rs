@@ -1,0 +1,56 @@
+//! The tokens every demo user starts with (the same ids at every start, from the user's id).
+
+use time::{Duration, OffsetDateTime};
+
+use super::pats::StoredPat;
+
+/// A realistic set of tokens for a demo user: mostly active, some expiring within a week,
+/// some expired, some revoked; a quarter for all organizations, most of the others for
+/// `fabrikam-demo` and a few for `contoso-demo`. The first user gets forty (36 of them in
+/// `fabrikam-demo`) so that paging shows.
+pub(crate) fn seed(oid: &str, big: bool, now: OffsetDateTime) -> Vec<StoredPat> {
+    const NAMES: [(&str, &str); 12] = [
+        ("CI pipeline", "vso.build_execute vso.code"),
+        ("Release automation", "vso.release vso.build"),
+        ("Git push from laptop", "vso.code_write"),
+        ("Boards sync", "vso.work_write"),
+        ("NuGet feed", "vso.packaging"),
+        ("npm publish", "vso.packaging_write"),
+        ("Dashboard reader", "vso.project vso.work"),
+        ("Terraform provider", "vso.project vso.variablegroups_read"),
+        ("Backup script", "vso.code vso.work"),
+        ("Admin full access", "app_token"),
+        ("Graph export", "vso.graph vso.identity"),
+        ("Token housekeeping", "vso.tokens"),
+    ];
+    let count = if big { 40 } else { 8 };
+    (0..count)
+        .map(|i| {
+            let (base, scope) = NAMES[i % NAMES.len()];
+            let name =
+                if i < NAMES.len() { base.to_string() } else { format!("{base} {}", i / NAMES.len() + 1) };
+            // Every ninth revoked; a few expired; three expiring within 7 days; the rest months away.
+            let (from_days, to_days, revoked): (i64, i64, bool) = match i % 9 {
+                0 if i > 0 => (-120, 60, true),
+                1 => (-200, -10 - i as i64, false),
+                2 if i < 27 => (-80, 2 + (i as i64 % 5), false),
+                _ => (-30 - i as i64, 30 + 9 * i as i64, false),
+            };
+            let org = match i {
+                _ if i % 4 == 0 => None,
+                _ if i % 10 == 7 => Some("contoso-demo"),
+                _ => Some("fabrikam-demo"),
+            };
+            StoredPat {
+                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{oid}:{i}").as_bytes())
+                    .to_string(),
+                name,
+                scope: scope.to_string(),
+                valid_from: now + Duration::days(from_days),
+                valid_to: now + Duration::days(to_days),
+                org: org.map(str::to_string),
+                revoked,
+            }
+        })
+        .collect()
+}
