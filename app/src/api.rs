@@ -24,6 +24,9 @@ pub async fn get_me() -> Result<Viewer, ApiError> {
 
 /// Runs `f` with the portal and the request, giving an error its HTTP status on the way out.
 #[cfg(feature = "ssr")]
+use crate::ports::PatRef;
+
+#[cfg(feature = "ssr")]
 async fn call<T, F, Fut>(f: F) -> Result<T, ApiError>
 where
     F: FnOnce(crate::ports::SharedPortal, http::request::Parts) -> Fut,
@@ -62,7 +65,7 @@ pub async fn list_pats(
 /// One token (never its secret).
 #[server(endpoint = "pat", input = GetUrl)]
 pub async fn get_pat(org: Option<String>, id: String) -> Result<PatSummary, ApiError> {
-    call(|p, req| async move { p.get_pat(&req, org, id).await }).await
+    call(|p, req| async move { p.get_pat(&req, PatRef { org, id }).await }).await
 }
 
 /// The dashboard's figures.
@@ -80,18 +83,18 @@ pub async fn create_pat(org: Option<String>, form: PatForm) -> Result<CreatedPat
 /// Renames, extends or rescopes a token.
 #[server(endpoint = "pats/update", input = Json)]
 pub async fn update_pat(org: Option<String>, id: String, form: PatForm) -> Result<PatSummary, ApiError> {
-    call(|p, req| async move { p.update_pat(&req, org, id, form).await }).await
+    call(|p, req| async move { p.update_pat(&req, PatRef { org, id }, form).await }).await
 }
 
 #[server(endpoint = "pats/revoke", input = Json)]
 pub async fn revoke_pat(org: Option<String>, id: String) -> Result<(), ApiError> {
-    call(|p, req| async move { p.revoke_pat(&req, org, id).await }).await
+    call(|p, req| async move { p.revoke_pat(&req, PatRef { org, id }).await }).await
 }
 
 /// Creates a twin with the same name and scopes and a new expiry, then revokes the old token.
 #[server(endpoint = "pats/rotate", input = Json)]
 pub async fn rotate_pat(org: Option<String>, id: String, expiry: Expiry) -> Result<Rotated, ApiError> {
-    call(|p, req| async move { p.rotate_pat(&req, org, id, expiry).await }).await
+    call(|p, req| async move { p.rotate_pat(&req, PatRef { org, id }, expiry).await }).await
 }
 
 #[server(endpoint = "profile", input = GetUrl)]

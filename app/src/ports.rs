@@ -20,7 +20,7 @@ pub trait Portal: Send + Sync + 'static {
     /// One page of the user's personal access tokens (or, with `search`, every match by name).
     async fn list_pats(&self, req: &Parts, query: PatListQuery) -> Result<PatPage, ApiError>;
 
-    async fn get_pat(&self, req: &Parts, org: Option<String>, id: String) -> Result<PatSummary, ApiError>;
+    async fn get_pat(&self, req: &Parts, pat: PatRef) -> Result<PatSummary, ApiError>;
 
     /// Counts by status, what expires within seven days, and expiries per week ahead.
     async fn pat_overview(&self, req: &Parts, org: Option<String>) -> Result<Overview, ApiError>;
@@ -34,24 +34,12 @@ pub trait Portal: Send + Sync + 'static {
     ) -> Result<CreatedPat, ApiError>;
 
     /// Renames, extends or rescopes a token.
-    async fn update_pat(
-        &self,
-        req: &Parts,
-        org: Option<String>,
-        id: String,
-        form: PatForm,
-    ) -> Result<PatSummary, ApiError>;
+    async fn update_pat(&self, req: &Parts, pat: PatRef, form: PatForm) -> Result<PatSummary, ApiError>;
 
-    async fn revoke_pat(&self, req: &Parts, org: Option<String>, id: String) -> Result<(), ApiError>;
+    async fn revoke_pat(&self, req: &Parts, pat: PatRef) -> Result<(), ApiError>;
 
     /// Creates a twin with a new expiry, then revokes the old token.
-    async fn rotate_pat(
-        &self,
-        req: &Parts,
-        org: Option<String>,
-        id: String,
-        expiry: Expiry,
-    ) -> Result<Rotated, ApiError>;
+    async fn rotate_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<Rotated, ApiError>;
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError>;
 
@@ -88,6 +76,13 @@ pub struct PatListQuery {
     pub descending: bool,
     pub search: Option<String>,
     pub after: Option<String>,
+}
+
+/// One token: its authorization id, in an organization (`None`: the default one).
+#[derive(Debug, Clone)]
+pub struct PatRef {
+    pub org: Option<String>,
+    pub id: String,
 }
 
 /// The query of the authorization response (`/getAToken?...`).

@@ -1,4 +1,6 @@
 //! The WebAssembly entry point: hydrates the server-rendered page.
+// The whole app's view types are laid out here: deeper than the default limit allows.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

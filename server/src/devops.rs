@@ -204,25 +204,17 @@ impl DevopsClient {
         self.read(token, url).await.map(|(r, _)| r)
     }
 
-    /// Creates a token: the answer carries its secret, once.
-    pub async fn create_pat(
+    /// Creates a token (`POST`, no `authorizationId`): the answer carries its secret, once; or
+    /// updates one (`PUT`, with it).
+    pub async fn save_pat(
         &self,
         token: &Secret,
         org: &str,
         body: &PatRequest,
     ) -> Result<PatResult, DevopsError> {
-        let url = self.pats_url(org)?;
-        self.write(token, reqwest::Method::POST, url, Some(body)).await
-    }
-
-    pub async fn update_pat(
-        &self,
-        token: &Secret,
-        org: &str,
-        body: &PatRequest,
-    ) -> Result<PatResult, DevopsError> {
-        let url = self.pats_url(org)?;
-        self.write(token, reqwest::Method::PUT, url, Some(body)).await
+        let method =
+            if body.authorization_id.is_some() { reqwest::Method::PUT } else { reqwest::Method::POST };
+        self.write(token, method, self.pats_url(org)?, Some(body)).await
     }
 
     pub async fn revoke_pat(&self, token: &Secret, org: &str, id: &str) -> Result<(), DevopsError> {

@@ -9,7 +9,7 @@ use crate::config::{Config, EntraSettings, Identity, DEVOPS_SCOPE};
 use crate::demo::DemoStack;
 use crate::devops::DevopsUrls;
 use crate::oidc::credential::{ClientCertificate, ClientCredential};
-use crate::oidc::OidcClient;
+use crate::oidc::{OidcClient, Registration};
 use crate::startup::StartupError;
 
 /// The identity provider client, the DevOps hosts, the default organization and, in demo mode,
@@ -21,9 +21,23 @@ pub struct Upstreams {
     pub demo: Option<Arc<DemoStack>>,
 }
 
-/// Scopes of every sign-in: the ID token, a refresh token, and Azure DevOps.
-fn scopes() -> Vec<String> {
-    ["openid", "profile", "offline_access", DEVOPS_SCOPE].into_iter().map(String::from).collect()
+/// The registration, asking at every sign-in for the ID token, a refresh token and Azure DevOps.
+fn registration(
+    config: &Config,
+    authority: Url,
+    client_id: String,
+    credential: ClientCredential,
+    redirect_uri: Url,
+) -> Registration {
+    Registration {
+        authority,
+        client_id,
+        credential,
+        redirect_uri,
+        scopes: ["openid", "profile", "offline_access", DEVOPS_SCOPE].into_iter().map(String::from).collect(),
+        allowed_tenants: config.allowed_tenants.clone(),
+        basic_auth: config.client_auth_basic,
+    }
 }
 
 fn joined(base: &Url, path: &str) -> Result<Url, StartupError> {
@@ -74,14 +88,8 @@ fn demo(
     };
     let oidc = OidcClient::new(
         http.clone(),
-        authority,
-        stack.entra.client.client_id.clone(),
-        credential,
-        redirect_uri,
-        scopes(),
-        config.allowed_tenants.clone(),
-    )
-    .with_basic_auth(config.client_auth_basic);
+        registration(config, authority, stack.entra.client.client_id.clone(), credential, redirect_uri),
+    );
     let base = joined(public_url, "/demo/devops")?;
     let devops_urls = DevopsUrls {
         vssps: joined(&base, "/vssps")?,
@@ -106,14 +114,8 @@ fn entra(
     };
     let oidc = OidcClient::new(
         http.clone(),
-        e.authority.clone(),
-        e.client_id.clone(),
-        credential,
-        redirect_uri,
-        scopes(),
-        config.allowed_tenants.clone(),
-    )
-    .with_basic_auth(config.client_auth_basic);
+        registration(config, e.authority.clone(), e.client_id.clone(), credential, redirect_uri),
+    );
     let d = DevopsUrls::default();
     let devops_urls = DevopsUrls {
         vssps: config.devops.vssps_url.clone().unwrap_or(d.vssps),

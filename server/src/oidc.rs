@@ -116,16 +116,23 @@ pub struct SignedIn {
     pub tokens: TokenSet,
 }
 
+/// The app as registered with the identity provider, and what it asks for.
+pub struct Registration {
+    /// `https://login.microsoftonline.com/{tenant}` (or the demo provider's).
+    pub authority: Url,
+    pub client_id: String,
+    pub credential: ClientCredential,
+    pub redirect_uri: Url,
+    pub scopes: Vec<String>,
+    /// Tenant ids allowed to sign in; empty allows any.
+    pub allowed_tenants: Vec<String>,
+    /// `client_secret_basic` instead of `client_secret_post`.
+    pub basic_auth: bool,
+}
+
 pub struct OidcClient {
     http: reqwest::Client,
-    authority: Url,
-    client_id: String,
-    credential: ClientCredential,
-    redirect_uri: Url,
-    scopes: Vec<String>,
-    allowed_tenants: Vec<String>,
-    /// `client_secret_basic` instead of `client_secret_post`.
-    basic_auth: bool,
+    reg: Registration,
     discovery: RwLock<Option<(Arc<Discovery>, Instant)>>,
     jwks: RwLock<Option<(Arc<JwkSet>, Instant)>>,
     /// When an unknown `kid` last forced a refetch of the key set.
@@ -149,51 +156,31 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
 }
 
 impl OidcClient {
-    pub fn new(
-        http: reqwest::Client,
-        authority: Url,
-        client_id: String,
-        credential: ClientCredential,
-        redirect_uri: Url,
-        scopes: Vec<String>,
-        allowed_tenants: Vec<String>,
-    ) -> Self {
+    pub fn new(http: reqwest::Client, reg: Registration) -> Self {
         OidcClient {
             http,
-            authority,
-            client_id,
-            credential,
-            redirect_uri,
-            scopes,
-            allowed_tenants,
-            basic_auth: false,
+            reg,
             discovery: RwLock::new(None),
             jwks: RwLock::new(None),
             last_forced_jwks: std::sync::Mutex::new(None),
         }
     }
 
-    /// Sends the client secret with HTTP Basic (`client_secret_basic`) instead of in the body.
-    pub fn with_basic_auth(mut self, basic: bool) -> Self {
-        self.basic_auth = basic;
-        self
-    }
-
     pub fn redirect_uri(&self) -> &Url {
-        &self.redirect_uri
+        &self.reg.redirect_uri
     }
 
     pub fn client_id(&self) -> &str {
-        &self.client_id
+        &self.reg.client_id
     }
 
     /// The extra body parameters of a token request: a fresh client assertion with a certificate.
     fn assertion_params(&self, token_endpoint: &str) -> Result<Vec<(&'static str, String)>, OidcError> {
-        match &self.credential {
+        match &self.reg.credential {
             ClientCredential::Secret(_) => Ok(Vec::new()),
             ClientCredential::Certificate(cert) => {
                 let assertion =
-                    cert.assertion(&self.client_id, token_endpoint).map_err(OidcError::Misconfigured)?;
+                    cert.assertion(&self.reg.client_id, token_endpoint).map_err(OidcError::Misconfigured)?;
                 Ok(vec![
                     ("client_assertion_type", ASSERTION_TYPE.to_string()),
                     ("client_assertion", assertion),
@@ -208,13 +195,13 @@ impl OidcClient {
             .map_err(|_| OidcError::InvalidResponse("authorization_endpoint is not a URL".into()))?;
         let token = TokenUrl::new(d.token_endpoint.clone())
             .map_err(|_| OidcError::InvalidResponse("token_endpoint is not a URL".into()))?;
-        let client = Client::new(ClientId::new(self.client_id.clone()))
+        let client = Client::new(ClientId::new(self.reg.client_id.clone()))
             .set_auth_uri(auth)
             .set_token_uri(token)
-            .set_redirect_uri(RedirectUrl::from_url(self.redirect_uri.clone()))
+            .set_redirect_uri(RedirectUrl::from_url(self.reg.redirect_uri.clone()))
             // client_secret_post by default, as Entra documents first.
-            .set_auth_type(if self.basic_auth { AuthType::BasicAuth } else { AuthType::RequestBody });
-        Ok(match &self.credential {
+            .set_auth_type(if self.reg.basic_auth { AuthType::BasicAuth } else { AuthType::RequestBody });
+        Ok(match &self.reg.credential {
             ClientCredential::Secret(s) => {
                 client.set_client_secret(ClientSecret::new(s.expose().to_string()))
             }
@@ -231,7 +218,8 @@ impl OidcClient {
         redirect_uri: Option<Url>,
     ) -> Result<(Url, PendingSignIn), OidcError> {
         let client = self.oauth_client().await?;
-        let redirect_uri = RedirectUrl::from_url(redirect_uri.unwrap_or_else(|| self.redirect_uri.clone()));
+        let redirect_uri =
+            RedirectUrl::from_url(redirect_uri.unwrap_or_else(|| self.reg.redirect_uri.clone()));
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let nonce = CsrfToken::new_random();
         let mut req = client
@@ -239,7 +227,7 @@ impl OidcClient {
             .set_pkce_challenge(challenge)
             .set_redirect_uri(std::borrow::Cow::Borrowed(&redirect_uri))
             .add_extra_param("nonce", nonce.secret().clone());
-        for s in &self.scopes {
+        for s in &self.reg.scopes {
             req = req.add_scope(Scope::new(s.clone()));
         }
         let (url, state) = req.url();
@@ -284,6 +272,7 @@ impl OidcClient {
         // Only the resource's scopes: a refresh may ask for a subset of what was granted, and
         // providers that granted no `offline_access` scope refuse a request that repeats it.
         for s in self
+            .reg
             .scopes
             .iter()
             .filter(|s| !matches!(s.as_str(), "openid" | "profile" | "email" | "offline_access"))
@@ -301,9 +290,9 @@ impl OidcClient {
         let discovery = self.discovery().await?;
         let expect = Expectations {
             issuer: &discovery.issuer,
-            client_id: &self.client_id,
+            client_id: &self.reg.client_id,
             nonce,
-            allowed_tenants: &self.allowed_tenants,
+            allowed_tenants: &self.reg.allowed_tenants,
             now: now_secs(),
         };
         let keys = self.jwks(&discovery, false).await?;

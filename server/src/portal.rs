@@ -16,7 +16,7 @@ use app::model::{
     CreatedPat, Expiry, Me, Orgs, Overview, PatForm, PatPage, PatSummary, Profile, ProjectPage, Rotated,
     Viewer,
 };
-use app::ports::{PatListQuery, Portal, SignInCallback};
+use app::ports::{PatListQuery, PatRef, Portal, SignInCallback};
 use http::request::Parts;
 use tower_sessions::session::Id;
 use tower_sessions::{Session, SessionStore};
@@ -130,10 +130,10 @@ impl Portal for PortalService {
         self.pats.list(&token, org, &query).await
     }
 
-    async fn get_pat(&self, req: &Parts, org: Option<String>, id: String) -> Result<PatSummary, ApiError> {
-        check_pat_id(&id)?;
-        let (token, org) = self.begin_call(req, org).await?;
-        self.pats.get(&token, &org, &id).await
+    async fn get_pat(&self, req: &Parts, pat: PatRef) -> Result<PatSummary, ApiError> {
+        check_pat_id(&pat.id)?;
+        let (token, org) = self.begin_call(req, pat.org).await?;
+        self.pats.get(&token, &org, &pat.id).await
     }
 
     async fn pat_overview(&self, req: &Parts, org: Option<String>) -> Result<Overview, ApiError> {
@@ -156,36 +156,24 @@ impl Portal for PortalService {
         Ok(created)
     }
 
-    async fn update_pat(
-        &self,
-        req: &Parts,
-        org: Option<String>,
-        id: String,
-        form: PatForm,
-    ) -> Result<PatSummary, ApiError> {
-        check_pat_id(&id)?;
+    async fn update_pat(&self, req: &Parts, pat: PatRef, form: PatForm) -> Result<PatSummary, ApiError> {
+        check_pat_id(&pat.id)?;
         let now = time::OffsetDateTime::now_utc();
         let valid = pat_rules::validate_form(&form, now)?;
-        let (token, org) = self.begin_call(req, org).await?;
-        self.pats.update(&token, &org, id, &valid, now).await
+        let (token, org) = self.begin_call(req, pat.org).await?;
+        self.pats.update(&token, &org, pat.id, &valid, now).await
     }
 
-    async fn revoke_pat(&self, req: &Parts, org: Option<String>, id: String) -> Result<(), ApiError> {
-        check_pat_id(&id)?;
-        let (token, org) = self.begin_call(req, org).await?;
-        self.pats.revoke(&token, &org, &id).await
+    async fn revoke_pat(&self, req: &Parts, pat: PatRef) -> Result<(), ApiError> {
+        check_pat_id(&pat.id)?;
+        let (token, org) = self.begin_call(req, pat.org).await?;
+        self.pats.revoke(&token, &org, &pat.id).await
     }
 
-    async fn rotate_pat(
-        &self,
-        req: &Parts,
-        org: Option<String>,
-        id: String,
-        expiry: Expiry,
-    ) -> Result<Rotated, ApiError> {
-        check_pat_id(&id)?;
-        let (token, org) = self.begin_call(req, org).await?;
-        self.pats.rotate(&token, &org, &id, expiry).await
+    async fn rotate_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<Rotated, ApiError> {
+        check_pat_id(&pat.id)?;
+        let (token, org) = self.begin_call(req, pat.org).await?;
+        self.pats.rotate(&token, &org, &pat.id, expiry).await
     }
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError> {

@@ -51,7 +51,7 @@ async fn the_binary_logs_json_with_request_ids_and_stops_on_sigterm() {
     let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
     let logged = loop {
         let line = next_json(&mut lines).await.expect("the request's log line");
-        if line["span"]["path"] == "/api/me" {
+        if line["span"]["path"] == app::routes::api::ME {
             break line;
         }
     };

@@ -47,7 +47,7 @@ async fn creating_tokens_is_rate_limited_and_the_error_says_when_to_retry() {
     let c = browser();
     app.sign_in(&c, "megan", "/").await;
     let create = |n: usize| {
-        c.post(app.url("/api/pats/create"))
+        c.post(app.url(app::routes::api::CREATE_PAT))
             .header("content-type", "application/json")
             .body(
                 json!({ "org": null, "form": { "name": format!("limit {n}"), "scopes": ["vso.code"],
@@ -136,14 +136,21 @@ async fn a_whole_journey_leaks_no_secret_token_or_pat() {
     let refreshes_before =
         app.running.demo.as_ref().unwrap().entra.refreshes.load(std::sync::atomic::Ordering::SeqCst);
     let mut pat_secrets = Vec::new();
-    for path in ["/", "/tokens", "/api/pats?filter=all", "/api/overview", "/api/orgs", "/api/me"] {
+    for path in [
+        "/",
+        "/tokens",
+        "/api/pats?filter=all",
+        app::routes::api::OVERVIEW,
+        app::routes::api::ORGS,
+        app::routes::api::ME,
+    ] {
         let res = c.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         let h = res.headers().clone();
         keep(&h, &res.text().await.unwrap());
     }
     let res = c
-        .post(app.url("/api/pats/create"))
+        .post(app.url(app::routes::api::CREATE_PAT))
         .header("content-type", "application/json")
         .body(
             json!({ "org": null, "form": { "name": "journey", "scopes": ["vso.code"],
@@ -158,7 +165,7 @@ async fn a_whole_journey_leaks_no_secret_token_or_pat() {
     pat_secrets.push(created["secret"].as_str().unwrap().to_string());
     let id = created["token"]["authorization_id"].as_str().unwrap().to_string();
     let res = c
-        .post(app.url("/api/pats/rotate"))
+        .post(app.url(app::routes::api::ROTATE_PAT))
         .header("content-type", "application/json")
         .body(json!({ "org": null, "id": id, "expiry": { "kind": "days", "value": 7 } }).to_string())
         .send()
@@ -178,7 +185,7 @@ async fn a_whole_journey_leaks_no_secret_token_or_pat() {
     assert!(refreshes >= 3, "the journey refreshed the access token ({refreshes} times)");
 
     // Sign out.
-    let res = c.post(app.url("/auth/sign-out")).send().await.unwrap();
+    let res = c.post(app.url(app::routes::SIGN_OUT)).send().await.unwrap();
     let h = res.headers().clone();
     keep(&h, &res.text().await.unwrap());
 

@@ -40,7 +40,7 @@ async fn assert_refused_with(m: Misbehaviour, reason: &str, hooks: TestHooks) {
     let page = get_html(&c, &app.url(&to)).await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("Sign-in did not complete"));
-    let viewer: Value = c.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    let viewer: Value = c.get(app.url(app::routes::api::ME)).send().await.unwrap().json().await.unwrap();
     assert_eq!(viewer["user"], Value::Null, "{m:?}: no session may be created");
     let res = c.get(app.url("/api/pats?filter=active")).send().await.unwrap();
     assert_eq!(res.json::<Value>().await.unwrap()["kind"], "not_signed_in");
@@ -172,7 +172,7 @@ async fn tenant_not_allowed() {
             .await;
     let c = browser();
     assert_eq!(app.sign_in(&c, "adele", "/").await, "/signin-problem?reason=tenant");
-    let viewer: Value = c.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    let viewer: Value = c.get(app.url(app::routes::api::ME)).send().await.unwrap().json().await.unwrap();
     assert_eq!(viewer["user"], Value::Null);
 }
 
@@ -193,7 +193,7 @@ async fn key_rotation_mid_session_succeeds_after_one_refetch() {
     // The app has the old key set cached; the new kid makes it refetch once.
     let c2 = browser();
     assert_eq!(app.sign_in(&c2, "megan", "/").await, "/", "sign-in with the rotated key ({new_kid}) works");
-    let viewer: Value = c2.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    let viewer: Value = c2.get(app.url(app::routes::api::ME)).send().await.unwrap().json().await.unwrap();
     assert_eq!(viewer["user"]["name"], "Megan Bowen");
     // And the DevOps stand-in accepts access tokens signed with the new key.
     assert_eq!(c2.get(app.url("/api/pats?filter=active")).send().await.unwrap().status(), StatusCode::OK);
@@ -209,6 +209,6 @@ async fn a_missing_state_is_refused() {
     let code: String = url.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     let res = get_html(&c, &app.url(&format!("/getAToken?code={code}"))).await;
     assert_eq!(location(&res), "/signin-problem?reason=expired");
-    let viewer: Value = c.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    let viewer: Value = c.get(app.url(app::routes::api::ME)).send().await.unwrap().json().await.unwrap();
     assert_eq!(viewer["user"], Value::Null);
 }

@@ -18,32 +18,6 @@ async fn signed_in(hooks: TestHooks, env: &[(&str, &str)]) -> (TestApp, Client) 
     (app, c)
 }
 
-async fn post(
-    c: &Client,
-    app: &TestApp,
-    path: &str,
-    body: Value,
-) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-    let res = c
-        .post(app.url(path))
-        .header("content-type", "application/json")
-        .header("accept", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let (status, headers) = (res.status(), res.headers().clone());
-    let text = res.text().await.unwrap();
-    (status, headers, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
-async fn get(c: &Client, app: &TestApp, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-    let res = c.get(app.url(path)).header("accept", "application/json").send().await.unwrap();
-    let (status, headers) = (res.status(), res.headers().clone());
-    let text = res.text().await.unwrap();
-    (status, headers, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
 fn form(name: &str, scopes: &[&str], expiry: Value) -> Value {
     json!({ "name": name, "scopes": scopes, "expiry": expiry, "all_orgs": false })
 }
@@ -53,7 +27,8 @@ fn days(n: u32) -> Value {
 }
 
 async fn create(c: &Client, app: &TestApp, org: Option<&str>, f: Value) -> (StatusCode, Value) {
-    let (s, _, b) = post(c, app, "/api/pats/create", json!({ "org": org, "form": f })).await;
+    let (s, _, b) =
+        Api::new(c, app).post(app::routes::api::CREATE_PAT, json!({ "org": org, "form": f })).await;
     (s, b)
 }
 
@@ -69,13 +44,12 @@ async fn a_new_secret_is_shown_once_and_found_nowhere_after() {
     let store = format!("sqlite:{}", dir.join("s.sqlite").display());
     let (app, c) = signed_in(TestHooks::default(), &[("SESSION_STORE", &store)]).await;
 
-    let (status, headers, body) = post(
-        &c,
-        &app,
-        "/api/pats/create",
-        json!({ "org": null, "form": form("Deploy bot", &["vso.build_execute", "vso.code"], days(30)) }),
-    )
-    .await;
+    let (status, headers, body) = Api::new(&c, &app)
+        .post(
+            app::routes::api::CREATE_PAT,
+            json!({ "org": null, "form": form("Deploy bot", &["vso.build_execute", "vso.code"], days(30)) }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(headers[CACHE_CONTROL], "no-store", "the one answer with a secret is never cached");
     let secret = body["secret"].as_str().unwrap().to_string();
@@ -90,13 +64,13 @@ async fn a_new_secret_is_shown_once_and_found_nowhere_after() {
         "/api/pats?filter=active".to_string(),
         "/api/pats?filter=all&search=Deploy".to_string(),
         format!("/api/pat?id={id}"),
-        "/api/overview".to_string(),
+        app::routes::api::OVERVIEW.to_string(),
     ] {
-        let (s, h, b) = get(&c, &app, &path).await;
+        let (s, h, b) = Api::new(&c, &app).get(&path).await;
         assert_eq!(s, StatusCode::OK, "{path}: {b}");
         later.push(format!("{h:?} {b}"));
     }
-    let (_, _, found) = get(&c, &app, "/api/pats?filter=all&search=Deploy").await;
+    let (_, _, found) = Api::new(&c, &app).get("/api/pats?filter=all&search=Deploy").await;
     assert!(found["tokens"].as_array().unwrap().iter().any(|t| t["authorization_id"] == id.as_str()));
     for path in ["/".to_string(), "/tokens".to_string(), format!("/tokens/{id}")] {
         let res = get_html(&c, &app.url(&path)).await;
@@ -199,10 +173,7 @@ async fn rename_extend_rescope_rotate_and_revoke() {
     assert_eq!(created["token"]["status"], "expiring_soon");
 
     // Rename, rescope and extend in one update.
-    let (status, _, updated) = post(
-        &c,
-        &app,
-        "/api/pats/update",
+    let (status, _, updated) = Api::new(&c, &app).post(app::routes::api::UPDATE_PAT,
         json!({ "org": null, "id": id, "form": form("Nightly build", &["vso.code", "vso.build"], days(90)) }),
     )
     .await;
@@ -212,12 +183,13 @@ async fn rename_extend_rescope_rotate_and_revoke() {
     assert!(updated["valid_to"].as_str().unwrap() > old_to.as_str());
     assert_eq!(updated["status"], "active");
     assert!(updated.get("secret").is_none());
-    let (_, _, fetched) = get(&c, &app, &format!("/api/pat?id={id}")).await;
+    let (_, _, fetched) = Api::new(&c, &app).get(&format!("/api/pat?id={id}")).await;
     assert_eq!(fetched["display_name"], "Nightly build");
 
     // Rotate: a twin with the same name and scopes, a new expiry; the old one revoked.
-    let (status, _, rotated) =
-        post(&c, &app, "/api/pats/rotate", json!({ "org": null, "id": id, "expiry": days(30) })).await;
+    let (status, _, rotated) = Api::new(&c, &app)
+        .post(app::routes::api::ROTATE_PAT, json!({ "org": null, "id": id, "expiry": days(30) }))
+        .await;
     assert_eq!(status, StatusCode::OK, "{rotated}");
     assert_eq!(rotated["old_revoked"], true);
     let twin = &rotated["created"];
@@ -225,28 +197,30 @@ async fn rename_extend_rescope_rotate_and_revoke() {
     assert_eq!(twin["token"]["scopes"], json!(["vso.build", "vso.code"]));
     assert_ne!(twin["token"]["authorization_id"], id.as_str());
     assert_eq!(twin["secret"].as_str().unwrap().len(), 52);
-    let (_, _, old) = get(&c, &app, &format!("/api/pat?id={id}")).await;
+    let (_, _, old) = Api::new(&c, &app).get(&format!("/api/pat?id={id}")).await;
     assert_eq!(old["status"], "revoked");
     let twin_id = twin["token"]["authorization_id"].as_str().unwrap().to_string();
 
     // Rotating when the revoke fails keeps the new token and says so.
     let devops = app.running.demo.as_ref().unwrap().devops.clone();
     devops.fail_next(Failure::ServerError500, Some(Method::DELETE), 1);
-    let (status, _, r2) =
-        post(&c, &app, "/api/pats/rotate", json!({ "org": null, "id": twin_id, "expiry": days(30) })).await;
+    let (status, _, r2) = Api::new(&c, &app)
+        .post(app::routes::api::ROTATE_PAT, json!({ "org": null, "id": twin_id, "expiry": days(30) }))
+        .await;
     assert_eq!(status, StatusCode::OK, "{r2}");
     assert_eq!(r2["old_revoked"], false);
     assert!(r2["revoke_problem"].as_str().unwrap().contains("not answering"), "{r2}");
     let third_id = r2["created"]["token"]["authorization_id"].as_str().unwrap().to_string();
-    let (_, _, still) = get(&c, &app, &format!("/api/pat?id={twin_id}")).await;
+    let (_, _, still) = Api::new(&c, &app).get(&format!("/api/pat?id={twin_id}")).await;
     assert_eq!(still["status"], "active", "the old token is still valid, as the user was told");
-    let (_, _, third) = get(&c, &app, &format!("/api/pat?id={third_id}")).await;
+    let (_, _, third) = Api::new(&c, &app).get(&format!("/api/pat?id={third_id}")).await;
     assert_eq!(third["status"], "active", "the new token was kept");
 
     // Revoke.
-    let (status, _, _) = post(&c, &app, "/api/pats/revoke", json!({ "org": null, "id": twin_id })).await;
+    let (status, _, _) =
+        Api::new(&c, &app).post(app::routes::api::REVOKE_PAT, json!({ "org": null, "id": twin_id })).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, _, revoked) = get(&c, &app, "/api/pats?filter=revoked&search=Nightly").await;
+    let (_, _, revoked) = Api::new(&c, &app).get("/api/pats?filter=revoked&search=Nightly").await;
     let ids: Vec<&str> = revoked["tokens"]
         .as_array()
         .unwrap()
@@ -255,13 +229,15 @@ async fn rename_extend_rescope_rotate_and_revoke() {
         .collect();
     assert!(ids.contains(&twin_id.as_str()) && ids.contains(&id.as_str()));
     // A revoked token cannot be rotated; an unknown one is not found.
-    let (status, _, body) =
-        post(&c, &app, "/api/pats/rotate", json!({ "org": null, "id": id, "expiry": days(30) })).await;
+    let (status, _, body) = Api::new(&c, &app)
+        .post(app::routes::api::ROTATE_PAT, json!({ "org": null, "id": id, "expiry": days(30) }))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let unknown = uuid::Uuid::new_v4().to_string();
-    let (status, _, body) = get(&c, &app, &format!("/api/pat?id={unknown}")).await;
+    let (status, _, body) = Api::new(&c, &app).get(&format!("/api/pat?id={unknown}")).await;
     assert_eq!((status, body["kind"].as_str().unwrap()), (StatusCode::NOT_FOUND, "not_found"));
-    let (status, _, _) = post(&c, &app, "/api/pats/revoke", json!({ "org": null, "id": unknown })).await;
+    let (status, _, _) =
+        Api::new(&c, &app).post(app::routes::api::REVOKE_PAT, json!({ "org": null, "id": unknown })).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.shutdown().await;
 }
@@ -270,7 +246,7 @@ async fn rename_extend_rescope_rotate_and_revoke() {
 async fn lists_sort_page_and_search() {
     let (app, c) = signed_in(TestHooks::default(), &[]).await;
     // Paging through continuation tokens, 20 at a time.
-    let (_, _, first) = get(&c, &app, "/api/pats?filter=all&sort=name").await;
+    let (_, _, first) = Api::new(&c, &app).get("/api/pats?filter=all&sort=name").await;
     let tokens = first["tokens"].as_array().unwrap();
     assert_eq!(tokens.len(), 20);
     let names: Vec<String> =
@@ -279,21 +255,22 @@ async fn lists_sort_page_and_search() {
     sorted.sort();
     assert_eq!(names, sorted, "sorted by name");
     let after = first["continuation_token"].as_str().unwrap();
-    let (_, _, second) = get(&c, &app, &format!("/api/pats?filter=all&sort=name&after={after}")).await;
+    let (_, _, second) =
+        Api::new(&c, &app).get(&format!("/api/pats?filter=all&sort=name&after={after}")).await;
     assert!(!second["tokens"].as_array().unwrap().is_empty());
     assert_ne!(second["tokens"][0]["authorization_id"], first["tokens"][0]["authorization_id"]);
     // Descending by expiry.
-    let (_, _, desc) = get(&c, &app, "/api/pats?filter=active&sort=valid_to&desc=true").await;
+    let (_, _, desc) = Api::new(&c, &app).get("/api/pats?filter=active&sort=valid_to&desc=true").await;
     let dates: Vec<&str> =
         desc["tokens"].as_array().unwrap().iter().map(|t| t["valid_to"].as_str().unwrap()).collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
     // Search reads every page.
-    let (_, _, found) = get(&c, &app, "/api/pats?filter=all&search=ci%20pipeline").await;
+    let (_, _, found) = Api::new(&c, &app).get("/api/pats?filter=all&search=ci%20pipeline").await;
     let found = found["tokens"].as_array().unwrap();
     assert!(!found.is_empty());
     assert!(found.iter().all(|t| t["display_name"].as_str().unwrap().to_lowercase().contains("ci pipeline")));
     // The dashboard's counts add up to the whole list.
-    let (_, _, o) = get(&c, &app, "/api/overview").await;
+    let (_, _, o) = Api::new(&c, &app).get(app::routes::api::OVERVIEW).await;
     let total =
         ["active", "expiring_soon", "expired", "revoked"].iter().map(|k| o[k].as_u64().unwrap()).sum::<u64>();
     assert!(total >= 36, "{o}");
@@ -306,27 +283,29 @@ async fn lists_sort_page_and_search() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profile_organizations_and_projects() {
     let (app, c) = signed_in(TestHooks::default(), &[]).await;
-    let (status, _, p) = get(&c, &app, "/api/profile").await;
+    let (status, _, p) = Api::new(&c, &app).get(app::routes::api::PROFILE).await;
     assert_eq!(status, StatusCode::OK, "{p}");
     assert_eq!(p["display_name"], "Adele Vance");
-    let (_, _, orgs) = get(&c, &app, "/api/orgs").await;
+    let (_, _, orgs) = Api::new(&c, &app).get(app::routes::api::ORGS).await;
     let names: Vec<&str> =
         orgs["orgs"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"fabrikam-demo") && names.contains(&"contoso-demo"), "{names:?}");
     assert_eq!(orgs["default"], "fabrikam-demo");
-    let (status, _, projects) = get(&c, &app, "/api/projects?org=fabrikam-demo").await;
+    let (status, _, projects) = Api::new(&c, &app).get("/api/projects?org=fabrikam-demo").await;
     assert_eq!(status, StatusCode::OK, "{projects}");
     assert!(!projects["projects"].as_array().unwrap().is_empty());
     // Tokens are per organization: one made in contoso-demo is not listed in fabrikam-demo.
     let (_, made) =
         create(&c, &app, Some("contoso-demo"), form("Contoso only", &["vso.work"], days(30))).await;
     let id = made["token"]["authorization_id"].as_str().unwrap();
-    let (_, _, there) = get(&c, &app, "/api/pats?org=contoso-demo&filter=active&search=Contoso%20only").await;
+    let (_, _, there) =
+        Api::new(&c, &app).get("/api/pats?org=contoso-demo&filter=active&search=Contoso%20only").await;
     assert_eq!(there["tokens"][0]["authorization_id"], id);
-    let (_, _, here) = get(&c, &app, "/api/pats?org=fabrikam-demo&filter=active&search=Contoso%20only").await;
+    let (_, _, here) =
+        Api::new(&c, &app).get("/api/pats?org=fabrikam-demo&filter=active&search=Contoso%20only").await;
     assert!(here["tokens"].as_array().unwrap().is_empty());
     // An organization that blocks third-party OAuth apps: forbidden, with the reason.
-    let (status, _, body) = get(&c, &app, "/api/pats?org=northwind-demo&filter=active").await;
+    let (status, _, body) = Api::new(&c, &app).get("/api/pats?org=northwind-demo&filter=active").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(body["reason"].as_str().unwrap().contains("third-party"), "{body}");
     app.shutdown().await;
@@ -342,32 +321,32 @@ async fn azure_devops_failures_are_handled_in_one_place() {
     // 203 with the HTML sign-in page, and 401: the session-expired flow.
     for failure in [Failure::SignInPage203, Failure::Unauthorized401] {
         devops.fail_next(failure, None, 1);
-        let (status, _, body) = get(&c, &app, list).await;
+        let (status, _, body) = Api::new(&c, &app).get(list).await;
         assert_eq!((status, body["kind"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "session_expired"));
     }
     // 403 and 404.
     devops.fail_next(Failure::Forbidden403, None, 1);
-    let (status, _, body) = get(&c, &app, list).await;
+    let (status, _, body) = Api::new(&c, &app).get(list).await;
     assert_eq!((status, body["kind"].as_str().unwrap()), (StatusCode::FORBIDDEN, "forbidden"));
     devops.fail_next(Failure::NotFound404, None, 1);
-    let (status, _, _) = get(&c, &app, list).await;
+    let (status, _, _) = Api::new(&c, &app).get(list).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // 429 on a read with a short Retry-After: waited for and retried once, invisibly.
     let before = devops.request_count(&Method::GET);
     devops.fail_next(Failure::Throttled { retry_after_secs: 1 }, Some(Method::GET), 1);
-    let (status, _, body) = get(&c, &app, list).await;
+    let (status, _, body) = Api::new(&c, &app).get(list).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(devops.request_count(&Method::GET) - before, 2, "one call, one retry");
     // A long Retry-After is passed on to the user instead.
     devops.fail_next(Failure::Throttled { retry_after_secs: 60 }, Some(Method::GET), 1);
-    let (status, headers, body) = get(&c, &app, list).await;
+    let (status, headers, body) = Api::new(&c, &app).get(list).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(body, json!({ "kind": "rate_limited", "retry_after_secs": 60 }));
     assert_eq!(headers[RETRY_AFTER], "60");
     // Twice throttled: one retry only, then the user is told.
     devops.fail_next(Failure::Throttled { retry_after_secs: 1 }, Some(Method::GET), 2);
-    let (status, _, _) = get(&c, &app, list).await;
+    let (status, _, _) = Api::new(&c, &app).get(list).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     // Writes are never retried: a retry could create a second token.
     let before = devops.request_count(&Method::POST);
@@ -378,15 +357,15 @@ async fn azure_devops_failures_are_handled_in_one_place() {
 
     // 5xx and timeouts: Azure DevOps is not answering.
     devops.fail_next(Failure::ServerError500, None, 1);
-    let (status, _, body) = get(&c, &app, list).await;
+    let (status, _, body) = Api::new(&c, &app).get(list).await;
     assert_eq!((status, body["kind"].as_str().unwrap()), (StatusCode::BAD_GATEWAY, "upstream_unavailable"));
     devops.fail_next(Failure::Slow(Duration::from_secs(4)), None, 1);
-    let (status, _, body) = get(&c, &app, list).await;
+    let (status, _, body) = Api::new(&c, &app).get(list).await;
     assert_eq!((status, body["kind"].as_str().unwrap()), (StatusCode::BAD_GATEWAY, "upstream_unavailable"));
 
     // And the same call works again afterwards: nothing was lost.
     devops.clear_failures();
-    let (status, _, _) = get(&c, &app, list).await;
+    let (status, _, _) = Api::new(&c, &app).get(list).await;
     assert_eq!(status, StatusCode::OK);
     // The pages say so too, with the status.
     devops.fail_next(Failure::ServerError500, None, 5);
@@ -412,42 +391,44 @@ async fn writes_from_another_site_are_refused() {
             }
             r.send()
         };
-    let res = attempt(Some("https://evil.example"), None, "/api/pats/create", body.clone()).await.unwrap();
+    let res = attempt(Some("https://evil.example"), None, app::routes::api::CREATE_PAT, body.clone())
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(res.json::<Value>().await.unwrap()["kind"], "forbidden");
-    let res = attempt(None, Some("cross-site"), "/api/pats/create", body.clone()).await.unwrap();
+    let res = attempt(None, Some("cross-site"), app::routes::api::CREATE_PAT, body.clone()).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = attempt(None, Some("same-site"), "/auth/sign-out", String::new()).await.unwrap();
+    let res = attempt(None, Some("same-site"), app::routes::SIGN_OUT, String::new()).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "a sibling subdomain is another origin");
     // Every write: create, update, revoke, rotate and sign-out, with a foreign Origin.
-    let (_, _, active) = get(&c, &app, "/api/pats?filter=active").await;
+    let (_, _, active) = Api::new(&c, &app).get("/api/pats?filter=active").await;
     let victim = active["tokens"][0].clone();
     let id = victim["authorization_id"].as_str().unwrap().to_string();
     let writes = [
-        ("/api/pats/create", body.clone()),
+        (app::routes::api::CREATE_PAT, body.clone()),
         (
-            "/api/pats/update",
+            app::routes::api::UPDATE_PAT,
             json!({ "org": null, "id": id, "form": form("renamed", &["vso.code"], days(7)) }).to_string(),
         ),
-        ("/api/pats/revoke", json!({ "org": null, "id": id }).to_string()),
-        ("/api/pats/rotate", json!({ "org": null, "id": id, "expiry": days(30) }).to_string()),
-        ("/auth/sign-out", String::new()),
+        (app::routes::api::REVOKE_PAT, json!({ "org": null, "id": id }).to_string()),
+        (app::routes::api::ROTATE_PAT, json!({ "org": null, "id": id, "expiry": days(30) }).to_string()),
+        (app::routes::SIGN_OUT, String::new()),
     ];
     for (path, write) in writes {
         let res = attempt(Some("https://evil.example"), None, path, write).await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
     }
-    let (_, _, none) = get(&c, &app, "/api/pats?filter=all&search=csrf").await;
+    let (_, _, none) = Api::new(&c, &app).get("/api/pats?filter=all&search=csrf").await;
     assert!(none["tokens"].as_array().unwrap().is_empty(), "nothing was created");
-    let (_, _, same) = get(&c, &app, &format!("/api/pat?id={id}")).await;
+    let (_, _, same) = Api::new(&c, &app).get(&format!("/api/pat?id={id}")).await;
     assert_eq!(same, victim, "the token was neither renamed, revoked nor rotated");
-    let (_, _, me) = get(&c, &app, "/api/me").await;
+    let (_, _, me) = Api::new(&c, &app).get(app::routes::api::ME).await;
     assert_eq!(me["user"]["name"], "Adele Vance", "still signed in: the sign-out was refused");
 
     // The app's own origin, as a browser sends it, passes.
     let own = app.base.clone();
     let res = c
-        .post(app.url("/api/pats/create"))
+        .post(app.url(app::routes::api::CREATE_PAT))
         .header("content-type", "application/json")
         .header("origin", own)
         .header("sec-fetch-site", "same-origin")
@@ -464,25 +445,25 @@ async fn organizations_are_looked_up_once_per_sign_in_for_a_while() {
     let (app, c) = signed_in(TestHooks::default(), &[]).await;
     let devops = app.running.demo.as_ref().unwrap().devops.clone();
     let before = devops.request_count(&Method::GET);
-    let (status, _, first) = get(&c, &app, "/api/orgs").await;
+    let (status, _, first) = Api::new(&c, &app).get(app::routes::api::ORGS).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(devops.request_count(&Method::GET) - before, 2, "profile, then accounts");
     // Every page shows the organization switcher: later pages use what the session keeps.
     let before = devops.request_count(&Method::GET);
-    let (_, _, again) = get(&c, &app, "/api/orgs").await;
+    let (_, _, again) = Api::new(&c, &app).get(app::routes::api::ORGS).await;
     assert_eq!(again, first);
     assert_eq!(devops.request_count(&Method::GET), before, "no call to Azure DevOps");
     // Another user has a list of their own.
     let other = browser();
     app.sign_in(&other, "megan", "/").await;
     let before = devops.request_count(&Method::GET);
-    let (status, _, _) = get(&other, &app, "/api/orgs").await;
+    let (status, _, _) = Api::new(&other, &app).get(app::routes::api::ORGS).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(devops.request_count(&Method::GET) - before, 2, "looked up for this user");
     // A new sign-in starts afresh (the user may have joined an organization).
     app.sign_in(&c, "adele", "/").await;
     let before = devops.request_count(&Method::GET);
-    let (status, _, _) = get(&c, &app, "/api/orgs").await;
+    let (status, _, _) = Api::new(&c, &app).get(app::routes::api::ORGS).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(devops.request_count(&Method::GET) - before, 2);
     app.shutdown().await;

@@ -11,8 +11,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn me(c: &reqwest::Client, app: &TestApp) -> (StatusCode, Value) {
-    let res = c.get(app.url("/api/me")).send().await.unwrap();
-    (res.status(), res.json().await.unwrap_or(Value::Null))
+    let (status, _, body) = Api::new(c, app).get(app::routes::api::ME).await;
+    (status, body)
 }
 
 fn temp_dir() -> std::path::PathBuf {
@@ -21,16 +21,10 @@ fn temp_dir() -> std::path::PathBuf {
     dir
 }
 
-/// The first page of the user's active tokens, as the token list shows it.
-async fn token_ids(c: &reqwest::Client, app: &TestApp) -> (StatusCode, Vec<String>) {
-    let res = c.get(app.url("/api/pats?filter=active")).send().await.unwrap();
-    let status = res.status();
-    let body: Value = res.json().await.unwrap_or(Value::Null);
-    let ids = body["tokens"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|t| t["authorization_id"].as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
-    (status, ids)
+/// The ids of the first page of the user's active tokens, as the token list shows them.
+async fn token_ids(c: &reqwest::Client, app: &TestApp) -> Vec<String> {
+    let page = Api::new(c, app).pats("filter=active").await.expect("the token list answers");
+    page.tokens.into_iter().map(|t| t.authorization_id).collect()
 }
 
 /// Issue #10: on the demo stack with the default store (SQLite, generated session key), a
@@ -51,8 +45,7 @@ async fn a_restart_on_the_default_store_keeps_the_demo_user_signed_in_with_token
     let env = [("SESSION_STORE", store.as_str()), ("SESSION_KEY", ""), ("BIND_ADDR", bind.as_str())];
     let c = browser();
     assert_eq!(first.sign_in(&c, "adele", "/tokens").await, "/tokens");
-    let (status, before) = token_ids(&c, &first).await;
-    assert_eq!(status, StatusCode::OK);
+    let before = token_ids(&c, &first).await;
     assert!(!before.is_empty(), "the demo user has tokens");
     first.shutdown().await;
 
@@ -67,10 +60,14 @@ async fn a_restart_on_the_default_store_keeps_the_demo_user_signed_in_with_token
 
     // The same address, so the same public URL, issuer and cookie.
     let second = spawn_demo_env(hooks, &env).await;
-    assert_eq!(me(&c, &second).await.1["user"]["name"], "Adele Vance", "still signed in after the restart");
-    let (status, after) = token_ids(&c, &second).await;
-    assert_eq!(status, StatusCode::OK, "DevOps calls work with the tokens from before the restart");
-    assert_eq!(after, before, "the same tokens are listed");
+    let viewer = Api::new(&c, &second).me().await.unwrap();
+    assert_eq!(
+        viewer.user.map(|u| u.name).as_deref(),
+        Some("Adele Vance"),
+        "still signed in after the restart"
+    );
+    let after = token_ids(&c, &second).await;
+    assert_eq!(after, before, "DevOps calls work with the tokens from before the restart: the same tokens");
     let page = get_html(&c, &second.url("/tokens")).await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains(&before[0]), "the token page lists them too");
@@ -159,7 +156,7 @@ async fn two_instances_share_sessions_through_redis() {
     assert_eq!(a.sign_in(&c, "lee", "/").await, "/");
     assert_eq!(me(&c, &b).await.1["user"]["name"], "Lee Gu", "signed in through A, seen through B");
 
-    let res = c.post(b.url("/auth/sign-out")).header("Accept", "text/html").send().await.unwrap();
+    let res = c.post(b.url(app::routes::SIGN_OUT)).header("Accept", "text/html").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(me(&c, &a).await.1["user"], Value::Null, "signed out through B, gone for A");
 }

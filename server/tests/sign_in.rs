@@ -16,7 +16,7 @@ async fn without_a_session_the_api_answers_not_signed_in() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["kind"], "not_signed_in");
 
-    let me: Value = c.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = c.get(app.url(app::routes::api::ME)).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["user"], Value::Null, "signed out: no user");
     assert_eq!(me["demo"], true);
 }
@@ -103,12 +103,12 @@ async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     let all: Value = c.get(app.url("/api/pats?filter=all")).send().await.unwrap().json().await.unwrap();
     assert!(all["tokens"].as_array().unwrap().iter().any(|t| t["status"] == "revoked"));
 
-    let me: Value = c.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = c.get(app.url(app::routes::api::ME)).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["user"]["name"], "Adele Vance");
     assert_eq!(me["demo"], true);
 
     // Sign-out: the session goes, then the end-session endpoint, which sends the user home.
-    let res = c.post(app.url("/auth/sign-out")).header(ACCEPT, "text/html").send().await.unwrap();
+    let res = c.post(app.url(app::routes::SIGN_OUT)).header(ACCEPT, "text/html").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
     let end_session = location(&res);
     assert!(end_session.contains("/oauth2/v2.0/logout?post_logout_redirect_uri="), "{end_session}");
@@ -207,23 +207,37 @@ async fn after_sign_out_the_old_cookie_is_worthless() {
     // A copy of the session cookie, as an attacker who stole it would hold it.
     let cookie = stolen_cookie(&app, "adele").await;
     let thief = reqwest::Client::new();
-    let me: Value =
-        thief.get(app.url("/api/me")).header("Cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    let me: Value = thief
+        .get(app.url(app::routes::api::ME))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["user"]["name"], "Adele Vance", "the stolen cookie works before sign-out");
 
     let res = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-        .post(app.url("/auth/sign-out"))
+        .post(app.url(app::routes::SIGN_OUT))
         .header("Cookie", &cookie)
         .header(ACCEPT, "text/html")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
-    let me: Value =
-        thief.get(app.url("/api/me")).header("Cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    let me: Value = thief
+        .get(app.url(app::routes::api::ME))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["user"], Value::Null, "the session is gone server-side");
     let res = thief.get(app.url("/api/pats?filter=active")).header("Cookie", &cookie).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
@@ -259,16 +273,19 @@ async fn front_channel_logout_ends_the_matching_session_only() {
     };
     let res = reqwest::get(app.url(&format!("/auth/front-channel-logout?sid={sid}"))).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let me: Value = a.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = a.get(app.url(app::routes::api::ME)).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["user"], Value::Null, "Adele's session ended");
-    let me: Value = m.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = m.get(app.url(app::routes::api::ME)).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["user"]["name"], "Megan Bowen", "Megan's did not");
     // Unknown or missing sid: still 200, nothing happens.
     assert_eq!(
         reqwest::get(app.url("/auth/front-channel-logout?sid=nope")).await.unwrap().status(),
         StatusCode::OK
     );
-    assert_eq!(reqwest::get(app.url("/auth/front-channel-logout")).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        reqwest::get(app.url(app::routes::FRONT_CHANNEL_LOGOUT)).await.unwrap().status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -372,9 +389,9 @@ async fn sign_in_with_a_certificate_instead_of_a_secret() {
 async fn health_readiness_and_security_headers() {
     let app = spawn_demo().await;
     let c = browser();
-    let res = c.get(app.url("/healthz")).send().await.unwrap();
+    let res = c.get(app.url(app::routes::HEALTHZ)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let res = c.get(app.url("/readyz")).send().await.unwrap();
+    let res = c.get(app.url(app::routes::READYZ)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "store and discovery reachable");
     app.sign_in(&c, "adele", "/").await;
     let tokens: Value = c.get(app.url("/api/pats?filter=active")).send().await.unwrap().json().await.unwrap();
@@ -423,23 +440,28 @@ async fn health_readiness_and_security_headers() {
     let gets = [
         "/",
         "/about",
-        "/api/me",
+        app::routes::api::ME,
         "/api/pats?filter=active",
         token_api.as_str(),
-        "/api/overview",
-        "/api/profile",
-        "/api/orgs",
+        app::routes::api::OVERVIEW,
+        app::routes::api::PROFILE,
+        app::routes::api::ORGS,
         "/api/projects?org=fabrikam-demo",
         "/api/sign-in-help",
-        "/healthz",
-        "/readyz",
+        app::routes::HEALTHZ,
+        app::routes::READYZ,
         "/auth/sign-in?return_to=/",
         "/getAToken",
         "/pkg/devops-pat-portal.css",
     ]
     .map(|p| p.to_string());
-    let writes =
-        ["/api/pats/create", "/api/pats/update", "/api/pats/revoke", "/api/pats/rotate", "/auth/sign-out"];
+    let writes = [
+        app::routes::api::CREATE_PAT,
+        app::routes::api::UPDATE_PAT,
+        app::routes::api::REVOKE_PAT,
+        app::routes::api::ROTATE_PAT,
+        app::routes::SIGN_OUT,
+    ];
     let mut responses = Vec::new();
     for path in &gets {
         responses.push((path.clone(), get_html(&c, &app.url(path)).await));
@@ -477,7 +499,7 @@ async fn health_readiness_and_security_headers() {
         .entra
         .misbehave(Some(server::demo::misbehave::Misbehaviour::DiscoveryIssuerMismatch))
         .unwrap();
-    let res = c.get(app.url("/readyz")).send().await.unwrap();
+    let res = c.get(app.url(app::routes::READYZ)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(res.text().await.unwrap().contains("identity provider"));
 }

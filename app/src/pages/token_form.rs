@@ -124,11 +124,10 @@ pub fn ExpiryPicker(
 #[component]
 fn DayPreset(expiry: RwSignal<Expiry>, id_prefix: &'static str, group: String, days: u32) -> impl IntoView {
     let id = format!("{id_prefix}-expiry-{days}");
-    let for_id = id.clone();
     view! {
-        <label for=for_id class="chip-radio">
+        <label for=id class="chip-radio">
             <input
-                id=id
+                id=id.clone()
                 type="radio"
                 name=group
                 prop:checked=move || expiry.with(|e| *e == Expiry::Days(days))

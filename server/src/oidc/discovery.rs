@@ -33,10 +33,10 @@ impl OidcClient {
         }
         let url = format!(
             "{}/v2.0/.well-known/openid-configuration",
-            self.authority.as_str().trim_end_matches('/')
+            self.reg.authority.as_str().trim_end_matches('/')
         );
         let doc: Discovery = self.get_json(&url).await?;
-        check_discovered_issuer(&self.authority, &doc.issuer).map_err(OidcError::Misconfigured)?;
+        check_discovered_issuer(&self.reg.authority, &doc.issuer).map_err(OidcError::Misconfigured)?;
         let doc = Arc::new(doc);
         *self.discovery.write().await = Some((doc.clone(), Instant::now()));
         Ok(doc)
@@ -84,7 +84,7 @@ impl OidcClient {
             .map_err(|_| OidcError::InvalidResponse("end_session_endpoint is not a URL".into()))?;
         url.query_pairs_mut()
             .append_pair("post_logout_redirect_uri", post_logout_redirect_uri)
-            .append_pair("client_id", &self.client_id);
+            .append_pair("client_id", &self.reg.client_id);
         Ok(Some(url))
     }
 }

@@ -112,7 +112,7 @@ impl Pats {
         valid: &ValidForm,
         now: OffsetDateTime,
     ) -> Result<CreatedPat, ApiError> {
-        let created = pat_result(self.devops.create_pat(token, org, &valid.request(None)).await?)?;
+        let created = pat_result(self.devops.save_pat(token, org, &valid.request(None)).await?)?;
         created_pat(created, now)
     }
 
@@ -124,7 +124,7 @@ impl Pats {
         valid: &ValidForm,
         now: OffsetDateTime,
     ) -> Result<PatSummary, ApiError> {
-        let updated = pat_result(self.devops.update_pat(token, org, &valid.request(Some(id))).await?)?;
+        let updated = pat_result(self.devops.save_pat(token, org, &valid.request(Some(id))).await?)?;
         tracing::info!(authorization_id = %updated.authorization_id, %org, "token updated");
         Ok(summarize(updated, false, now))
     }

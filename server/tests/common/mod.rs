@@ -178,6 +178,84 @@ impl TestApp {
     }
 }
 
+/// The one test client: a browser-like client (cookie jar, no redirects followed) talking to one
+/// app. Raw calls give the status, headers and JSON; typed calls give `app::model` values, or
+/// the status and the wire error `ApiError` the UI would get.
+pub struct Api<'a> {
+    pub c: &'a Client,
+    pub app: &'a TestApp,
+}
+
+pub type ApiResult<T> = Result<T, (StatusCode, app::error::ApiError)>;
+
+impl<'a> Api<'a> {
+    pub fn new(c: &'a Client, app: &'a TestApp) -> Self {
+        Api { c, app }
+    }
+
+    async fn answer(res: Response) -> (StatusCode, reqwest::header::HeaderMap, serde_json::Value) {
+        let (status, headers) = (res.status(), res.headers().clone());
+        let text = res.text().await.unwrap();
+        (status, headers, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    /// A GET as the hydrated page sends it (`Accept: application/json`).
+    pub async fn get(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, serde_json::Value) {
+        Self::answer(self.c.get(self.app.url(path)).header(ACCEPT, "application/json").send().await.unwrap())
+            .await
+    }
+
+    /// A POST of a JSON body, as the hydrated page calls a server function.
+    pub async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, reqwest::header::HeaderMap, serde_json::Value) {
+        let req = self
+            .c
+            .post(self.app.url(path))
+            .header("content-type", "application/json")
+            .header(ACCEPT, "application/json")
+            .body(body.to_string());
+        Self::answer(req.send().await.unwrap()).await
+    }
+
+    fn typed<T: serde::de::DeserializeOwned>(status: StatusCode, body: serde_json::Value) -> ApiResult<T> {
+        if status.is_success() {
+            Ok(serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{e}: {body}")))
+        } else {
+            Err((status, serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{e}: {body}"))))
+        }
+    }
+
+    pub async fn me(&self) -> ApiResult<app::model::Viewer> {
+        let (status, _, body) = self.get(app::routes::api::ME).await;
+        Self::typed(status, body)
+    }
+
+    /// `/api/pats` with a query such as `filter=active&sort=name`.
+    pub async fn pats(&self, query: &str) -> ApiResult<app::model::PatPage> {
+        let (status, _, body) = self.get(&format!("{}?{query}", app::routes::api::PATS)).await;
+        Self::typed(status, body)
+    }
+
+    pub async fn create_pat(
+        &self,
+        org: Option<&str>,
+        form: &app::model::PatForm,
+    ) -> ApiResult<app::model::CreatedPat> {
+        let body = serde_json::json!({ "org": org, "form": form });
+        let (status, _, body) = self.post(app::routes::api::CREATE_PAT, body).await;
+        Self::typed(status, body)
+    }
+
+    pub async fn revoke_pat(&self, org: Option<&str>, id: &str) -> ApiResult<()> {
+        let (status, _, body) =
+            self.post(app::routes::api::REVOKE_PAT, serde_json::json!({ "org": org, "id": id })).await;
+        Self::typed(status, body)
+    }
+}
+
 /// Every log line of this test binary, at trace level for the app, kept for leak scans.
 static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
 

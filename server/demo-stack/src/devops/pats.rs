@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rand::Rng;
@@ -62,16 +62,7 @@ fn refused(error: &str) -> Response {
     envelope(None, error)
 }
 
-pub(super) async fn list_or_get(
-    State(s): State<Arc<DevopsStandIn>>,
-    Path(org): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let caller = match s.enter_org(&headers, &q, &org, true).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub(super) async fn list_or_get(PatCall { s, org, q, caller }: PatCall) -> Response {
     let now = OffsetDateTime::now_utc();
     let mine: Vec<StoredPat> =
         s.with_tokens(&caller.oid, |all| all.iter().filter(|p| p.visible_in(&org)).cloned().collect());
@@ -232,29 +223,60 @@ fn new_secret() -> String {
     (0..52).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
 }
 
-/// The caller of a create or update in this organization, and the request's body.
-async fn enter_with_body(
-    s: &DevopsStandIn,
-    headers: &HeaderMap,
-    q: &HashMap<String, String>,
-    org: &str,
-    body: &[u8],
-) -> Result<(super::Caller, PatRequest), Response> {
-    let caller = s.enter_org(headers, q, org, true).await?;
-    Ok((caller, parse_body(body)?))
+/// A call of the PAT API: the caller, admitted to this organization (bearer token, api-version,
+/// organization policy), and the query.
+pub(super) struct PatCall {
+    s: Arc<DevopsStandIn>,
+    org: String,
+    q: HashMap<String, String>,
+    caller: super::Caller,
 }
 
-pub(super) async fn create(
-    State(s): State<Arc<DevopsStandIn>>,
-    Path(org): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (caller, req) = match enter_with_body(&s, &headers, &q, &org, &body).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+impl PatCall {
+    async fn admit(parts: &mut Parts, s: &Arc<DevopsStandIn>) -> Result<Self, Response> {
+        let Path(org) =
+            Path::<String>::from_request_parts(parts, s).await.map_err(IntoResponse::into_response)?;
+        let Query(q) = Query::<HashMap<String, String>>::from_request_parts(parts, s)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let caller = s.enter_org(&parts.headers, &q, &org, true).await?;
+        Ok(PatCall { s: s.clone(), org, q, caller })
+    }
+}
+
+impl FromRequestParts<Arc<DevopsStandIn>> for PatCall {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &Arc<DevopsStandIn>) -> Result<Self, Response> {
+        Self::admit(parts, s).await
+    }
+}
+
+/// A create or update: the call, and the request's body.
+pub(super) struct PatWrite {
+    s: Arc<DevopsStandIn>,
+    org: String,
+    caller: super::Caller,
+    req: PatRequest,
+}
+
+/// The largest body a create or update may have.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+impl FromRequest<Arc<DevopsStandIn>> for PatWrite {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, s: &Arc<DevopsStandIn>) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let PatCall { s, org, caller, .. } = PatCall::admit(&mut parts, s).await?;
+        let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+            vss_error(StatusCode::PAYLOAD_TOO_LARGE, "ArgumentException", "The request body is too large.")
+        })?;
+        Ok(PatWrite { s, org, caller, req: parse_body(&body)? })
+    }
+}
+
+pub(super) async fn create(PatWrite { s, org, caller, req }: PatWrite) -> Response {
     let now = OffsetDateTime::now_utc();
     let checked = (|| {
         let name = check_name(req.display_name.as_deref().unwrap_or(""))?;
@@ -285,17 +307,7 @@ pub(super) async fn create(
     envelope(Some(answer), "none")
 }
 
-pub(super) async fn update(
-    State(s): State<Arc<DevopsStandIn>>,
-    Path(org): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (caller, req) = match enter_with_body(&s, &headers, &q, &org, &body).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub(super) async fn update(PatWrite { s, org, caller, req }: PatWrite) -> Response {
     let Some(id) = req.authorization_id.as_deref().and_then(|i| uuid::Uuid::parse_str(i).ok()) else {
         return refused("invalidAuthorizationId");
     };
@@ -333,16 +345,7 @@ pub(super) async fn update(
     })
 }
 
-pub(super) async fn revoke(
-    State(s): State<Arc<DevopsStandIn>>,
-    Path(org): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let caller = match s.enter_org(&headers, &q, &org, true).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub(super) async fn revoke(PatCall { s, org, q, caller }: PatCall) -> Response {
     let Some(id) = q.get("authorizationId").filter(|i| !i.is_empty()) else {
         return vss_error(
             StatusCode::BAD_REQUEST,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -48,19 +48,16 @@ pub(super) struct AuthorizeParams {
 /// Checks what must be right before anything is sent back to `redirect_uri`.
 fn check_client(s: &EntraStandIn, tenant: &str, p: &AuthorizeParams) -> Result<(), Response> {
     if !EntraStandIn::known_tenant(tenant) {
-        return Err(error_page(StatusCode::BAD_REQUEST, 90002, &format!("Tenant '{tenant}' not found.")));
+        return Err(error_page(90002, &format!("Tenant '{tenant}' not found.")));
     }
     if p.client_id != s.client.client_id {
         return Err(error_page(
-            StatusCode::BAD_REQUEST,
             700016,
             &format!("Application with identifier '{}' was not found in the directory.", p.client_id),
         ));
     }
     if !s.client.redirect_uris.iter().any(|r| r == &p.redirect_uri) {
-        return Err(error_page(
-            StatusCode::BAD_REQUEST,
-            50011,
+        return Err(error_page(50011,
             &format!(
                 "The redirect URI '{}' specified in the request does not match the redirect URIs configured for the application '{}'.",
                 p.redirect_uri, p.client_id
@@ -74,7 +71,7 @@ fn check_client(s: &EntraStandIn, tenant: &str, p: &AuthorizeParams) -> Result<(
 fn redirect_error(p: &AuthorizeParams, error: &str, aadsts: u32, message: &str) -> Response {
     let mut url = match url::Url::parse(&p.redirect_uri) {
         Ok(u) => u,
-        Err(_) => return error_page(StatusCode::BAD_REQUEST, 50011, "The redirect URI is not valid."),
+        Err(_) => return error_page(50011, "The redirect URI is not valid."),
     };
     {
         let mut q = url.query_pairs_mut();
@@ -211,7 +208,7 @@ pub(super) async fn authorize_submit(
     }
     let mut url = match url::Url::parse(&p.redirect_uri) {
         Ok(u) => u,
-        Err(_) => return error_page(StatusCode::BAD_REQUEST, 50011, "The redirect URI is not valid."),
+        Err(_) => return error_page(50011, "The redirect URI is not valid."),
     };
     {
         let mut q = url.query_pairs_mut();

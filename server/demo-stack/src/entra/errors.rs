@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::escape_html;
 
 /// An OAuth error body shaped like Entra's: `error`, `error_description` with the AADSTS code, ids.
-pub(super) fn oauth_error(status: StatusCode, error: &str, aadsts: u32, message: &str) -> Response {
+fn oauth_error(status: StatusCode, error: &str, aadsts: u32, message: &str) -> Response {
     let trace = uuid::Uuid::new_v4();
     let correlation = uuid::Uuid::new_v4();
     let ts = time::OffsetDateTime::now_utc()
@@ -39,7 +39,7 @@ pub(super) fn tenant_not_found(tenant: &str) -> Response {
 }
 
 /// A problem that cannot be sent back to the app, because the redirect URI itself is not trusted.
-pub(super) fn error_page(status: StatusCode, aadsts: u32, message: &str) -> Response {
+pub(super) fn error_page(aadsts: u32, message: &str) -> Response {
     let body = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in - demo identity provider</title>\
          <link rel=\"icon\" href=\"data:,\"></head><body style=\"font-family:system-ui;max-width:40rem;margin:3rem auto\">\
@@ -47,7 +47,7 @@ pub(super) fn error_page(status: StatusCode, aadsts: u32, message: &str) -> Resp
          <p><small>Demo identity provider (a local stand-in for Entra ID)</small></p></body></html>",
         escape_html(message)
     );
-    (status, Html(body)).into_response()
+    (StatusCode::BAD_REQUEST, Html(body)).into_response()
 }
 
 /// 400 `invalid_request`: a parameter is missing or wrong.
@@ -68,4 +68,9 @@ pub(super) fn invalid_client(aadsts: u32, message: &str) -> Response {
 /// 400 `unauthorized_client`: no such application in the directory.
 pub(super) fn unauthorized_client(aadsts: u32, message: &str) -> Response {
     oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client", aadsts, message)
+}
+
+/// 400 `unsupported_grant_type`: the token endpoint knows no such grant.
+pub(super) fn unsupported_grant_type(message: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003, message)
 }

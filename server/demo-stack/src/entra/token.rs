@@ -14,7 +14,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::client_auth::authenticate_client;
-use super::errors::{invalid_grant, invalid_request, oauth_error, tenant_not_found};
+use super::errors::{invalid_grant, invalid_request, tenant_not_found, unsupported_grant_type};
 use super::{CodeGrant, EntraStandIn, CODE_TTL_SECS, DEMO_TENANT};
 use crate::misbehave::Misbehaviour;
 use crate::{now_secs, random_token};
@@ -66,15 +66,10 @@ pub(super) async fn token(
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => redeem_code(&s, &client_id, &form),
         Some("refresh_token") => redeem_refresh(&s, &client_id, &form),
-        Some(other) => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            70003,
-            &format!(
-                "The app requested an unsupported grant type '{}'.",
-                other.chars().take(40).collect::<String>()
-            ),
-        ),
+        Some(other) => unsupported_grant_type(&format!(
+            "The app requested an unsupported grant type '{}'.",
+            other.chars().take(40).collect::<String>()
+        )),
         None => {
             invalid_request(900144, "The request body must contain the following parameter: 'grant_type'.")
         }
