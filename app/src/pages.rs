@@ -52,7 +52,12 @@ pub fn AboutPage() -> impl IntoView {
 pub fn SignInProblemPage() -> impl IntoView {
     let query = use_query_map();
     let reason = move || query.with(|q| q.get("reason").unwrap_or_default());
-    let detail = move || query.with(|q| q.get("code").unwrap_or_default());
+    // Only codes that look like the identity provider's: the page is reachable by any link.
+    let detail = move || {
+        query.with(|q| {
+            q.get("code").and_then(|c| crate::routes::idp_code(&c).map(str::to_string)).unwrap_or_default()
+        })
+    };
     let redirect_uri = Resource::new(|| (), |_| crate::api::sign_in_help());
     view! {
         <Title text="Sign-in problem · Azure DevOps token portal" />

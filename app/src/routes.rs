@@ -158,6 +158,32 @@ impl SignInProblem {
     }
 }
 
+/// The identity provider's code as the problem page may show it: an `AADSTS` number or a standard
+/// OAuth/OpenID error code, nothing else (the page is reachable by any link, so free text in
+/// `?code=` would let anyone put words in its mouth).
+pub fn idp_code(code: &str) -> Option<&str> {
+    const OAUTH: [&str; 14] = [
+        "invalid_request",
+        "unauthorized_client",
+        "access_denied",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+        "invalid_grant",
+        "invalid_client",
+        "unsupported_grant_type",
+        "interaction_required",
+        "login_required",
+        "consent_required",
+        "account_selection_required",
+    ];
+    let aadsts = code
+        .strip_prefix("AADSTS")
+        .is_some_and(|n| (4..=9).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()));
+    (aadsts || OAUTH.contains(&code)).then_some(code)
+}
+
 /// An Azure DevOps organization name, checked for shape (it goes into URL paths): letters,
 /// digits, `-`, `_` and `.`, at most [`OrgName::MAX_CHARS`]. Azure DevOps decides whether the
 /// user may see it.
@@ -171,7 +197,9 @@ impl OrgName {
     pub fn parse(s: &str) -> Option<Self> {
         let ok = !s.is_empty()
             && s.len() <= Self::MAX_CHARS
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            // `.` and `..` would be path segments, not names.
+            && s.chars().any(|c| c != '.');
         ok.then(|| OrgName(s.to_string()))
     }
 
@@ -206,6 +234,11 @@ mod tests {
         );
         assert_eq!(SignInProblem::Expired.path(Some("<>")), "/signin-problem?reason=expired");
         assert_eq!(SignInProblem::parse("nope"), None);
+        assert_eq!(idp_code("AADSTS50011"), Some("AADSTS50011"));
+        assert_eq!(idp_code("invalid_grant"), Some("invalid_grant"));
+        for odd in ["CallUsAt5550100", "AADSTS", "AADSTS12x", "AADSTS1234567890", "Invalid_Grant", ""] {
+            assert_eq!(idp_code(odd), None, "{odd}");
+        }
     }
 
     #[test]
@@ -213,7 +246,7 @@ mod tests {
         assert!(OrgName::parse("fabrikam-demo").is_some());
         assert!(OrgName::parse(&"a".repeat(50)).is_some());
         assert!(OrgName::parse(&"a".repeat(51)).is_none());
-        for bad in ["", "a/b", "a b", "x?y", "é"] {
+        for bad in ["", "a/b", "a b", "x?y", "é", ".", "..", "..."] {
             assert!(OrgName::parse(bad).is_none(), "{bad:?}");
         }
     }

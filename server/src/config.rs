@@ -30,6 +30,9 @@ pub struct Config {
     /// Build the public URL from `X-Forwarded-Proto`/`X-Forwarded-Host` (`TRUST_FORWARDED_HEADERS`).
     /// Only behind a proxy that sets them: otherwise any client could choose the redirect URI.
     pub trust_forwarded_headers: bool,
+    /// `TRUSTED_PROXIES`: how many proxies stand in front of the app (default 1), each setting or
+    /// appending `X-Forwarded-*`; the entry the outermost one wrote is the client's.
+    pub proxies: usize,
     /// `CLIENT_AUTH=basic`: the client secret goes in HTTP Basic instead of the body.
     pub client_auth_basic: bool,
     /// `CLIENT_CERTIFICATE_PATH`: a PEM file with the certificate and its private key; the app
@@ -134,6 +137,17 @@ impl Config {
         let devops = devops_settings(&get, &identity)?;
         let session_store = crate::sessions::StoreKind::parse(get.var("SESSION_STORE").as_deref())
             .map_err(|problem| ConfigError { variable: "SESSION_STORE", problem })?;
+        check_demo_mode(&get, &identity, bind, public_url.as_ref(), &session_store)?;
+        if matches!(session_store, crate::sessions::StoreKind::Redis(_))
+            && get.var("SESSION_KEY").is_none()
+            && get.var("SESSION_KEY_FILE").is_none()
+        {
+            return Err(err(
+                "SESSION_KEY",
+                "is required with a Redis SESSION_STORE: every instance must seal sessions with the same key \
+                 (make one with: openssl rand -base64 32), or set SESSION_KEY_FILE",
+            ));
+        }
         let demo = DemoSettings { state_file: demo_state_file(&session_store), ..DemoSettings::default() };
         Ok(Config {
             bind,
@@ -148,6 +162,7 @@ impl Config {
             )?,
             allowed_tenants: allowed_tenants(&get)?,
             trust_forwarded_headers: get.flag("TRUST_FORWARDED_HEADERS")?,
+            proxies: get.number("TRUSTED_PROXIES", 1, "of proxies")? as usize,
             client_auth_basic: get.choice("CLIENT_AUTH", &[("post", false), ("basic", true)], false)?,
             client_certificate,
             session_key: session_key(&get, &session_store),
@@ -163,6 +178,30 @@ impl Config {
         })
     }
 
+    /// How many proxies' forwarded headers count: none unless `TRUST_FORWARDED_HEADERS` is on.
+    pub fn trusted_proxies(&self) -> usize {
+        if self.trust_forwarded_headers {
+            self.proxies
+        } else {
+            0
+        }
+    }
+
+    /// What an operator should hear about at start, though the server runs.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Identity::Entra(e) = &self.identity {
+            let tenant = e.authority.path_segments().and_then(|mut s| s.next_back()).unwrap_or("");
+            if matches!(tenant, "common" | "organizations") && self.allowed_tenants.is_empty() {
+                out.push(format!(
+                    "AUTHORITY ends in `{tenant}` and ALLOWED_TENANTS is empty: a user of any Entra tenant can \
+                     sign in; set ALLOWED_TENANTS to the tenant ids you serve"
+                ));
+            }
+        }
+        out
+    }
+
     pub fn is_demo(&self) -> bool {
         matches!(self.identity, Identity::Demo)
     }
@@ -176,6 +215,18 @@ impl Lookup<'_> {
         (self.0)(k)
     }
 
+    /// A positive whole number (`default` when unset), named `unit` in the error.
+    fn number(&self, var: &'static str, default: u64, unit: &str) -> Result<u64, ConfigError> {
+        match self.var(var) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| err(var, format!("`{v}` is not a positive number {unit}"))),
+        }
+    }
+
     /// A positive whole number of `unit`s, as a duration (`secs_per_unit` seconds each).
     fn positive(
         &self,
@@ -184,26 +235,13 @@ impl Lookup<'_> {
         default: u64,
         unit: &str,
     ) -> Result<Duration, ConfigError> {
-        let n = match self.var(var) {
-            None => default,
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| err(var, format!("`{v}` is not a positive number of {unit}")))?,
-        };
+        let n = self.number(var, default, &format!("of {unit}"))?;
         Ok(Duration::from_secs(n.saturating_mul(secs_per_unit)))
     }
 
     fn per_minute(&self, var: &'static str, default: u32) -> Result<u32, ConfigError> {
-        match self.var(var) {
-            None => Ok(default),
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| err(var, format!("`{v}` is not a positive number per minute"))),
-        }
+        let n = self.number(var, u64::from(default), "per minute")?;
+        u32::try_from(n).map_err(|_| err(var, format!("`{n}` is too large")))
     }
 
     /// One of a few words, each with its meaning.
@@ -222,6 +260,68 @@ impl Lookup<'_> {
             err(var, format!("`{}` is not `true` or `false`", self.var(var).unwrap_or_default()))
         })
     }
+}
+
+/// Demo mode must never start by accident in production (issue #12): with the Entra settings
+/// unset, anything that says "production" (an address other than loopback, an https public URL,
+/// an organization, Redis, a session key) refuses to start unless `DEMO_MODE=true` asks for the
+/// demo stack explicitly. `DEMO_MODE=true` beside Entra settings is a contradiction, refused too.
+fn check_demo_mode(
+    get: &Lookup<'_>,
+    identity: &Identity,
+    bind: SocketAddr,
+    public_url: Option<&Url>,
+    store: &crate::sessions::StoreKind,
+) -> Result<(), ConfigError> {
+    let explicit = get.flag("DEMO_MODE")?;
+    match identity {
+        Identity::Entra(_) if explicit => Err(err(
+            "DEMO_MODE",
+            "is `true`, but CLIENT_ID, CLIENT_SECRET and AUTHORITY are set too: unset DEMO_MODE to use your \
+             tenant, or the Entra settings to run the demo stack",
+        )),
+        Identity::Demo if !explicit => {
+            let signals = production_signals(get, bind, public_url, store);
+            if signals.is_empty() {
+                return Ok(());
+            }
+            Err(err(
+                "DEMO_MODE",
+                format!(
+                    "CLIENT_ID, CLIENT_SECRET and AUTHORITY are not set, so the app would offer the demo stack's \
+                     password-less sign-in, but {} say this is a real deployment. Set the three Entra settings \
+                     (README, \"Using your own tenant\"), or DEMO_MODE=true to run the demo stack anyway",
+                    signals.join(", ")
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What in the configuration says "production".
+fn production_signals(
+    get: &Lookup<'_>,
+    bind: SocketAddr,
+    public_url: Option<&Url>,
+    store: &crate::sessions::StoreKind,
+) -> Vec<String> {
+    let mut signals = Vec::new();
+    if !bind.ip().is_loopback() {
+        signals.push(format!("BIND_ADDR {bind} (not a loopback address)"));
+    }
+    if public_url.is_some_and(|u| u.scheme() == "https") {
+        signals.push("an https PUBLIC_URL".to_string());
+    }
+    for var in ["DEVOPS_ORGANIZATION", "ENDPOINT", "SESSION_KEY", "SESSION_KEY_FILE"] {
+        if get.var(var).is_some() {
+            signals.push(var.to_string());
+        }
+    }
+    if matches!(store, crate::sessions::StoreKind::Redis(_)) {
+        signals.push("a Redis SESSION_STORE".to_string());
+    }
+    signals
 }
 
 fn refuse_placeholders(get: &Lookup<'_>) -> Result<(), ConfigError> {
@@ -279,7 +379,16 @@ fn devops_settings(get: &Lookup<'_>, identity: &Identity) -> Result<DevopsSettin
             "is not set: name your Azure DevOps organization (the `{org}` in https://dev.azure.com/{org})",
         ));
     }
-    let url_opt = |var: &'static str| get.var(var).map(|v| parse_base_url(var, &v)).transpose();
+    // Bearer tokens go to these hosts: https only, except a stand-in on this machine.
+    let url_opt = |var: &'static str| {
+        let url = get.var(var).map(|v| parse_base_url(var, &v)).transpose()?;
+        match url {
+            Some(u) if u.scheme() != "https" && !is_loopback(&u) => {
+                Err(err(var, format!("`{u}` must use https (http is accepted on loopback only)")))
+            }
+            u => Ok(u),
+        }
+    };
     Ok(DevopsSettings {
         organization,
         vssps_url: url_opt("DEVOPS_VSSPS_URL")?,

@@ -22,4 +22,4 @@ pub mod telemetry;
 pub use router::router;
 pub use serve::{leptos_options, start, Running};
 pub use startup::StartupError;
-pub use state::{AppState, SESSION_COOKIE};
+pub use state::{AppState, SESSION_COOKIE, SESSION_COOKIE_HTTPS};

@@ -15,6 +15,9 @@ async fn main() -> ExitCode {
         }
     };
     server::telemetry::init(config.log_json);
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
     match server::start(&config, shutdown_signal()).await {
         Ok(running) => {
             if running.demo.is_some() {

@@ -51,6 +51,8 @@ pub struct PortalParts {
     pub organization: String,
     pub public_url: Url,
     pub demo: bool,
+    /// The timeout of each call to the identity provider (the refresh lock outlives it).
+    pub request_timeout: std::time::Duration,
 }
 
 pub struct PortalService {
@@ -70,7 +72,7 @@ impl PortalService {
         let devops = Arc::new(p.devops);
         let public = Arc::new(PublicUrl::new(p.public_url));
         PortalService {
-            tokens: TokenSource::new(p.oidc.clone(), accounts.clone(), p.shared_lock),
+            tokens: TokenSource::new(p.oidc.clone(), accounts.clone(), p.shared_lock, p.request_timeout),
             orgs: Organizations::new(devops.clone(), p.organization),
             pats: Pats::new(devops),
             sign_in: SignIn::new(p.oidc.clone(), accounts.clone(), public, p.store.clone()),
@@ -86,6 +88,11 @@ impl PortalService {
         self.store.load(&Id::default()).await.map_err(|_| "session store")?;
         self.oidc.discovery().await.map_err(|_| "identity provider discovery")?;
         Ok(())
+    }
+
+    /// Whether this is the demo stack (the stand-ins' password-less sign-in).
+    pub fn is_demo(&self) -> bool {
+        self.demo
     }
 
     /// Front-channel sign-out by the identity provider's session id.

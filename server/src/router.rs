@@ -15,7 +15,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::http::{cache, endpoints, forwarded, rate_limit, request_id, same_site, security_headers};
-use crate::state::{AppState, SESSION_COOKIE};
+use crate::state::AppState;
 
 /// The whole app for `state`, ready to serve (tests drive it with `oneshot`).
 pub fn router(state: AppState) -> Router {
@@ -45,7 +45,7 @@ pub fn router(state: AppState) -> Router {
 /// The session cookie: HttpOnly, Secure over https, no token inside.
 fn session_layer(state: &AppState) -> SessionManagerLayer<crate::sessions::DynStore> {
     SessionManagerLayer::new(state.store.clone())
-        .with_name(SESSION_COOKIE)
+        .with_name(state.cookie_name)
         .with_http_only(true)
         // Lax, not Strict: the identity provider's redirect back to /getAToken is a cross-site
         // top-level GET, and it must carry the cookie that holds the sign-in state.
@@ -61,14 +61,14 @@ fn with_middlewares(app: Router, state: &AppState) -> Router {
     let limits = state.limits.clone();
     let origin: Arc<str> = state.public_url.origin().ascii_serialization().into();
     let csp = state.csp.clone();
-    let trust = state.trust_forwarded_headers;
+    let trusted = state.trusted_proxies;
     app.layer(middleware::from_fn(move |req: Request, next: Next| {
         rate_limit::enforce(limits.clone(), req, next)
     }))
     .layer(middleware::from_fn(move |req: Request, next: Next| {
         same_site::same_site_writes(origin.clone(), req, next)
     }))
-    .layer(middleware::from_fn(move |req: Request, next: Next| forwarded::read_forwarded(trust, req, next)))
+    .layer(middleware::from_fn(move |req: Request, next: Next| forwarded::read_forwarded(trusted, req, next)))
     .layer(middleware::from_fn(cache::no_store_for_dynamic))
     .layer(middleware::from_fn(move |req: Request, next: Next| {
         security_headers::security_headers(csp.clone(), req, next)
@@ -76,6 +76,7 @@ fn with_middlewares(app: Router, state: &AppState) -> Router {
     .layer(crate::telemetry::trace_layer())
     .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
     .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(request_id::RequestIds))
+    .layer(middleware::from_fn(request_id::drop_odd_request_ids))
 }
 
 /// The app's routes, found once per process and shared by every server it starts.

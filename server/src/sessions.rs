@@ -16,6 +16,8 @@ use tower_sessions::{MemoryStore, SessionStore};
 
 use crate::secret::Secret;
 
+mod ended;
+
 /// Where sessions live (`SESSION_STORE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreKind {
@@ -48,23 +50,39 @@ impl StoreKind {
     }
 }
 
-/// Any session store behind one type, so the session layer is built the same way for each.
+/// Any session store behind one type, so the session layer is built the same way for each, and
+/// a session that ended here stays ended: a save arriving after its delete (a token refresh
+/// that finishes after sign-out) is dropped instead of writing the record back.
 #[derive(Debug, Clone)]
-pub struct DynStore(pub Arc<dyn SessionStore>);
+pub struct DynStore {
+    inner: Arc<dyn SessionStore>,
+    ended: Arc<ended::EndedSessions>,
+}
+
+impl DynStore {
+    pub fn new(inner: Arc<dyn SessionStore>) -> Self {
+        DynStore { inner, ended: Arc::default() }
+    }
+}
 
 #[async_trait]
 impl SessionStore for DynStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        self.0.create(record).await
+        self.inner.create(record).await
     }
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.0.save(record).await
+        if self.ended.has_ended(&record.id) {
+            tracing::debug!("a save of a session that ended was dropped");
+            return Ok(());
+        }
+        self.inner.save(record).await
     }
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        self.0.load(id).await
+        self.inner.load(id).await
     }
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.0.delete(id).await
+        self.ended.end(*id);
+        self.inner.delete(id).await
     }
 }
 
@@ -100,12 +118,16 @@ impl SharedLock for RedisLock {
     }
 
     async fn release(&self, key: &str, token: &str) {
-        use tower_sessions_redis_store::fred::prelude::KeysInterface;
-        // Only our own lock: if it expired and another instance took it, leave that one alone.
-        // (GET then DEL is not atomic; the lock's TTL bounds the harm of that small window.)
-        let holder: Option<String> = self.0.get(key).await.ok().flatten();
-        if holder.as_deref() == Some(token) {
-            let _: Result<i64, _> = self.0.del(key).await;
+        use tower_sessions_redis_store::fred::prelude::ClientLike;
+        use tower_sessions_redis_store::fred::types::{ClusterHash, CustomCommand};
+        // Compare-and-delete in one step: only our own lock, never one another instance took
+        // after ours expired.
+        const RELEASE: &str =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+        let eval = CustomCommand::new_static("EVAL", ClusterHash::Offset(2), false);
+        let released: Result<i64, _> = self.0.custom(eval, vec![RELEASE, "1", key, token]).await;
+        if let Err(e) = released {
+            tracing::warn!(error = %e, "the refresh lock could not be released; it expires by itself");
         }
     }
 }
@@ -114,7 +136,7 @@ impl SharedLock for RedisLock {
 /// index, never scanning live sessions); Redis expires keys itself (TTL).
 pub async fn open(kind: &StoreKind) -> Result<(DynStore, Option<Arc<dyn SharedLock>>), String> {
     match kind {
-        StoreKind::Memory => Ok((DynStore(Arc::new(MemoryStore::default())), None)),
+        StoreKind::Memory => Ok((DynStore::new(Arc::new(MemoryStore::default())), None)),
         StoreKind::Sqlite(path) => {
             use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -136,7 +158,7 @@ pub async fn open(kind: &StoreKind) -> Result<(DynStore, Option<Arc<dyn SharedLo
             store.migrate().await.map_err(|e| format!("cannot prepare the session table: {e}"))?;
             tokio::spawn(store.clone().continuously_delete_expired(Duration::from_secs(60)));
             // One instance per database file: the in-process refresh lock is enough.
-            Ok((DynStore(Arc::new(store)), None))
+            Ok((DynStore::new(Arc::new(store)), None))
         }
         StoreKind::Redis(url) => {
             use tower_sessions_redis_store::fred::prelude::{Builder, ClientLike, Config, ReconnectPolicy};
@@ -152,7 +174,7 @@ pub async fn open(kind: &StoreKind) -> Result<(DynStore, Option<Arc<dyn SharedLo
                 .map_err(|e| format!("cannot set up Redis: {e}"))?;
             pool.init().await.map_err(|e| format!("cannot reach Redis for sessions: {e}"))?;
             let lock: Arc<dyn SharedLock> = Arc::new(RedisLock(pool.clone()));
-            Ok((DynStore(Arc::new(tower_sessions_redis_store::RedisStore::new(pool))), Some(lock)))
+            Ok((DynStore::new(Arc::new(tower_sessions_redis_store::RedisStore::new(pool))), Some(lock)))
         }
     }
 }

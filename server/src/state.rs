@@ -18,6 +18,9 @@ use crate::startup::StartupError;
 
 /// The session cookie's name: distinct from anything an identity provider on the same host sets.
 pub const SESSION_COOKIE: &str = "pat_portal_session";
+/// Over https the name carries the `__Host-` prefix: browsers then accept it only when it is
+/// Secure, for path `/` and without a Domain, so no sibling subdomain can plant or overwrite it.
+pub const SESSION_COOKIE_HTTPS: &str = "__Host-pat_portal_session";
 
 #[derive(Clone)]
 pub struct AppState {
@@ -29,8 +32,11 @@ pub struct AppState {
     pub session_idle: time::Duration,
     pub csp: Arc<ContentSecurityPolicy>,
     pub limits: Arc<Limits>,
-    pub trust_forwarded_headers: bool,
+    /// How many proxies in front of the app set `X-Forwarded-*` (0: none is trusted).
+    pub trusted_proxies: usize,
     pub demo: Option<Arc<DemoStack>>,
+    /// [`SESSION_COOKIE`], or [`SESSION_COOKIE_HTTPS`] when the public URL is https.
+    pub cookie_name: &'static str,
 }
 
 impl AppState {
@@ -51,16 +57,19 @@ impl AppState {
             organization: up.organization,
             public_url: public_url.clone(),
             demo: up.demo.is_some(),
+            request_timeout: config.http_timeout,
         }));
         // Sign-out is a form whose answer redirects to the identity provider: form-action allows it.
         let identity_origin = match &config.identity {
             Identity::Demo => public_url.origin().ascii_serialization(),
             Identity::Entra(e) => e.authority.origin().ascii_serialization(),
         };
+        let cookie_name = if public_url.scheme() == "https" { SESSION_COOKIE_HTTPS } else { SESSION_COOKIE };
         let csp = ContentSecurityPolicy {
             form_action: format!("'self' {identity_origin}"),
             live_reload_port: config.live_reload_port,
             hsts: public_url.scheme() == "https",
+            demo_mounted: up.demo.is_some(),
         };
         Ok(AppState {
             leptos,
@@ -68,8 +77,9 @@ impl AppState {
             store,
             session_idle: time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::hours(8)),
             csp: Arc::new(csp),
-            limits: Limits::new(config.rate_limits, SESSION_COOKIE),
-            trust_forwarded_headers: config.trust_forwarded_headers,
+            limits: Limits::new(config.rate_limits, cookie_name),
+            cookie_name,
+            trusted_proxies: config.trusted_proxies(),
             demo: up.demo,
             public_url,
         })

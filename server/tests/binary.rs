@@ -32,6 +32,7 @@ async fn the_binary_logs_json_with_request_ids_and_stops_on_sigterm() {
         .env("RUST_LOG", "info")
         .env("SESSION_STORE", "memory")
         .env("SESSION_KEY", KEY)
+        .env("DEMO_MODE", "true")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

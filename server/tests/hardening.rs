@@ -88,6 +88,15 @@ async fn every_request_has_an_id_in_its_response_and_in_its_log_lines() {
     // A page too.
     let res = get_html(&c, &app.url("/tokens")).await;
     assert_eq!(res.headers()["x-request-id"].to_str().unwrap().len(), 16);
+    // A proxy's plain id is kept; anything else (it lands in logs and pages) is replaced.
+    let with_id = |id: &'static str| c.get(app.url(app::routes::HEALTHZ)).header("x-request-id", id).send();
+    let res = with_id("edge-7f3a9c21").await.unwrap();
+    assert_eq!(res.headers()["x-request-id"], "edge-7f3a9c21");
+    for odd in ["short", "<script>alert(1)</script>", "has spaces in it ok"] {
+        let res = with_id(odd).await.unwrap();
+        let id = res.headers()["x-request-id"].to_str().unwrap();
+        assert!(id != odd && id.len() == 16, "{odd:?} was replaced by a new id, not {id:?}");
+    }
     app.shutdown().await;
 }
 

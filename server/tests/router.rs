@@ -72,3 +72,45 @@ async fn the_demo_stack_is_mounted_under_demo() {
         .unwrap()
         .starts_with("default-src 'none'"));
 }
+
+#[tokio::test]
+async fn the_problem_page_shows_only_codes_that_look_like_the_identity_providers() {
+    let (_, _, page) = call(get("/signin-problem?reason=idp&code=AADSTS50011")).await;
+    assert!(page.contains("AADSTS50011"), "a real code is shown");
+    let (_, _, page) = call(get("/signin-problem?reason=idp&code=CallUsAt5550100")).await;
+    assert!(!page.contains("CallUsAt5550100"), "free text in the link is not");
+}
+
+/// Over https: the session cookie is `__Host-` prefixed and Secure, and HSTS is sent. The app
+/// signs in against a demo identity provider on a real listener (http on loopback is allowed),
+/// and the request names the public host, so the sign-in starts here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_the_cookie_is_host_prefixed_and_secure_and_hsts_is_sent() {
+    let idp = spawn_demo().await;
+    let secret = idp.client_secret();
+    let authority = idp.url("/demo/entra/7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f");
+    let env = [
+        ("CLIENT_ID", server::demo::DEMO_CLIENT_ID),
+        ("CLIENT_SECRET", secret.as_str()),
+        ("AUTHORITY", authority.as_str()),
+        ("DEVOPS_ORGANIZATION", "fabrikam-demo"),
+    ];
+    let router = router_at("https://pats.example.com", &env).await;
+    let req = Request::get(app::routes::SIGN_IN)
+        .header(header::HOST, "pats.example.com")
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .unwrap();
+    let res = router.oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert!(
+        res.headers()[header::LOCATION].to_str().unwrap().starts_with(&authority),
+        "to the identity provider"
+    );
+    let cookie =
+        res.headers().get(header::SET_COOKIE).expect("a session cookie").to_str().unwrap().to_string();
+    assert!(cookie.starts_with(&format!("{}=", server::SESSION_COOKIE_HTTPS)), "{cookie}");
+    assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
+    idp.shutdown().await;
+}

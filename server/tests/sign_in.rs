@@ -393,6 +393,8 @@ async fn health_readiness_and_security_headers() {
     assert_eq!(res.status(), StatusCode::OK);
     let res = c.get(app.url(app::routes::READYZ)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "store and discovery reachable");
+    assert_eq!(res.headers().get("x-demo-mode").unwrap(), "true");
+    assert!(res.text().await.unwrap().starts_with("ready (DEMO MODE"), "readiness says it is the demo stack");
     app.sign_in(&c, "adele", "/").await;
     let tokens: Value = c.get(app.url("/api/pats?filter=active")).send().await.unwrap().json().await.unwrap();
     let token_id = tokens["tokens"][0]["authorization_id"].as_str().unwrap().to_string();

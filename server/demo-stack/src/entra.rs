@@ -138,10 +138,7 @@ impl EntraStandIn {
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
             .route("/{tenant}/v2.0/.well-known/openid-configuration", get(discovery::discovery))
-            .route(
-                "/{tenant}/oauth2/v2.0/authorize",
-                get(authorize::authorize_page).post(authorize::authorize_submit),
-            )
+            .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize).post(authorize::authorize))
             .route("/{tenant}/oauth2/v2.0/token", post(token::token))
             .route("/{tenant}/discovery/v2.0/keys", get(discovery::keys))
             .route("/{tenant}/oauth2/v2.0/logout", get(logout::logout))

@@ -112,8 +112,93 @@ fn bad_values_name_their_variable() {
     let c = Config::from_lookup(lookup(&[
         ("PUBLIC_URL", "https://pats.example.com/"),
         ("BIND_ADDR", "0.0.0.0:8080"),
+        ("DEMO_MODE", "true"),
     ]))
     .unwrap();
     assert_eq!(c.public_url.unwrap().as_str(), "https://pats.example.com/");
     assert_eq!(c.bind.port(), 8080);
+}
+
+#[test]
+fn demo_mode_refuses_to_start_where_everything_else_says_production() {
+    // Nothing set: the demo stack on loopback, as scripts/run.sh runs it.
+    assert!(Config::from_lookup(lookup(&[])).unwrap().is_demo());
+    for (var, value) in [
+        ("BIND_ADDR", "0.0.0.0:8080"),
+        ("PUBLIC_URL", "https://pats.example.com"),
+        ("DEVOPS_ORGANIZATION", "fabrikam"),
+        ("SESSION_STORE", "redis://127.0.0.1:6379"),
+        ("SESSION_KEY", "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ="),
+        ("SESSION_KEY_FILE", "/run/secrets/key"),
+    ] {
+        let e = Config::from_lookup(lookup(&[(var, value)])).unwrap_err();
+        assert_eq!(e.variable, "DEMO_MODE", "{var}");
+        assert!(e.problem.contains("Entra settings") && e.problem.contains("DEMO_MODE=true"), "{e}");
+        // Asked for explicitly, the demo stack starts (Redis also needs its shared key).
+        let key = ("SESSION_KEY", "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ=");
+        let explicit = [(var, value), ("DEMO_MODE", "true"), key];
+        assert!(Config::from_lookup(lookup(&explicit)).unwrap().is_demo(), "{var}");
+    }
+    let e = Config::from_lookup(lookup(&[("BIND_ADDR", "0.0.0.0:8080"), ("SESSION_KEY_FILE", "/k")]))
+        .unwrap_err();
+    assert!(e.problem.contains("BIND_ADDR 0.0.0.0:8080") && e.problem.contains("SESSION_KEY_FILE"), "{e}");
+    let mut real = REAL.to_vec();
+    real.push(("DEMO_MODE", "true"));
+    assert_eq!(Config::from_lookup(lookup(&real)).unwrap_err().variable, "DEMO_MODE", "a contradiction");
+    assert_eq!(Config::from_lookup(lookup(&[("DEMO_MODE", "maybe")])).unwrap_err().variable, "DEMO_MODE");
+}
+
+#[test]
+fn devops_hosts_must_be_https_except_on_loopback() {
+    let mut with = REAL.to_vec();
+    with.push(("DEVOPS_VSSPS_URL", "http://vssps.example.com"));
+    assert_eq!(Config::from_lookup(lookup(&with)).unwrap_err().variable, "DEVOPS_VSSPS_URL");
+    let mut with = REAL.to_vec();
+    with.push(("DEVOPS_URL", "http://127.0.0.1:4012"));
+    assert!(Config::from_lookup(lookup(&with)).is_ok(), "a stand-in on this machine");
+}
+
+#[test]
+fn redis_needs_a_session_key_shared_by_every_instance() {
+    let mut with = REAL.to_vec();
+    with.push(("SESSION_STORE", "redis://127.0.0.1:6379"));
+    let e = Config::from_lookup(lookup(&with)).unwrap_err();
+    assert_eq!(e.variable, "SESSION_KEY");
+    with.push(("SESSION_KEY_FILE", "/run/secrets/key"));
+    assert!(Config::from_lookup(lookup(&with)).is_ok());
+}
+
+#[test]
+fn a_multi_tenant_authority_without_allowed_tenants_is_warned_about() {
+    let with = |authority: &'static str, allowed: Option<&'static str>| {
+        let mut pairs = vec![("AUTHORITY", authority)];
+        pairs.extend(REAL.iter().filter(|(k, _)| *k != "AUTHORITY"));
+        if let Some(a) = allowed {
+            pairs.push(("ALLOWED_TENANTS", a));
+        }
+        Config::from_lookup(lookup(&pairs)).unwrap().warnings()
+    };
+    assert_eq!(with("https://login.microsoftonline.com/organizations", None).len(), 1);
+    assert!(with("https://login.microsoftonline.com/common", None)[0].contains("ALLOWED_TENANTS"));
+    assert!(with(
+        "https://login.microsoftonline.com/organizations",
+        Some("11111111-2222-3333-4444-555555555555")
+    )
+    .is_empty());
+    assert!(with("https://login.microsoftonline.com/contoso.onmicrosoft.com", None).is_empty());
+    assert!(Config::from_lookup(lookup(&[])).unwrap().warnings().is_empty());
+}
+
+#[test]
+fn trusted_proxies_count_only_with_forwarded_headers_on() {
+    assert_eq!(Config::from_lookup(lookup(&[("TRUSTED_PROXIES", "2")])).unwrap().trusted_proxies(), 0);
+    let c = Config::from_lookup(lookup(&[("TRUST_FORWARDED_HEADERS", "true")])).unwrap();
+    assert_eq!(c.trusted_proxies(), 1, "one proxy by default");
+    let c = Config::from_lookup(lookup(&[("TRUST_FORWARDED_HEADERS", "true"), ("TRUSTED_PROXIES", "2")]))
+        .unwrap();
+    assert_eq!(c.trusted_proxies(), 2);
+    assert_eq!(
+        Config::from_lookup(lookup(&[("TRUSTED_PROXIES", "0")])).unwrap_err().variable,
+        "TRUSTED_PROXIES"
+    );
 }

@@ -13,6 +13,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tower_sessions::session::Id;
 
 use super::forwarded::Forwarded;
 
@@ -27,7 +28,7 @@ pub struct LimitSettings {
 const PER_ADDRESS_FACTOR: u32 = 6;
 
 struct Pair {
-    by_session: DefaultKeyedRateLimiter<String>,
+    by_session: DefaultKeyedRateLimiter<Id>,
     by_address: DefaultKeyedRateLimiter<IpAddr>,
 }
 
@@ -41,14 +42,14 @@ impl Pair {
     }
 
     /// `Err(seconds to wait)` when either the session or the address is over its limit.
-    fn check(&self, session: Option<&str>, address: Option<IpAddr>) -> Result<(), u64> {
+    fn check(&self, session: Option<Id>, address: Option<IpAddr>) -> Result<(), u64> {
         let clock = DefaultClock::default();
         let wait = |not_until: governor::NotUntil<_>| not_until.wait_time_from(clock.now()).as_secs() + 1;
         if let Some(a) = address {
             self.by_address.check_key(&a).map_err(wait)?;
         }
         if let Some(s) = session {
-            self.by_session.check_key(&s.to_string()).map_err(wait)?;
+            self.by_session.check_key(&s).map_err(wait)?;
         }
         Ok(())
     }
@@ -92,20 +93,36 @@ impl Limits {
         limits
     }
 
-    fn session_of(&self, req: &Request) -> Option<String> {
-        let cookies = req.headers().get_all(header::COOKIE);
-        cookies
+    /// The session id as the session layer reads it: the last cookie of that name, decoded.
+    /// Keying on the decoded id means a re-encoded or repeated cookie is the same session, and
+    /// one that does not decode is no session (the address limit still applies).
+    fn session_of(&self, req: &Request) -> Option<Id> {
+        req.headers()
+            .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|c| c.trim().split_once('='))
-            .find(|(name, _)| *name == self.session_cookie)
-            .map(|(_, value)| value.chars().take(128).collect())
+            .rfind(|(name, _)| *name == self.session_cookie)
+            .and_then(|(_, value)| value.trim().parse::<Id>().ok())
     }
 
     /// The client's address, as `http::forwarded` read it (one trust rule for the whole app).
     fn address_of(req: &Request) -> Option<IpAddr> {
-        req.extensions().get::<Forwarded>().and_then(|f| f.client_address)
+        req.extensions().get::<Forwarded>().and_then(|f| f.client_address).map(address_key)
+    }
+}
+
+/// The key of an address: an IPv4 address as it is, an IPv6 address by its /64 network (one
+/// subscriber usually gets a whole /64, and could otherwise take a fresh budget per address).
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let mut octets = v6.octets();
+            octets[8..].fill(0);
+            IpAddr::V6(std::net::Ipv6Addr::from(octets))
+        }
+        v4 => v4,
     }
 }
 
@@ -132,7 +149,7 @@ pub async fn enforce(limits: Arc<Limits>, req: Request, next: Next) -> Response 
         Limited::SignIn => &limits.sign_ins,
         Limited::Create => &limits.creates,
     };
-    let Err(wait) = pair.check(session.as_deref(), address) else { return next.run(req).await };
+    let Err(wait) = pair.check(session, address) else { return next.run(req).await };
     tracing::warn!(path = req.uri().path(), wait, "rate limit reached");
     let retry = [(header::RETRY_AFTER, HeaderValue::from(wait))];
     match which {
@@ -160,15 +177,49 @@ mod tests {
     async fn a_session_and_an_address_each_have_their_own_budget() {
         let pair = Pair::new(2);
         let a: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(pair.check(Some("s1"), Some(a)).is_ok());
-        assert!(pair.check(Some("s1"), Some(a)).is_ok());
-        let wait = pair.check(Some("s1"), Some(a)).unwrap_err();
+        let (s1, s2, s3) = (Id(1), Id(2), Id(3));
+        assert!(pair.check(Some(s1), Some(a)).is_ok());
+        assert!(pair.check(Some(s1), Some(a)).is_ok());
+        let wait = pair.check(Some(s1), Some(a)).unwrap_err();
         assert!((1..=61).contains(&wait), "{wait}");
         // Another session from the same address still has its own budget, up to the address's.
-        assert!(pair.check(Some("s2"), Some(a)).is_ok());
+        assert!(pair.check(Some(s2), Some(a)).is_ok());
         for n in 0..20 {
-            let _ = pair.check(Some(&format!("fresh-{n}")), Some(a));
+            let _ = pair.check(Some(Id(100 + n)), Some(a));
         }
-        assert!(pair.check(Some("s3"), Some(a)).is_err(), "the address is over its limit");
+        assert!(pair.check(Some(s3), Some(a)).is_err(), "the address is over its limit");
+    }
+
+    fn request(cookies: &[&str]) -> Request {
+        let mut b = axum::http::Request::builder();
+        for c in cookies {
+            b = b.header(header::COOKIE, *c);
+        }
+        b.body(axum::body::Body::empty()).unwrap()
+    }
+
+    /// Issue #12, gap 1: the key is the session the session layer will use (the last cookie of
+    /// that name, decoded), so repeating or re-encoding the cookie gives no fresh budget.
+    #[tokio::test]
+    async fn the_session_key_is_the_decoded_id_of_the_last_cookie() {
+        let limits = Limits::new(LimitSettings { sign_ins_per_minute: 1, creates_per_minute: 1 }, "s");
+        let id = Id(42);
+        let real = format!("s={id}");
+        assert_eq!(limits.session_of(&request(&[&real])), Some(id));
+        assert_eq!(limits.session_of(&request(&["s=garbage", &real])), Some(id), "the last one counts");
+        assert_eq!(limits.session_of(&request(&[&format!("{real}; other=1")])), Some(id));
+        assert_eq!(limits.session_of(&request(&["s=not-an-id"])), None);
+        assert_eq!(limits.session_of(&request(&[])), None);
+    }
+
+    #[test]
+    fn ipv6_addresses_share_the_budget_of_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(other));
+        let v4: IpAddr = "198.51.100.7".parse().unwrap();
+        assert_eq!(address_key(v4), v4);
     }
 }

@@ -19,6 +19,8 @@ pub struct ContentSecurityPolicy {
     pub live_reload_port: Option<u16>,
     /// HSTS: the app is served over https.
     pub hsts: bool,
+    /// The demo stack is mounted under `/demo/`: only then do its pages get their own policy.
+    pub demo_mounted: bool,
 }
 
 impl ContentSecurityPolicy {
@@ -38,6 +40,17 @@ impl ContentSecurityPolicy {
              connect-src {connect}; object-src 'none'; base-uri 'none'; form-action {}; frame-ancestors 'none'",
             self.form_action
         )
+    }
+
+    /// The policy of the answer to `path`.
+    pub fn for_path(&self, path: &str, nonce: Option<&str>, host: Option<&str>) -> String {
+        if path == FRONT_CHANNEL_LOGOUT {
+            "default-src 'none'".to_string()
+        } else if self.demo_mounted && path.starts_with(DEMO_PREFIX) {
+            Self::demo_provider().to_string()
+        } else {
+            self.app(nonce, host)
+        }
     }
 
     /// The demo identity provider's own pages (small, with inline styles): nothing else loads.
@@ -70,13 +83,7 @@ pub async fn security_headers(csp: Arc<ContentSecurityPolicy>, req: Request, nex
         .remove(app::CSP_NONCE_HEADER)
         .and_then(|v| v.to_str().ok().map(str::to_string))
         .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_')));
-    let policy = if frameable {
-        "default-src 'none'".to_string()
-    } else if path.starts_with(DEMO_PREFIX) {
-        ContentSecurityPolicy::demo_provider().to_string()
-    } else {
-        csp.app(nonce.as_deref(), host.as_deref())
-    };
+    let policy = csp.for_path(&path, nonce.as_deref(), host.as_deref());
     if let Ok(v) = HeaderValue::from_str(&policy) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -109,6 +116,7 @@ mod tests {
             form_action: "'self' https://login.microsoftonline.com".into(),
             live_reload_port,
             hsts: true,
+            demo_mounted: false,
         }
     }
 
@@ -124,6 +132,20 @@ mod tests {
         assert_eq!(p.replace(" ws://127.0.0.1:3001 wss://127.0.0.1:3001", ""), RELEASE);
         // Without a usable Host header, nothing is added.
         assert_eq!(csp(Some(3001)).app(Some("abc"), None), RELEASE);
+    }
+
+    #[test]
+    fn the_demo_providers_policy_applies_only_where_the_demo_stack_is_mounted() {
+        let real = csp(None);
+        assert_eq!(
+            real.for_path("/demo/entra/x", Some("abc"), None),
+            RELEASE,
+            "no demo stack: the app's policy"
+        );
+        let demo = ContentSecurityPolicy { demo_mounted: true, ..csp(None) };
+        assert_eq!(demo.for_path("/demo/entra/x", Some("abc"), None), ContentSecurityPolicy::demo_provider());
+        assert_eq!(demo.for_path("/tokens", Some("abc"), None), RELEASE);
+        assert_eq!(demo.for_path(FRONT_CHANNEL_LOGOUT, None, None), "default-src 'none'");
     }
 
     #[test]

@@ -29,6 +29,12 @@ pub struct IdClaims {
     pub preferred_username: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
+    /// One audience or several; with several, `azp` must name this client.
+    #[serde(default)]
+    pub aud: serde_json::Value,
+    /// The authorized party: the client the token was issued to.
+    #[serde(default)]
+    pub azp: Option<String>,
 }
 
 /// Why an ID token was refused. The text names the check, never the token.
@@ -143,7 +149,13 @@ pub fn validate(token: &str, key: &Jwk, expect: &Expectations<'_>) -> Result<IdC
         }
     })?;
     let claims = data.claims;
+    check_claims(&claims, expect)?;
+    Ok(claims)
+}
 
+/// The checks the JWT library does not make: issued-at, issuer (with Entra's template), tenant,
+/// nonce, subject and authorized party.
+fn check_claims(claims: &IdClaims, expect: &Expectations<'_>) -> Result<(), IdTokenError> {
     if let Some(iat) = claims.iat {
         if iat > expect.now + CLOCK_SKEW_SECS {
             return Err(IdTokenError::IssuedInFuture);
@@ -172,7 +184,13 @@ pub fn validate(token: &str, key: &Jwk, expect: &Expectations<'_>) -> Result<IdC
     if claims.sub.is_empty() {
         return Err(IdTokenError::MissingClaim("sub"));
     }
-    Ok(claims)
+    // OpenID Connect Core 3.1.3.7: a token for several audiences must name us as its
+    // authorized party, or another audience could have asked for it.
+    let several = claims.aud.as_array().is_some_and(|a| a.len() > 1);
+    if several && claims.azp.as_deref() != Some(expect.client_id) {
+        return Err(IdTokenError::Audience);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -331,7 +349,18 @@ mod tests {
         );
         assert_eq!(expect_now(&with("aud", json!("someone-else")), ISS).unwrap_err(), IdTokenError::Audience);
         assert_eq!(expect_now(&with("aud", json!(["a", "b"])), ISS).unwrap_err(), IdTokenError::Audience);
-        assert!(expect_now(&with("aud", json!(["a", "client-1"])), ISS).is_ok());
+        assert_eq!(
+            expect_now(&with("aud", json!(["a", "client-1"])), ISS).unwrap_err(),
+            IdTokenError::Audience,
+            "several audiences without azp"
+        );
+        let mut c = claims();
+        c["aud"] = json!(["a", "client-1"]);
+        c["azp"] = json!("client-1");
+        assert!(expect_now(&key().sign(&live(c.clone())), ISS).is_ok(), "azp names this client");
+        c["azp"] = json!("a");
+        assert_eq!(expect_now(&key().sign(&live(c)), ISS).unwrap_err(), IdTokenError::Audience);
+        assert!(expect_now(&with("aud", json!(["client-1"])), ISS).is_ok(), "a one-element array");
         assert_eq!(
             expect_now(&with("iss", json!("https://evil.example/v2.0")), ISS).unwrap_err(),
             IdTokenError::Issuer

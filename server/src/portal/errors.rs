@@ -19,11 +19,20 @@ impl From<DevopsError> for ApiError {
                 tracing::warn!(%cause, "Azure DevOps unavailable");
                 ApiError::UpstreamUnavailable
             }
-            DevopsError::BadRequest(message) => ApiError::invalid("request", message),
+            // Azure DevOps' own text may name internals: it goes to the log with the request id,
+            // the user gets what to do.
+            DevopsError::BadRequest(message) => {
+                tracing::warn!(%message, "Azure DevOps refused the request as invalid");
+                ApiError::invalid("request", BAD_REQUEST_TEXT)
+            }
             e @ DevopsError::Unexpected(_) => internal("Azure DevOps", &e),
         }
     }
 }
+
+/// What the user is told when Azure DevOps answers 400, 409 or 422.
+pub const BAD_REQUEST_TEXT: &str =
+    "Azure DevOps did not accept this request. Check what you entered and try again.";
 
 /// A session store that fails (Redis down, SQLite unreadable): logged, and the user is told
 /// sessions are unavailable (503), not that something broke.
@@ -56,5 +65,7 @@ mod tests {
         let e = ApiError::from(DevopsError::Unexpected("https://upstream.example/?secret".into()));
         assert!(e.lacks_reference());
         assert!(!e.to_string().contains("upstream"), "no upstream detail reaches the user");
+        let e = ApiError::from(DevopsError::BadRequest("VS403 internal detail at https://x.internal".into()));
+        assert_eq!(e, ApiError::invalid("request", BAD_REQUEST_TEXT), "Azure DevOps' text stays in the log");
     }
 }

@@ -15,8 +15,7 @@ use crate::sessions::SharedLock;
 
 /// Refresh the access token when it expires within this many seconds.
 const REFRESH_MARGIN_SECS: u64 = 300;
-/// How long another instance may hold a session's refresh lock before this one gives up.
-const SHARED_LOCK_TTL: Duration = Duration::from_secs(10);
+/// How often a waiting instance looks whether the lock holder has finished.
 const SHARED_LOCK_POLL: Duration = Duration::from_millis(100);
 
 pub struct TokenSource {
@@ -25,6 +24,9 @@ pub struct TokenSource {
     locks: KeyedLocks,
     /// Serializes refreshes across instances (Redis); `None` with a single-instance store.
     shared_lock: Option<Arc<dyn SharedLock>>,
+    /// How long the cross-instance lock lives: longer than a token request may take, so it
+    /// cannot expire while its holder is still redeeming the refresh token.
+    lock_ttl: Duration,
 }
 
 /// What a re-read of the session found.
@@ -34,12 +36,15 @@ enum Reread {
 }
 
 impl TokenSource {
+    /// `request_timeout` bounds a call to the identity provider; the shared lock outlives it.
     pub fn new(
         oidc: Arc<OidcClient>,
         accounts: Arc<Accounts>,
         shared_lock: Option<Arc<dyn SharedLock>>,
+        request_timeout: Duration,
     ) -> Self {
-        TokenSource { oidc, accounts, locks: KeyedLocks::default(), shared_lock }
+        let lock_ttl = request_timeout + Duration::from_secs(5);
+        TokenSource { oidc, accounts, locks: KeyedLocks::default(), shared_lock, lock_ttl }
     }
 
     /// A valid access token for this session, refreshed first when it is about to expire.
@@ -83,8 +88,8 @@ impl TokenSource {
         key: &str,
     ) -> Result<Option<(String, String)>, ApiError> {
         let lock_key = format!("pat-portal:refresh-lock:{key}");
-        for _ in 0..(SHARED_LOCK_TTL.as_millis() / SHARED_LOCK_POLL.as_millis()) {
-            match lock.try_acquire(&lock_key, SHARED_LOCK_TTL).await {
+        for _ in 0..(self.lock_ttl.as_millis() / SHARED_LOCK_POLL.as_millis()) {
+            match lock.try_acquire(&lock_key, self.lock_ttl).await {
                 Ok(Some(token)) => return Ok(Some((lock_key, token))),
                 Ok(None) => {
                     tokio::time::sleep(SHARED_LOCK_POLL).await;
@@ -95,7 +100,7 @@ impl TokenSource {
                 Err(e) => return Err(store_error("refresh lock", &e)),
             }
         }
-        Err(store_error("refresh lock", &"another instance held it for 10 s"))
+        Err(store_error("refresh lock", &"another instance held it for the whole lock lifetime"))
     }
 
     /// Reads the stored session again: the access token if it is still fresh, else the account.

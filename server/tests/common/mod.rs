@@ -26,6 +26,8 @@ pub struct TestHooks {
     pub demo_authority_tenant: Option<String>,
     /// Absolute session lifetime in seconds (the setting is in hours).
     pub session_max_age_secs: Option<u64>,
+    /// Idle lifetime in seconds (the setting is in minutes).
+    pub session_idle_secs: Option<u64>,
 }
 
 impl TestHooks {
@@ -42,6 +44,9 @@ impl TestHooks {
         if let Some(s) = self.session_max_age_secs {
             config.session_max_age = std::time::Duration::from_secs(s);
         }
+        if let Some(s) = self.session_idle_secs {
+            config.session_idle = std::time::Duration::from_secs(s);
+        }
     }
 }
 
@@ -49,6 +54,7 @@ impl TestHooks {
 /// generous rate limits, and `env` on top (as environment variables would give them).
 pub fn test_config(env: &[(&str, &str)]) -> Config {
     let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let entra = env.iter().any(|(k, _)| k == "CLIENT_ID");
     Config::from_lookup(move |k| {
         if let Some((_, v)) = env.iter().find(|(key, _)| key == k) {
             return Some(v.clone());
@@ -58,6 +64,9 @@ pub fn test_config(env: &[(&str, &str)]) -> Config {
             // Tests that do not choose a store keep sessions in memory, with a fixed key.
             "SESSION_STORE" => Some("memory".to_string()),
             "SESSION_KEY" => Some(TEST_SESSION_KEY.to_string()),
+            // A fixed session key (or Redis, or an organization) outside demo mode's loopback-only
+            // defaults would make the server refuse to start on the demo stack: tests ask for it.
+            "DEMO_MODE" if !entra => Some("true".to_string()),
             // Tests sign in and create tokens quickly; the limits have a test of their own.
             "RATE_LIMIT_SIGN_INS" | "RATE_LIMIT_TOKEN_CREATES" => Some("100000".to_string()),
             _ => None,
@@ -72,9 +81,15 @@ pub const ROUTER_ORIGIN: &str = "http://127.0.0.1:1";
 
 /// The whole router on the demo stack, for tests that need no socket (`tower::ServiceExt::oneshot`).
 pub async fn demo_router(env: &[(&str, &str)]) -> axum::Router {
+    router_at(ROUTER_ORIGIN, env).await
+}
+
+/// The whole router of an app whose public URL is `public_url`, configured by `env` on top of
+/// [`test_config`] (the demo stack unless `env` names an identity provider).
+pub async fn router_at(public_url: &str, env: &[(&str, &str)]) -> axum::Router {
     capture_logs();
     let config = test_config(env);
-    let public_url = Url::parse(ROUTER_ORIGIN).unwrap();
+    let public_url = Url::parse(public_url).unwrap();
     let state =
         server::AppState::new(&config, server::leptos_options(config.bind), public_url).await.unwrap();
     server::router(state)

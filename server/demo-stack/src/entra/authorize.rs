@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::extract::{Path, State};
+use axum::http::{header, Method};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -123,14 +123,26 @@ fn check_request(p: &AuthorizeParams) -> Result<(), Response> {
     Ok(())
 }
 
-pub(super) async fn authorize_page(
+/// The authorize endpoint: `GET` shows the account picker, `POST` is the picker's answer. Both
+/// are checked the same way first (`Form` reads a GET's query string).
+pub(super) async fn authorize(
     State(s): S,
     Path(tenant): Path<String>,
-    Query(p): Query<AuthorizeParams>,
+    method: Method,
+    Form(p): Form<AuthorizeParams>,
 ) -> Response {
     if let Err(r) = check_client(&s, &tenant, &p).and_then(|_| check_request(&p)) {
         return r;
     }
+    if method == Method::POST {
+        submit(&s, &p)
+    } else {
+        picker(&s, &p)
+    }
+}
+
+/// The demo sign-in page for a checked request.
+fn picker(s: &EntraStandIn, p: &AuthorizeParams) -> Response {
     let hidden =
         |name: &str, v: &str| format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape_html(v));
     let mut fields = String::new();
@@ -168,20 +180,14 @@ pub(super) async fn authorize_page(
     ([(header::CACHE_CONTROL, "no-store"), (header::X_FRAME_OPTIONS, "DENY")], Html(page)).into_response()
 }
 
-pub(super) async fn authorize_submit(
-    State(s): S,
-    Path(tenant): Path<String>,
-    Form(p): Form<AuthorizeParams>,
-) -> Response {
-    if let Err(r) = check_client(&s, &tenant, &p).and_then(|_| check_request(&p)) {
-        return r;
-    }
+/// The picker's answer: a code for the chosen user, or the cancellation, back to the app.
+fn submit(s: &EntraStandIn, p: &AuthorizeParams) -> Response {
     if p.cancel.is_some() {
-        return redirect_error(&p, "access_denied", 65004, "User declined to consent to access the app.");
+        return redirect_error(p, "access_denied", 65004, "User declined to consent to access the app.");
     }
     let Some(user) = p.user.as_deref().and_then(|k| s.users.iter().position(|u| u.key == k)) else {
         return redirect_error(
-            &p,
+            p,
             "invalid_request",
             50034,
             "The user account does not exist in this directory.",
