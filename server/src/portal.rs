@@ -53,6 +53,8 @@ pub struct PortalParts {
     pub demo: bool,
     /// The timeout of each call to the identity provider (the refresh lock outlives it).
     pub request_timeout: std::time::Duration,
+    /// How long a signed-in session lives unwritten (a pending sign-in lives much less).
+    pub session_idle: time::Duration,
 }
 
 pub struct PortalService {
@@ -75,7 +77,7 @@ impl PortalService {
             tokens: TokenSource::new(p.oidc.clone(), accounts.clone(), p.shared_lock, p.request_timeout),
             orgs: Organizations::new(devops.clone(), p.organization),
             pats: Pats::new(devops),
-            sign_in: SignIn::new(p.oidc.clone(), accounts.clone(), public, p.store.clone()),
+            sign_in: SignIn::new(p.oidc.clone(), accounts.clone(), public, p.store.clone(), p.session_idle),
             accounts,
             oidc: p.oidc,
             store: p.store,

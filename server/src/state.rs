@@ -58,6 +58,7 @@ impl AppState {
             public_url: public_url.clone(),
             demo: up.demo.is_some(),
             request_timeout: config.http_timeout,
+            session_idle: time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::hours(8)),
         }));
         // Sign-out is a form whose answer redirects to the identity provider: form-action allows it.
         let identity_origin = match &config.identity {

@@ -140,3 +140,23 @@ async fn the_csp_form_action_names_the_identity_provider() {
     let csp = demo.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
     assert!(csp.contains(&format!("form-action 'self' {};", idp.base)), "the demo stack's own origin: {csp}");
 }
+
+/// Issue #12, gap 1: a session that only holds a pending sign-in lives 15 minutes, not the idle
+/// window; signed in, it gets the full idle window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_only_session_lives_minutes_and_a_signed_in_one_the_idle_window() {
+    use reqwest::header::SET_COOKIE;
+    let app = spawn_demo().await;
+    let c = browser();
+    let max_age = |res: &reqwest::Response| -> i64 {
+        let cookie = res.headers().get(SET_COOKIE).expect("a session cookie").to_str().unwrap().to_string();
+        let age = cookie.split(';').find_map(|p| p.trim().strip_prefix("Max-Age=")).expect("Max-Age");
+        age.parse().unwrap()
+    };
+    let start = get_html(&c, &app.url("/auth/sign-in?return_to=/")).await;
+    assert!((1..=900).contains(&max_age(&start)), "pending only: at most 15 minutes");
+    let authorize = url::Url::parse(&location(&start)).unwrap();
+    let callback = app.pick_user(&c, &authorize, "adele").await;
+    let done = get_html(&c, &callback).await;
+    assert_eq!(max_age(&done), 8 * 3600, "signed in: the idle window (8 h by default)");
+}

@@ -8,7 +8,7 @@ use app::ports::SignInCallback;
 use app::routes::{SignInProblem, CALLBACK, SIGN_IN};
 use http::request::Parts;
 use tower_sessions::session::Id;
-use tower_sessions::{Session, SessionStore};
+use tower_sessions::{Expiry, Session, SessionStore};
 use url::Url;
 
 use super::account::{Account, Accounts, PENDING_KEY};
@@ -21,6 +21,9 @@ use crate::oidc::{now_secs, OidcClient, OidcError, PendingSignIn, SignedIn};
 const SIGN_IN_MAX_SECS: u64 = 15 * 60;
 /// The sid index is cleared when it grows past this (entries of sessions that ended otherwise).
 const SID_INDEX_MAX: usize = 10_000;
+/// A session that holds only a pending sign-in (nobody signed in yet) lives this long: anyone can
+/// start sign-ins, and each writes a session record (issue #12).
+const PENDING_ONLY_LIFETIME: time::Duration = time::Duration::minutes(15);
 
 pub struct SignIn {
     oidc: Arc<OidcClient>,
@@ -29,6 +32,8 @@ pub struct SignIn {
     store: Arc<dyn SessionStore>,
     /// The identity provider's session id (`sid`) → our session, for front-channel sign-out.
     by_sid: Mutex<HashMap<String, Id>>,
+    /// The idle lifetime of a signed-in session.
+    idle: time::Duration,
 }
 
 /// Only same-origin paths: `/x` yes; `//host`, `/\host`, `https://...` and anything odd no.
@@ -60,8 +65,9 @@ impl SignIn {
         accounts: Arc<Accounts>,
         public: Arc<PublicUrl>,
         store: Arc<dyn SessionStore>,
+        idle: time::Duration,
     ) -> Self {
-        SignIn { oidc, accounts, public, store, by_sid: Mutex::new(HashMap::new()) }
+        SignIn { oidc, accounts, public, store, by_sid: Mutex::new(HashMap::new()), idle }
     }
 
     pub fn redirect_uri(&self) -> String {
@@ -81,7 +87,10 @@ impl SignIn {
             PublicUrl::forwarded(req).and_then(|b| Url::parse(&PublicUrl::join(&b, CALLBACK)).ok());
         match self.oidc.begin(return_to, redirect_uri).await {
             Ok((url, pending)) => match session.insert(PENDING_KEY, &pending).await {
-                Ok(()) => url.to_string(),
+                Ok(()) => {
+                    self.shorten_if_pending_only(&session).await;
+                    url.to_string()
+                }
                 Err(e) => {
                     store_error("session insert", &e);
                     SignInProblem::Sessions.path(None)
@@ -122,6 +131,8 @@ impl SignIn {
     /// Stores the new account under a new session id and indexes it by `sid`.
     async fn establish(&self, session: &Session, signed_in: SignedIn) -> Result<(), SignInProblem> {
         let account = account_of(signed_in);
+        // Signed in: the session lives as long as any signed-in session.
+        session.set_expiry(Some(Expiry::OnInactivity(self.idle)));
         // A new session id at sign-in, so an id planted before sign-in is worthless after it.
         session.cycle_id().await.map_err(|e| {
             store_error("session cycle", &e);
@@ -142,6 +153,13 @@ impl SignIn {
         }
         tracing::info!(oid = %account.oid, tid = %account.tid, "signed in");
         Ok(())
+    }
+
+    /// A session with nobody signed in that only waits for the callback gets a short life.
+    async fn shorten_if_pending_only(&self, session: &Session) {
+        if matches!(self.accounts.load(session).await, Ok(None)) {
+            session.set_expiry(Some(Expiry::OnInactivity(PENDING_ONLY_LIFETIME)));
+        }
     }
 
     /// Ends the session here; returns where to send the browser (the end-session endpoint).
