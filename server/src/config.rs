@@ -7,8 +7,13 @@ use url::Url;
 
 use crate::secret::Secret;
 
+mod demo_mode;
+mod lookup;
 #[cfg(test)]
 mod tests;
+
+use self::demo_mode::check_demo_mode;
+use self::lookup::Lookup;
 
 pub use app::model::DEVOPS_RESOURCE;
 /// The delegated scope the app asks for.
@@ -205,123 +210,6 @@ impl Config {
     pub fn is_demo(&self) -> bool {
         matches!(self.identity, Identity::Demo)
     }
-}
-
-/// Settings by name, already trimmed (an empty value counts as unset).
-struct Lookup<'a>(&'a dyn Fn(&str) -> Option<String>);
-
-impl Lookup<'_> {
-    fn var(&self, k: &str) -> Option<String> {
-        (self.0)(k)
-    }
-
-    /// A positive whole number (`default` when unset), named `unit` in the error.
-    fn number(&self, var: &'static str, default: u64, unit: &str) -> Result<u64, ConfigError> {
-        match self.var(var) {
-            None => Ok(default),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| err(var, format!("`{v}` is not a positive number {unit}"))),
-        }
-    }
-
-    /// A positive whole number of `unit`s, as a duration (`secs_per_unit` seconds each).
-    fn positive(
-        &self,
-        var: &'static str,
-        secs_per_unit: u64,
-        default: u64,
-        unit: &str,
-    ) -> Result<Duration, ConfigError> {
-        let n = self.number(var, default, &format!("of {unit}"))?;
-        Ok(Duration::from_secs(n.saturating_mul(secs_per_unit)))
-    }
-
-    fn per_minute(&self, var: &'static str, default: u32) -> Result<u32, ConfigError> {
-        let n = self.number(var, u64::from(default), "per minute")?;
-        u32::try_from(n).map_err(|_| err(var, format!("`{n}` is too large")))
-    }
-
-    /// One of a few words, each with its meaning.
-    fn choice<T: Copy>(&self, var: &'static str, words: &[(&str, T)], default: T) -> Result<T, ConfigError> {
-        let Some(v) = self.var(var) else { return Ok(default) };
-        words.iter().find(|(w, _)| *w == v).map(|(_, t)| *t).ok_or_else(|| {
-            let names: Vec<String> = words.iter().map(|(w, _)| format!("`{w}`")).collect();
-            err(var, format!("`{v}` is not {}", names.join(" or ")))
-        })
-    }
-
-    fn flag(&self, var: &'static str) -> Result<bool, ConfigError> {
-        let words =
-            [("false", false), ("0", false), ("no", false), ("true", true), ("1", true), ("yes", true)];
-        self.choice(var, &words, false).map_err(|_| {
-            err(var, format!("`{}` is not `true` or `false`", self.var(var).unwrap_or_default()))
-        })
-    }
-}
-
-/// Demo mode must never start by accident in production (issue #12): with the Entra settings
-/// unset, anything that says "production" (an address other than loopback, an https public URL,
-/// an organization, Redis, a session key) refuses to start unless `DEMO_MODE=true` asks for the
-/// demo stack explicitly. `DEMO_MODE=true` beside Entra settings is a contradiction, refused too.
-fn check_demo_mode(
-    get: &Lookup<'_>,
-    identity: &Identity,
-    bind: SocketAddr,
-    public_url: Option<&Url>,
-    store: &crate::sessions::StoreKind,
-) -> Result<(), ConfigError> {
-    let explicit = get.flag("DEMO_MODE")?;
-    match identity {
-        Identity::Entra(_) if explicit => Err(err(
-            "DEMO_MODE",
-            "is `true`, but CLIENT_ID, CLIENT_SECRET and AUTHORITY are set too: unset DEMO_MODE to use your \
-             tenant, or the Entra settings to run the demo stack",
-        )),
-        Identity::Demo if !explicit => {
-            let signals = production_signals(get, bind, public_url, store);
-            if signals.is_empty() {
-                return Ok(());
-            }
-            Err(err(
-                "DEMO_MODE",
-                format!(
-                    "CLIENT_ID, CLIENT_SECRET and AUTHORITY are not set, so the app would offer the demo stack's \
-                     password-less sign-in, but {} say this is a real deployment. Set the three Entra settings \
-                     (README, \"Using your own tenant\"), or DEMO_MODE=true to run the demo stack anyway",
-                    signals.join(", ")
-                ),
-            ))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// What in the configuration says "production".
-fn production_signals(
-    get: &Lookup<'_>,
-    bind: SocketAddr,
-    public_url: Option<&Url>,
-    store: &crate::sessions::StoreKind,
-) -> Vec<String> {
-    let mut signals = Vec::new();
-    if !bind.ip().is_loopback() {
-        signals.push(format!("BIND_ADDR {bind} (not a loopback address)"));
-    }
-    if public_url.is_some_and(|u| u.scheme() == "https") {
-        signals.push("an https PUBLIC_URL".to_string());
-    }
-    for var in ["DEVOPS_ORGANIZATION", "ENDPOINT", "SESSION_KEY", "SESSION_KEY_FILE"] {
-        if get.var(var).is_some() {
-            signals.push(var.to_string());
-        }
-    }
-    if matches!(store, crate::sessions::StoreKind::Redis(_)) {
-        signals.push("a Redis SESSION_STORE".to_string());
-    }
-    signals
 }
 
 fn refuse_placeholders(get: &Lookup<'_>) -> Result<(), ConfigError> {

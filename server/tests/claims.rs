@@ -39,15 +39,7 @@ async fn the_session_id_changes_at_sign_in_and_the_old_one_is_worthless() {
     assert_eq!(location(&get_html(&c, &callback).await), "/");
     let after = cookie_of(&jar, &app);
     assert!(after.starts_with("pat_portal_session=") && after != before, "a new id: {before} → {after}");
-    let planted: Value = reqwest::Client::new()
-        .get(app.url(app::routes::api::ME))
-        .header("cookie", &before)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let planted = me_with_cookie(&app, &before).await;
     assert_eq!(planted["user"], Value::Null, "the id from before sign-in does not sign anyone in");
     assert_eq!(Api::new(&c, &app).me().await.unwrap().user.unwrap().name, "Adele Vance");
 }
@@ -66,15 +58,7 @@ async fn an_idle_session_ends_and_reads_do_not_extend_it() {
     tokio::time::sleep(Duration::from_millis(2000)).await;
     // Past the idle time since sign-in, though read 2 s ago: the store no longer has it (the
     // cookie is sent by hand, as a browser with a stale cookie would).
-    let me: Value = reqwest::Client::new()
-        .get(app.url(app::routes::api::ME))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = me_with_cookie(&app, &cookie).await;
     assert_eq!(me["user"], Value::Null, "the session idled out");
 }
 

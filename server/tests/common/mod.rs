@@ -271,6 +271,12 @@ impl<'a> Api<'a> {
     }
 }
 
+/// `/api/me` for a bare cookie header, as a browser holding that cookie (or a thief) would ask.
+pub async fn me_with_cookie(app: &TestApp, cookie: &str) -> serde_json::Value {
+    let res = Client::new().get(app.url(app::routes::api::ME)).header("cookie", cookie).send().await.unwrap();
+    res.json().await.unwrap()
+}
+
 /// Every log line of this test binary, at trace level for the app, kept for leak scans.
 static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
 

@@ -1,0 +1,65 @@
+//! Reading settings by name: trimmed values, numbers, words and flags, each error naming its variable.
+
+use std::time::Duration;
+
+use super::{err, ConfigError};
+
+/// Settings by name, already trimmed (an empty value counts as unset).
+pub(super) struct Lookup<'a>(pub(super) &'a dyn Fn(&str) -> Option<String>);
+
+impl Lookup<'_> {
+    pub(super) fn var(&self, k: &str) -> Option<String> {
+        (self.0)(k)
+    }
+
+    /// A positive whole number (`default` when unset), named `unit` in the error.
+    pub(super) fn number(&self, var: &'static str, default: u64, unit: &str) -> Result<u64, ConfigError> {
+        match self.var(var) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| err(var, format!("`{v}` is not a positive number {unit}"))),
+        }
+    }
+
+    /// A positive whole number of `unit`s, as a duration (`secs_per_unit` seconds each).
+    pub(super) fn positive(
+        &self,
+        var: &'static str,
+        secs_per_unit: u64,
+        default: u64,
+        unit: &str,
+    ) -> Result<Duration, ConfigError> {
+        let n = self.number(var, default, &format!("of {unit}"))?;
+        Ok(Duration::from_secs(n.saturating_mul(secs_per_unit)))
+    }
+
+    pub(super) fn per_minute(&self, var: &'static str, default: u32) -> Result<u32, ConfigError> {
+        let n = self.number(var, u64::from(default), "per minute")?;
+        u32::try_from(n).map_err(|_| err(var, format!("`{n}` is too large")))
+    }
+
+    /// One of a few words, each with its meaning.
+    pub(super) fn choice<T: Copy>(
+        &self,
+        var: &'static str,
+        words: &[(&str, T)],
+        default: T,
+    ) -> Result<T, ConfigError> {
+        let Some(v) = self.var(var) else { return Ok(default) };
+        words.iter().find(|(w, _)| *w == v).map(|(_, t)| *t).ok_or_else(|| {
+            let names: Vec<String> = words.iter().map(|(w, _)| format!("`{w}`")).collect();
+            err(var, format!("`{v}` is not {}", names.join(" or ")))
+        })
+    }
+
+    pub(super) fn flag(&self, var: &'static str) -> Result<bool, ConfigError> {
+        let words =
+            [("false", false), ("0", false), ("no", false), ("true", true), ("1", true), ("yes", true)];
+        self.choice(var, &words, false).map_err(|_| {
+            err(var, format!("`{}` is not `true` or `false`", self.var(var).unwrap_or_default()))
+        })
+    }
+}
