@@ -43,6 +43,7 @@ impl AppState {
     /// Connects the session store and builds the portal for an app reachable at `public_url`.
     pub async fn new(config: &Config, leptos: LeptosOptions, public_url: Url) -> Result<Self, StartupError> {
         let http = http_client(config.http_timeout);
+        let session_idle = time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::hours(8));
         let up = upstreams(config, &http, &public_url)?;
         let sealing_key = crate::sessions::load_key(&config.session_key).map_err(StartupError::SessionKey)?;
         let (store, shared_lock) =
@@ -58,7 +59,7 @@ impl AppState {
             public_url: public_url.clone(),
             demo: up.demo.is_some(),
             request_timeout: config.http_timeout,
-            session_idle: time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::hours(8)),
+            session_idle,
         }));
         // Sign-out is a form whose answer redirects to the identity provider: form-action allows it.
         let identity_origin = match &config.identity {
@@ -76,7 +77,7 @@ impl AppState {
             leptos,
             portal,
             store,
-            session_idle: time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::hours(8)),
+            session_idle,
             csp: Arc::new(csp),
             limits: Limits::new(config.rate_limits, cookie_name),
             cookie_name,
