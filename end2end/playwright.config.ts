@@ -54,11 +54,14 @@ export default defineConfig({
       testMatch: /pat_manager\.spec\.ts/,
     },
   ],
-  // The app, and a second one with low rate limits for rate_limits.spec.ts (on the next port).
+  // The app (its demo clock set before global PATs retire, whatever today is), a second one with
+  // low rate limits for rate_limits.spec.ts (the next port), and a third whose clock is after
+  // 2026-12-01 for fidelity.spec.ts (the port after).
   webServer: serverBin
     ? [
-        server(port, {}),
+        server(port, { DEMO_CLOCK: '2026-11-20T12:00:00Z' }),
         server(String(Number(port) + 1), { RATE_LIMIT_SIGN_INS: '3', RATE_LIMIT_TOKEN_CREATES: '2' }),
+        server(String(Number(port) + 2), { DEMO_CLOCK: '2026-12-02T12:00:00Z' }),
       ]
     : undefined,
 });

@@ -5,8 +5,8 @@ use leptos::server_fn::codec::{GetUrl, Json};
 
 use crate::error::ApiError;
 use crate::model::{
-    CreatedPat, Expiry, Orgs, Overview, PatFilter, PatForm, PatPage, PatSort, PatSummary, Profile,
-    ProjectPage, Rotated, Viewer,
+    CreatedPat, Expiry, Orgs, Overview, PatChanges, PatFilter, PatForm, PatPage, PatSort, PatSummary,
+    Profile, ProjectPage, Rotated, Saved, Viewer,
 };
 
 /// The signed-in user (`user` is null when signed out) and whether this is the demo stack.
@@ -80,10 +80,10 @@ pub async fn create_pat(org: Option<String>, form: PatForm) -> Result<CreatedPat
     call(|p, req| async move { p.create_pat(&req, org, form).await }).await
 }
 
-/// Renames, extends or rescopes a token.
+/// Renames, extends or rescopes a token: only the fields in `changes` are sent.
 #[server(endpoint = "pats/update", input = Json)]
-pub async fn update_pat(org: Option<String>, id: String, form: PatForm) -> Result<PatSummary, ApiError> {
-    call(|p, req| async move { p.update_pat(&req, PatRef { org, id }, form).await }).await
+pub async fn update_pat(org: Option<String>, id: String, changes: PatChanges) -> Result<Saved, ApiError> {
+    call(|p, req| async move { p.update_pat(&req, PatRef { org, id }, changes).await }).await
 }
 
 #[server(endpoint = "pats/revoke", input = Json)]
@@ -91,10 +91,17 @@ pub async fn revoke_pat(org: Option<String>, id: String) -> Result<(), ApiError>
     call(|p, req| async move { p.revoke_pat(&req, PatRef { org, id }).await }).await
 }
 
-/// Creates a twin with the same name and scopes and a new expiry, then revokes the old token.
+/// Creates a twin with the same name and scopes and a new expiry, valid in this organization
+/// only, then revokes the old token.
 #[server(endpoint = "pats/rotate", input = Json)]
 pub async fn rotate_pat(org: Option<String>, id: String, expiry: Expiry) -> Result<Rotated, ApiError> {
     call(|p, req| async move { p.rotate_pat(&req, PatRef { org, id }, expiry).await }).await
+}
+
+/// A new token with the name and scopes of an expired or revoked one (those cannot change).
+#[server(endpoint = "pats/reissue", input = Json)]
+pub async fn reissue_pat(org: Option<String>, id: String, expiry: Expiry) -> Result<CreatedPat, ApiError> {
+    call(|p, req| async move { p.reissue_pat(&req, PatRef { org, id }, expiry).await }).await
 }
 
 #[server(endpoint = "profile", input = GetUrl)]

@@ -15,6 +15,10 @@ pub enum ApiError {
     SessionExpired,
     #[error("Azure DevOps refused this request: {reason}")]
     Forbidden { reason: String },
+    /// The sign-in is fine, but this user cannot use this organization (not a member, Conditional
+    /// Access, an organization of another tenant): signing in again would change nothing.
+    #[error("You have no access to {organization}: {reason}")]
+    NoAccess { organization: String, reason: String },
     #[error("That item was not found, or you cannot see it.")]
     NotFound,
     #[error("Azure DevOps is throttling requests. Try again in {retry_after_secs} seconds.")]
@@ -24,6 +28,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("Azure DevOps is not answering right now. Try again in a moment.")]
     UpstreamUnavailable,
+    /// Azure DevOps answered, but could not do it this time (it said why): trying again may work.
+    #[error("{message}")]
+    UpstreamFailed { message: String },
     #[error("{field}: {message}")]
     InvalidInput { field: String, message: String },
     #[error("The app could not reach its server. Check your connection and try again.")]
@@ -39,10 +46,10 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::NotSignedIn | ApiError::SessionExpired => 401,
-            ApiError::Forbidden { .. } => 403,
+            ApiError::Forbidden { .. } | ApiError::NoAccess { .. } => 403,
             ApiError::NotFound => 404,
             ApiError::RateLimited { .. } | ApiError::TooManyRequests { .. } => 429,
-            ApiError::UpstreamUnavailable => 502,
+            ApiError::UpstreamUnavailable | ApiError::UpstreamFailed { .. } => 502,
             ApiError::InvalidInput { .. } => 400,
             ApiError::Unreachable | ApiError::SessionsUnavailable => 503,
             ApiError::Internal { .. } => 500,
@@ -63,6 +70,16 @@ impl ApiError {
     /// An internal error still waiting for its reference.
     pub fn lacks_reference(&self) -> bool {
         matches!(self, ApiError::Internal { reference } if reference.is_empty())
+    }
+
+    /// Names the organization of a "no access" error raised where it was not at hand.
+    pub fn in_org(self, org: &str) -> Self {
+        match self {
+            ApiError::NoAccess { organization, reason } if organization.is_empty() => {
+                ApiError::NoAccess { organization: org.to_string(), reason }
+            }
+            other => other,
+        }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {

@@ -2,12 +2,15 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod clock;
 pub mod error;
 pub mod model;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 pub mod routes;
+pub mod scopes;
 pub mod ui;
 
 use leptos::prelude::*;

@@ -101,7 +101,32 @@ pub struct PatSummary {
     /// `None` means all organizations.
     pub target_accounts: Option<Vec<String>>,
     pub status: PatStatus,
+    /// Set for a global token (valid in all organizations): whether it still works.
+    pub global: Option<GlobalPat>,
 }
+
+/// Where a global token (valid in all organizations) stands against their retirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GlobalPat {
+    /// Before [`GLOBAL_PATS_RETIRE_ON`]: it works, until then.
+    Retiring,
+    /// From that date on: it no longer works anywhere.
+    Retired,
+}
+
+impl GlobalPat {
+    pub fn label(self) -> &'static str {
+        match self {
+            GlobalPat::Retiring => "Global: stops working on 1 Dec 2026",
+            GlobalPat::Retired => "Global: no longer works",
+        }
+    }
+}
+
+/// The day Azure DevOps stops accepting global PATs (valid in all organizations), 00:00 UTC.
+/// <https://learn.microsoft.com/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate>
+pub const GLOBAL_PATS_RETIRE_ON: &str = "2026-12-01T00:00:00Z";
 
 /// One page of tokens and the token for the next page, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,7 +189,7 @@ pub enum Expiry {
     Date(String),
 }
 
-/// What a person fills in to create a token, or to change one.
+/// What a person fills in to create a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatForm {
     pub name: String,
@@ -174,18 +199,65 @@ pub struct PatForm {
     pub all_orgs: bool,
 }
 
-/// A token just created (or rotated): the only answer that ever carries a secret.
+/// What a person changed on an existing token: only these fields are sent to Azure DevOps,
+/// so a rename keeps the expiry and the scopes exactly as they were.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatChanges {
+    pub name: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub expiry: Option<Expiry>,
+}
+
+impl PatChanges {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.scopes.is_none() && self.expiry.is_none()
+    }
+}
+
+/// An expiry an organization's lifetime policy cut short: what was asked and what was granted
+/// (both ISO 8601 UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiryCut {
+    pub asked: String,
+    pub granted: String,
+}
+
+impl ExpiryCut {
+    /// What the user is told.
+    pub fn explain(&self) -> String {
+        format!(
+            "Your organization's maximum token lifetime shortened the expiry: you asked for {}, Azure DevOps set {}.",
+            self.asked.get(..10).unwrap_or_default(),
+            self.granted.get(..10).unwrap_or_default()
+        )
+    }
+}
+
+/// A token just created (or rotated, or re-issued): the only answer that ever carries a secret.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedPat {
     pub token: PatSummary,
     /// Shown once; never stored or logged by the server.
     pub secret: String,
+    /// Set when Azure DevOps granted an earlier expiry than asked.
+    pub cut: Option<ExpiryCut>,
 }
 
 impl std::fmt::Debug for CreatedPat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreatedPat").field("token", &self.token).field("secret", &"[redacted]").finish()
+        f.debug_struct("CreatedPat")
+            .field("token", &self.token)
+            .field("secret", &"[redacted]")
+            .field("cut", &self.cut)
+            .finish()
     }
+}
+
+/// A token after an edit, and whether its new expiry was cut short.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    pub token: PatSummary,
+    pub cut: Option<ExpiryCut>,
 }
 
 /// The outcome of a rotation: the new token, and whether the old one could be revoked.
@@ -248,110 +320,15 @@ pub struct Overview {
     pub soon: Vec<PatSummary>,
     /// Active tokens expiring in each of the next `UPCOMING_WEEKS` weeks.
     pub upcoming: Vec<u32>,
+    /// Active global tokens (valid in all organizations), and whether they already retired.
+    pub global: u32,
+    pub global_state: Option<GlobalPat>,
 }
 
 pub const UPCOMING_WEEKS: usize = 12;
 
 /// Azure DevOps' application id in Entra ID: the resource (audience) of every access token here.
 pub const DEVOPS_RESOURCE: &str = "499b84ac-1321-427f-aa17-267ca6975798";
-
-/// A scope a token can carry, with a name people can read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ScopeInfo {
-    pub name: &'static str,
-    pub label: &'static str,
-}
-
-/// Scopes grouped by area, for the scope picker.
-pub const SCOPE_AREAS: &[(&str, &[ScopeInfo])] = &[
-    (
-        "Code",
-        &[
-            ScopeInfo { name: "vso.code", label: "Read" },
-            ScopeInfo { name: "vso.code_write", label: "Read & write" },
-            ScopeInfo { name: "vso.code_manage", label: "Read, write & manage" },
-            ScopeInfo { name: "vso.code_status", label: "Status" },
-        ],
-    ),
-    (
-        "Work items",
-        &[
-            ScopeInfo { name: "vso.work", label: "Read" },
-            ScopeInfo { name: "vso.work_write", label: "Read & write" },
-            ScopeInfo { name: "vso.work_full", label: "Read, write & manage" },
-        ],
-    ),
-    (
-        "Build",
-        &[
-            ScopeInfo { name: "vso.build", label: "Read" },
-            ScopeInfo { name: "vso.build_execute", label: "Read & execute" },
-        ],
-    ),
-    (
-        "Release",
-        &[
-            ScopeInfo { name: "vso.release", label: "Read" },
-            ScopeInfo { name: "vso.release_execute", label: "Read, write & execute" },
-            ScopeInfo { name: "vso.release_manage", label: "Read, write, execute & manage" },
-        ],
-    ),
-    (
-        "Packaging",
-        &[
-            ScopeInfo { name: "vso.packaging", label: "Read" },
-            ScopeInfo { name: "vso.packaging_write", label: "Read & write" },
-            ScopeInfo { name: "vso.packaging_manage", label: "Read, write & manage" },
-        ],
-    ),
-    (
-        "Project and team",
-        &[
-            ScopeInfo { name: "vso.project", label: "Read" },
-            ScopeInfo { name: "vso.project_write", label: "Read & write" },
-            ScopeInfo { name: "vso.project_manage", label: "Read, write & manage" },
-        ],
-    ),
-    (
-        "Variable groups",
-        &[
-            ScopeInfo { name: "vso.variablegroups_read", label: "Read" },
-            ScopeInfo { name: "vso.variablegroups_write", label: "Read & write" },
-        ],
-    ),
-    (
-        "Identity and people",
-        &[
-            ScopeInfo { name: "vso.profile", label: "Profile (read)" },
-            ScopeInfo { name: "vso.graph", label: "Graph (read)" },
-            ScopeInfo { name: "vso.identity", label: "Identity (read)" },
-        ],
-    ),
-    ("Tokens", &[ScopeInfo { name: "vso.tokens", label: "Delegated authorization tokens" }]),
-    (
-        "Wiki",
-        &[
-            ScopeInfo { name: "vso.wiki", label: "Read" },
-            ScopeInfo { name: "vso.wiki_write", label: "Read & write" },
-        ],
-    ),
-];
-
-/// The scope name of full access, which an organization policy may forbid.
-pub const FULL_ACCESS: &str = "app_token";
-
-/// A readable name for a scope: `Code: Read & write` for `vso.code_write`.
-pub fn scope_label(name: &str) -> String {
-    if name == FULL_ACCESS {
-        return "Full access".into();
-    }
-    SCOPE_AREAS
-        .iter()
-        .find_map(|(area, scopes)| {
-            scopes.iter().find(|s| s.name == name).map(|s| format!("{area}: {}", s.label))
-        })
-        .unwrap_or_else(|| name.to_string())
-}
 
 /// Longest display name Azure DevOps accepts.
 pub const MAX_NAME_CHARS: usize = 256;

@@ -6,8 +6,8 @@ use http::request::Parts;
 
 use crate::error::ApiError;
 use crate::model::{
-    CreatedPat, Expiry, Orgs, Overview, PatFilter, PatForm, PatPage, PatSort, PatSummary, Profile,
-    ProjectPage, Rotated, Viewer,
+    CreatedPat, Expiry, Orgs, Overview, PatChanges, PatFilter, PatForm, PatPage, PatSort, PatSummary,
+    Profile, ProjectPage, Rotated, Saved, Viewer,
 };
 
 /// The server side of the portal: sessions, the token cache and the Azure DevOps client.
@@ -33,13 +33,16 @@ pub trait Portal: Send + Sync + 'static {
         form: PatForm,
     ) -> Result<CreatedPat, ApiError>;
 
-    /// Renames, extends or rescopes a token.
-    async fn update_pat(&self, req: &Parts, pat: PatRef, form: PatForm) -> Result<PatSummary, ApiError>;
+    /// Renames, extends or rescopes a token: only what changed is sent.
+    async fn update_pat(&self, req: &Parts, pat: PatRef, changes: PatChanges) -> Result<Saved, ApiError>;
 
     async fn revoke_pat(&self, req: &Parts, pat: PatRef) -> Result<(), ApiError>;
 
-    /// Creates a twin with a new expiry, then revokes the old token.
+    /// Creates a twin valid in this organization with a new expiry, then revokes the old token.
     async fn rotate_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<Rotated, ApiError>;
+
+    /// A new token with the name and scopes of an expired (read-only) or revoked one.
+    async fn reissue_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<CreatedPat, ApiError>;
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError>;
 

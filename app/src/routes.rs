@@ -38,12 +38,13 @@ pub mod api {
     pub const UPDATE_PAT: &str = "/api/pats/update";
     pub const REVOKE_PAT: &str = "/api/pats/revoke";
     pub const ROTATE_PAT: &str = "/api/pats/rotate";
+    pub const REISSUE_PAT: &str = "/api/pats/reissue";
     pub const PROFILE: &str = "/api/profile";
     pub const ORGS: &str = "/api/orgs";
     pub const PROJECTS: &str = "/api/projects";
     pub const SIGN_IN_HELP: &str = "/api/sign-in-help";
     /// Every endpoint above, with [`super::SIGN_IN`], [`super::SIGN_OUT`] and [`super::CALLBACK`].
-    pub const ALL: [&str; 15] = [
+    pub const ALL: [&str; 16] = [
         ME,
         PATS,
         PAT,
@@ -52,6 +53,7 @@ pub mod api {
         UPDATE_PAT,
         REVOKE_PAT,
         ROTATE_PAT,
+        REISSUE_PAT,
         PROFILE,
         ORGS,
         PROJECTS,

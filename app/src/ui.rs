@@ -67,11 +67,13 @@ pub fn ErrorPanel(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>
     let retryable = matches!(
         error,
         ApiError::UpstreamUnavailable
+            | ApiError::UpstreamFailed { .. }
             | ApiError::RateLimited { .. }
             | ApiError::Unreachable
             | ApiError::SessionsUnavailable
     );
     let not_found = matches!(error, ApiError::NotFound);
+    let no_access = matches!(error, ApiError::NoAccess { .. });
     view! {
         <div class="error-panel" role="alert" data-testid="error">
             <p>{error.to_string()}</p>
@@ -80,6 +82,7 @@ pub fn ErrorPanel(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>
                 <button type="button" class="button secondary" on:click=move |_| r.run(())>"Try again"</button>
             })}
             {not_found.then(|| view! { <a href="/tokens">"Back to your tokens"</a> })}
+            {no_access.then(|| view! { <a href="/orgs" data-testid="choose-org">"Choose another organization"</a> })}
         </div>
     }
 }

@@ -26,7 +26,8 @@ test('create a token, read its secret once, find it, extend, rotate and revoke i
   await expect(reveal).toBeVisible();
   await expect(reveal).toContainText('will not be shown again');
   const secret = (await page.getByTestId('new-secret').textContent())!.trim();
-  expect(secret).toMatch(/^[a-z2-7]{52}$/);
+  // New PATs: 84 characters with the fixed signature AZDO at offset 76.
+  expect(secret).toMatch(/^[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4}$/);
   await page.getByTestId('copy-secret').click();
   await expect(reveal).toContainText('Copied to the clipboard.');
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
@@ -62,7 +63,7 @@ test('create a token, read its secret once, find it, extend, rotate and revoke i
   await page.getByTestId('rotate-token').click();
   await expect(page.getByTestId('secret-reveal')).toBeVisible();
   const rotated = (await page.getByTestId('new-secret').textContent())!.trim();
-  expect(rotated).toMatch(/^[a-z2-7]{52}$/);
+  expect(rotated).toMatch(/^[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4}$/);
   expect(rotated).not.toBe(secret);
   await expect(page.getByTestId('token-status')).toHaveText('Revoked');
   await shot(page, 'a5-rotated');

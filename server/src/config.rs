@@ -74,11 +74,19 @@ pub struct DemoSettings {
     /// memory only) with the other stores, whose sessions do not outlive the process anyway
     /// or are shared by instances that each run their own demo stack.
     pub state_file: Option<std::path::PathBuf>,
+    /// `DEMO_CLOCK`: the instant the demo stack (portal and stand-ins) starts its clock at, to
+    /// show date rules such as the retirement of global PATs on both sides; the real time by default.
+    pub clock: app::clock::Clock,
 }
 
 impl Default for DemoSettings {
     fn default() -> Self {
-        DemoSettings { access_token_ttl_secs: 3600, authority_tenant: None, state_file: None }
+        DemoSettings {
+            access_token_ttl_secs: 3600,
+            authority_tenant: None,
+            state_file: None,
+            clock: app::clock::Clock::system(),
+        }
     }
 }
 
@@ -153,7 +161,11 @@ impl Config {
                  (make one with: openssl rand -base64 32), or set SESSION_KEY_FILE",
             ));
         }
-        let demo = DemoSettings { state_file: demo_state_file(&session_store), ..DemoSettings::default() };
+        let demo = DemoSettings {
+            state_file: demo_state_file(&session_store),
+            clock: demo_clock(&get, &identity)?,
+            ..DemoSettings::default()
+        };
         Ok(Config {
             bind,
             public_url,
@@ -210,6 +222,29 @@ impl Config {
     pub fn is_demo(&self) -> bool {
         matches!(self.identity, Identity::Demo)
     }
+
+    /// What "now" is for the portal's date rules: the demo stack's clock, or the real time.
+    pub fn clock(&self) -> app::clock::Clock {
+        if self.is_demo() {
+            self.demo.clock
+        } else {
+            app::clock::Clock::system()
+        }
+    }
+}
+
+/// `DEMO_CLOCK` (RFC 3339): only the demo stack's time can be set.
+fn demo_clock(get: &Lookup<'_>, identity: &Identity) -> Result<app::clock::Clock, ConfigError> {
+    let Some(v) = get.var("DEMO_CLOCK") else { return Ok(app::clock::Clock::system()) };
+    if !matches!(identity, Identity::Demo) {
+        return Err(err(
+            "DEMO_CLOCK",
+            "sets the demo stack's clock only: remove it when signing in with Entra ID",
+        ));
+    }
+    time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339)
+        .map(app::clock::Clock::starting_at)
+        .map_err(|_| err("DEMO_CLOCK", format!("`{v}` is not an instant like 2026-12-01T09:00:00Z")))
 }
 
 fn refuse_placeholders(get: &Lookup<'_>) -> Result<(), ConfigError> {

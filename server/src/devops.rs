@@ -1,6 +1,6 @@
 //! The Azure DevOps REST client: PAT lifecycle, profile and accounts, with every failure classified in one place.
 
-use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -8,8 +8,18 @@ use url::Url;
 use crate::oidc::error_chain;
 use crate::secret::Secret;
 
-pub const PAT_API_VERSION: &str = "7.1-preview.1";
+/// The PAT lifecycle API's newest version (`specification/tokens/7.2/tokens.json`): it adds
+/// `patTokenErrorMessage`, the error values of the 2025–2026 policies, and shortens an expiry
+/// beyond the organization's maximum lifetime instead of refusing it.
+pub const PAT_API_VERSION: &str = "7.2-preview.1";
+/// Projects (`specification/core/7.1`).
 pub const API_VERSION: &str = "7.1";
+/// Profiles - Get, as learn.microsoft.com documents it for 7.1
+/// (<https://learn.microsoft.com/rest/api/azure/devops/profile/profiles/get?view=azure-devops-rest-7.1>).
+pub const PROFILE_API_VERSION: &str = "7.1-preview.3";
+/// Accounts - List, as learn.microsoft.com documents it for 7.1
+/// (<https://learn.microsoft.com/rest/api/azure/devops/account/accounts/list?view=azure-devops-rest-7.1>).
+pub const ACCOUNTS_API_VERSION: &str = "7.1-preview.1";
 
 /// A personal access token as the PAT lifecycle API returns it.
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
@@ -51,6 +61,9 @@ pub struct PatResult {
     #[serde(default)]
     pub pat_token: Option<PatToken>,
     pub pat_token_error: String,
+    /// What Azure DevOps says about the error, in words (api-version 7.2).
+    #[serde(default)]
+    pub pat_token_error_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -78,12 +91,26 @@ pub struct ListOf<T> {
     pub value: Vec<T>,
 }
 
+/// Why a signed-in user cannot use an organization, although their token is fine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoAccess {
+    /// TF400813 naming the user: not a member of the organization. `resource_tenant` is the
+    /// `X-VSS-ResourceTenant` header: the Entra tenant the organization is connected to.
+    NotMember { resource_tenant: Option<String> },
+    /// VS403463: a Conditional Access policy of the organization's tenant refused the call.
+    ConditionalAccess,
+}
+
 /// How an Azure DevOps call failed, decided from the status and the body's type.
 #[derive(Debug, thiserror::Error)]
 pub enum DevopsError {
-    /// 401, or 203 with an HTML sign-in page: the bearer token was not accepted.
+    /// 401 with no user named, 203 with an HTML sign-in page, or a redirect to sign-in: the
+    /// bearer token was not accepted.
     #[error("Azure DevOps did not accept the access token")]
     Unauthorized,
+    /// The token was accepted, but this user may not use this organization.
+    #[error("no access to the organization: {0:?}")]
+    NoAccess(NoAccess),
     #[error("Azure DevOps refused the request (403)")]
     Forbidden,
     #[error("not found (404)")]
@@ -126,16 +153,22 @@ fn join(base: &Url, path: &str) -> Result<Url, DevopsError> {
         .map_err(|_| DevopsError::BadRequest("invalid URL".into()))
 }
 
-/// The body of a create (no `authorizationId`) or an update (with it).
-#[derive(Debug, Clone, Serialize)]
+/// The body of a create (no `authorizationId`, every field) or an update (with it, and only
+/// the fields that change: the 7.2 spec marks each one optional).
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PatRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_id: Option<String>,
-    pub display_name: String,
-    pub scope: String,
-    pub valid_to: String,
-    pub all_orgs: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// RFC 3339 UTC, whole seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_orgs: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -226,13 +259,16 @@ impl DevopsClient {
 
     pub async fn profile(&self, token: &Secret) -> Result<Profile, DevopsError> {
         let mut url = join(&self.urls.app_vssps, "/_apis/profile/profiles/me")?;
-        url.query_pairs_mut().append_pair("api-version", API_VERSION);
+        url.query_pairs_mut().append_pair("api-version", PROFILE_API_VERSION);
         self.read(token, url).await.map(|(p, _)| p)
     }
 
+    /// The organizations `member_id` (the profile's `id`) belongs to.
     pub async fn accounts(&self, token: &Secret, member_id: &str) -> Result<ListOf<OrgAccount>, DevopsError> {
         let mut url = join(&self.urls.app_vssps, "/_apis/accounts")?;
-        url.query_pairs_mut().append_pair("memberId", member_id).append_pair("api-version", API_VERSION);
+        url.query_pairs_mut()
+            .append_pair("memberId", member_id)
+            .append_pair("api-version", ACCOUNTS_API_VERSION);
         self.read(token, url).await.map(|(a, _)| a)
     }
 
@@ -333,33 +369,8 @@ fn segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
-/// The one place where an Azure DevOps answer becomes an error.
-pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<(), DevopsError> {
-    let retry_after =
-        || headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
-    let is_json =
-        headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|v| v.contains("json")).unwrap_or(false);
-    match status.as_u16() {
-        // A success without JSON is the sign-in page Azure DevOps serves for a bad token.
-        200..=299 if status == StatusCode::NO_CONTENT || body.is_empty() => Ok(()),
-        200..=299 if !is_json => Err(DevopsError::Unauthorized),
-        200..=299 => Ok(()),
-        401 => Err(DevopsError::Unauthorized),
-        403 => Err(DevopsError::Forbidden),
-        404 => Err(DevopsError::NotFound),
-        429 => Err(DevopsError::RateLimited(retry_after().unwrap_or(30))),
-        400 | 409 | 422 => Err(DevopsError::BadRequest(message_of(body))),
-        500..=599 => Err(DevopsError::Unavailable(format!("HTTP {status}"))),
-        _ => Err(DevopsError::Unexpected(format!("HTTP {status}"))),
-    }
-}
-
-fn message_of(body: &[u8]) -> String {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
-        .unwrap_or_else(|| "no message".into())
-}
-
+mod classify;
 #[cfg(test)]
 mod tests;
+
+pub use classify::classify;

@@ -73,6 +73,7 @@ fn demo(
         config.demo.access_token_ttl_secs,
         certificate.as_ref().map(|c| c.der.as_slice()),
         config.demo.state_file.as_deref(),
+        config.demo.clock,
     )
     .map_err(StartupError::Demo)?;
     let authority = match &config.demo.authority_tenant {

@@ -2,6 +2,8 @@
 //!
 //! Reading order: `serve::start` binds and serves; `state::AppState::new` builds everything from
 //! the `config::Config`; `router::router` assembles the routes and the middlewares of `http`.
+// The Leptos views the server renders are deeply nested types (as in `app` and `frontend`).
+#![recursion_limit = "256"]
 
 pub mod config;
 /// The demo stack (its own crate), re-exported for demo mode and the tests.

@@ -265,18 +265,34 @@ impl OidcClient {
     }
 
     /// Redeems a refresh token. The provider rotates it: the returned set carries the new one.
+    /// The request asks for `offline_access` too, so that Entra keeps returning refresh tokens
+    /// (as MSAL does); a provider that did not grant it (OpenID Connect lets one ignore it
+    /// without `prompt=consent`) answers `invalid_scope` before spending the token, and the
+    /// request is made once more without it.
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, OidcError> {
+        match self.refresh_with(refresh_token, true).await {
+            Err(OidcError::Provider { error, .. }) if error == "invalid_scope" => {
+                tracing::info!("the identity provider refused offline_access on refresh: asking without it");
+                self.refresh_with(refresh_token, false).await
+            }
+            other => other,
+        }
+    }
+
+    async fn refresh_with(
+        &self,
+        refresh_token: &Secret,
+        offline_access: bool,
+    ) -> Result<TokenSet, OidcError> {
         let client = self.oauth_client().await?;
         let refresh_token_value = RefreshToken::new(refresh_token.expose().to_string());
         let mut req = client.exchange_refresh_token(&refresh_token_value);
-        // Only the resource's scopes: a refresh may ask for a subset of what was granted, and
-        // providers that granted no `offline_access` scope refuse a request that repeats it.
-        for s in self
-            .reg
-            .scopes
-            .iter()
-            .filter(|s| !matches!(s.as_str(), "openid" | "profile" | "email" | "offline_access"))
-        {
+        // The resource's scopes, not the ID token's.
+        for s in self.reg.scopes.iter().filter(|s| match s.as_str() {
+            "openid" | "profile" | "email" => false,
+            "offline_access" => offline_access,
+            _ => true,
+        }) {
             req = req.add_scope(Scope::new(s.clone()));
         }
         for (k, v) in self.assertion_params(client.token_uri().as_str())? {

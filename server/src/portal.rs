@@ -3,6 +3,7 @@
 mod account;
 mod errors;
 mod orgs;
+mod pat_errors;
 mod pat_rules;
 mod pats;
 mod public_url;
@@ -11,10 +12,11 @@ mod token_source;
 
 use std::sync::Arc;
 
+use app::clock::Clock;
 use app::error::ApiError;
 use app::model::{
-    CreatedPat, Expiry, Me, Orgs, Overview, PatForm, PatPage, PatSummary, Profile, ProjectPage, Rotated,
-    Viewer,
+    CreatedPat, Expiry, Me, Orgs, Overview, PatChanges, PatForm, PatPage, PatSummary, Profile, ProjectPage,
+    Rotated, Saved, Viewer,
 };
 use app::ports::{PatListQuery, PatRef, Portal, SignInCallback};
 use http::request::Parts;
@@ -55,7 +57,23 @@ pub struct PortalParts {
     pub request_timeout: std::time::Duration,
     /// How long a signed-in session lives unwritten (a pending sign-in lives much less).
     pub session_idle: time::Duration,
+    /// What "now" is for the PAT rules (the real time, or a set one on the demo stack).
+    pub clock: Clock,
 }
+
+/// What "no access" names when the call is about no organization (profile, accounts).
+const AZURE_DEVOPS: &str = "Azure DevOps";
+
+/// The session value that remembers which organization's call last sent the user to sign in
+/// again, and when (an organization name and Unix seconds: nothing secret).
+const SIGN_IN_ASKED_KEY: &str = "devops.sign_in_asked";
+
+/// What the user is told when Azure DevOps refuses the token of the sign-in they made because
+/// it refused the one before.
+const FRESH_TOKEN_REFUSED: &str =
+    "Azure DevOps did not accept your new sign-in either. The organization may \
+    be connected to another Microsoft Entra tenant than the one you signed in to, or your account may not be \
+    allowed to use it. Signing in again will not change this: ask an organization administrator.";
 
 pub struct PortalService {
     accounts: Arc<Accounts>,
@@ -66,6 +84,7 @@ pub struct PortalService {
     oidc: Arc<OidcClient>,
     store: Arc<dyn SessionStore>,
     demo: bool,
+    clock: Clock,
 }
 
 impl PortalService {
@@ -76,12 +95,13 @@ impl PortalService {
         PortalService {
             tokens: TokenSource::new(p.oidc.clone(), accounts.clone(), p.shared_lock, p.request_timeout),
             orgs: Organizations::new(devops.clone(), p.organization),
-            pats: Pats::new(devops),
+            pats: Pats::new(devops, p.clock),
             sign_in: SignIn::new(p.oidc.clone(), accounts.clone(), public, p.store.clone(), p.session_idle),
             accounts,
             oidc: p.oidc,
             store: p.store,
             demo: p.demo,
+            clock: p.clock,
         }
     }
 
@@ -111,11 +131,53 @@ impl PortalService {
     }
 
     /// A fresh access token and the organization a call is about.
-    async fn begin_call(&self, req: &Parts, org: Option<String>) -> Result<(Secret, String), ApiError> {
-        let (_, id, token) = self.signed_in(req).await?;
-        let org = self.orgs.resolve(id, &token, org).await?;
-        Ok((token, org))
+    async fn begin_call(&self, req: &Parts, org: Option<String>) -> Result<Call, ApiError> {
+        let (session, id, token) = self.signed_in(req).await?;
+        let resolved = self.orgs.resolve(id, &token, org).await;
+        let org = self.settle(&session, AZURE_DEVOPS, resolved).await?;
+        Ok(Call { session, token, org })
     }
+
+    /// How a call's failure reaches the user: "no access" names its organization, and a token
+    /// refused again after the sign-in that the first refusal asked for is "no access" too: the
+    /// user is never sent to sign in twice in a row for the same organization.
+    async fn settle<T>(
+        &self,
+        session: &Session,
+        org: &str,
+        result: Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        match result {
+            Err(ApiError::SessionExpired) => Err(self.refused_token(session, org).await),
+            Err(e) => Err(e.in_org(org)),
+            ok => ok,
+        }
+    }
+
+    async fn refused_token(&self, session: &Session, org: &str) -> ApiError {
+        let now = crate::oidc::now_secs();
+        let asked: Option<(String, u64)> = session.get(SIGN_IN_ASKED_KEY).await.ok().flatten();
+        let signed_in_at = self.accounts.load(session).await.ok().flatten().map(|a| a.signed_in_at);
+        match (asked, signed_in_at) {
+            (Some((o, at)), Some(signed_in)) if o == org && signed_in > at => {
+                tracing::info!(%org, "Azure DevOps refused the token of a new sign-in: no access, not sign in again");
+                ApiError::NoAccess { organization: org.to_string(), reason: FRESH_TOKEN_REFUSED.into() }
+            }
+            _ => {
+                if let Err(e) = session.insert(SIGN_IN_ASKED_KEY, (org, now)).await {
+                    tracing::warn!(error = %e, "could not remember the sign-in asked for");
+                }
+                ApiError::SessionExpired
+            }
+        }
+    }
+}
+
+/// What every organization-scoped call starts from.
+struct Call {
+    session: Session,
+    token: Secret,
+    org: String,
 }
 
 #[async_trait::async_trait]
@@ -135,19 +197,19 @@ impl Portal for PortalService {
         if query.search.as_ref().is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
             return Err(ApiError::invalid("search", "Search for at most 256 characters."));
         }
-        let (token, org) = self.begin_call(req, query.org.clone()).await?;
-        self.pats.list(&token, org, &query).await
+        let c = self.begin_call(req, query.org.clone()).await?;
+        self.settle(&c.session, &c.org, self.pats.list(&c.token, c.org.clone(), &query).await).await
     }
 
     async fn get_pat(&self, req: &Parts, pat: PatRef) -> Result<PatSummary, ApiError> {
         check_pat_id(&pat.id)?;
-        let (token, org) = self.begin_call(req, pat.org).await?;
-        self.pats.get(&token, &org, &pat.id).await
+        let c = self.begin_call(req, pat.org).await?;
+        self.settle(&c.session, &c.org, self.pats.get(&c.token, &c.org, &pat.id).await).await
     }
 
     async fn pat_overview(&self, req: &Parts, org: Option<String>) -> Result<Overview, ApiError> {
-        let (token, org) = self.begin_call(req, org).await?;
-        self.pats.overview(&token, org).await
+        let c = self.begin_call(req, org).await?;
+        self.settle(&c.session, &c.org, self.pats.overview(&c.token, c.org.clone()).await).await
     }
 
     async fn create_pat(
@@ -157,42 +219,47 @@ impl Portal for PortalService {
         form: PatForm,
     ) -> Result<CreatedPat, ApiError> {
         // The form is checked before any upstream call.
-        let now = time::OffsetDateTime::now_utc();
-        let valid = pat_rules::validate_form(&form, now)?;
-        let (token, org) = self.begin_call(req, org).await?;
-        let created = self.pats.create(&token, &org, &valid, now).await?;
-        tracing::info!(authorization_id = %created.token.authorization_id, %org, "token created");
+        let valid = pat_rules::validate_form(&form, self.clock.now())?;
+        let c = self.begin_call(req, org).await?;
+        let created =
+            self.settle(&c.session, &c.org, self.pats.create(&c.token, &c.org, &valid).await).await?;
+        tracing::info!(authorization_id = %created.token.authorization_id, org = %c.org, "token created");
         Ok(created)
     }
 
-    async fn update_pat(&self, req: &Parts, pat: PatRef, form: PatForm) -> Result<PatSummary, ApiError> {
+    async fn update_pat(&self, req: &Parts, pat: PatRef, changes: PatChanges) -> Result<Saved, ApiError> {
         check_pat_id(&pat.id)?;
-        let now = time::OffsetDateTime::now_utc();
-        let valid = pat_rules::validate_form(&form, now)?;
-        let (token, org) = self.begin_call(req, pat.org).await?;
-        self.pats.update(&token, &org, pat.id, &valid, now).await
+        pat_rules::validate_changes(&changes, self.clock.now())?;
+        let c = self.begin_call(req, pat.org).await?;
+        self.settle(&c.session, &c.org, self.pats.update(&c.token, &c.org, pat.id, &changes).await).await
     }
 
     async fn revoke_pat(&self, req: &Parts, pat: PatRef) -> Result<(), ApiError> {
         check_pat_id(&pat.id)?;
-        let (token, org) = self.begin_call(req, pat.org).await?;
-        self.pats.revoke(&token, &org, &pat.id).await
+        let c = self.begin_call(req, pat.org).await?;
+        self.settle(&c.session, &c.org, self.pats.revoke(&c.token, &c.org, &pat.id).await).await
     }
 
     async fn rotate_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<Rotated, ApiError> {
         check_pat_id(&pat.id)?;
-        let (token, org) = self.begin_call(req, pat.org).await?;
-        self.pats.rotate(&token, &org, &pat.id, expiry).await
+        let c = self.begin_call(req, pat.org).await?;
+        self.settle(&c.session, &c.org, self.pats.rotate(&c.token, &c.org, &pat.id, expiry).await).await
+    }
+
+    async fn reissue_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<CreatedPat, ApiError> {
+        check_pat_id(&pat.id)?;
+        let c = self.begin_call(req, pat.org).await?;
+        self.settle(&c.session, &c.org, self.pats.reissue(&c.token, &c.org, &pat.id, expiry).await).await
     }
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError> {
-        let (_, _, token) = self.signed_in(req).await?;
-        self.orgs.profile(&token).await
+        let (session, _, token) = self.signed_in(req).await?;
+        self.settle(&session, AZURE_DEVOPS, self.orgs.profile(&token).await).await
     }
 
     async fn organizations(&self, req: &Parts) -> Result<Orgs, ApiError> {
-        let (_, id, token) = self.signed_in(req).await?;
-        self.orgs.list(id, &token).await
+        let (session, id, token) = self.signed_in(req).await?;
+        self.settle(&session, AZURE_DEVOPS, self.orgs.list(id, &token).await).await
     }
 
     async fn projects(
@@ -203,8 +270,9 @@ impl Portal for PortalService {
     ) -> Result<ProjectPage, ApiError> {
         let org = org_name(&org)?;
         check_continuation(after.as_deref())?;
-        let (_, _, token) = self.signed_in(req).await?;
-        self.orgs.projects(&token, org, after).await
+        let (session, _, token) = self.signed_in(req).await?;
+        let name = org.as_str().to_string();
+        self.settle(&session, &name, self.orgs.projects(&token, org, after).await).await
     }
 
     async fn begin_sign_in(&self, req: &Parts, return_to: Option<String>) -> String {

@@ -60,6 +60,7 @@ impl AppState {
             demo: up.demo.is_some(),
             request_timeout: config.http_timeout,
             session_idle,
+            clock: config.clock(),
         }));
         // Sign-out is a form whose answer redirects to the identity provider: form-action allows it.
         let identity_origin = match &config.identity {

@@ -31,6 +31,12 @@ async fn concurrent_calls_needing_a_refresh_refresh_exactly_once() {
     // The new token is fresh: no further refresh.
     assert_eq!(c.get(app.url("/api/pats?filter=active")).send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(entra.refreshes.load(Ordering::SeqCst), 1);
+
+    // The refresh asked for `offline_access`, so it brought a new refresh token (the old one
+    // is spent): the next refresh works too.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(c.get(app.url("/api/pats?filter=active")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(entra.refreshes.load(Ordering::SeqCst), 2, "a second refresh, with the rotated token");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

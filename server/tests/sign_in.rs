@@ -112,6 +112,8 @@ async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     assert_eq!(res.status(), StatusCode::FOUND);
     let end_session = location(&res);
     assert!(end_session.contains("/oauth2/v2.0/logout?post_logout_redirect_uri="), "{end_session}");
+    // The ID token carried `login_hint`: it goes back as `logout_hint`, so Entra shows no picker.
+    assert!(end_session.contains("&logout_hint="), "{end_session}");
     let res = get_html(&c, &end_session).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), app.url("/"));

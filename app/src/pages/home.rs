@@ -58,7 +58,24 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
         ("Revoked", overview.revoked, "revoked", "count off"),
     ];
     let soon = overview.soon.clone();
+    let global = overview.global_state.map(|state| {
+        let n = overview.global;
+        let what = match state {
+            crate::model::GlobalPat::Retiring => "stop working on 1 December 2026",
+            crate::model::GlobalPat::Retired => "no longer work since 1 December 2026",
+        };
+        let text = format!(
+            "{n} of your active tokens {} global (valid in all organizations): global tokens {what}. \
+             Open each one to replace it with an organization token.",
+            if n == 1 { "is" } else { "are" }
+        );
+        view! {
+            <p class="notice" data-testid="global-notice">{text}" "
+                <A href=org_href("/tokens?filter=active", o)>"Review your tokens"</A></p>
+        }
+    });
     view! {
+        {global}
         <section class="counts" aria-label=format!("Tokens in {}", overview.organization) data-testid="counts">
             {counts.into_iter().map(|(label, n, filter, class)| view! {
                 <A href=org_href(&format!("/tokens?filter={filter}"), o) attr:class=class>

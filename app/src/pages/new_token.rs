@@ -105,7 +105,7 @@ fn NewTokenForm(
                 </div>
                 <ScopePicker selected=scopes error=error />
                 <ExpiryPicker expiry=expiry error=error legend="Expires" id_prefix="token" />
-                <ValidIn all_orgs=all_orgs org=org />
+                <ValidIn all_orgs=all_orgs org=org error=error />
                 {move || form_error(error.get()).map(|e| view! { <ErrorPanel error=e /> })}
                 <div class="actions">
                     <button type="submit" class="button primary" data-testid="create-token"
@@ -119,12 +119,18 @@ fn NewTokenForm(
     }
 }
 
-/// Where the new token is valid: this organization or all of the person's.
+/// Where the new token is valid: this organization or, until their retirement, all of the
+/// person's (a global token, with the date it stops working).
 #[component]
-fn ValidIn(all_orgs: RwSignal<bool>, org: Memo<Option<String>>) -> impl IntoView {
+fn ValidIn(
+    all_orgs: RwSignal<bool>,
+    org: Memo<Option<String>>,
+    error: Signal<Option<ApiError>>,
+) -> impl IntoView {
     view! {
-        <fieldset class="where">
+        <fieldset class="where" aria-describedby="all_orgs-error">
             <legend>"Valid in"</legend>
+            <FieldError field="all_orgs" error=error />
             <label for="orgs-current" class="check">
                 <input id="orgs-current" type="radio" name="all_orgs" prop:checked=move || !all_orgs.get()
                     on:change=move |_| all_orgs.set(false) />
@@ -133,8 +139,12 @@ fn ValidIn(all_orgs: RwSignal<bool>, org: Memo<Option<String>>) -> impl IntoView
             <label for="orgs-all" class="check">
                 <input id="orgs-all" type="radio" name="all_orgs" prop:checked=move || all_orgs.get()
                     on:change=move |_| all_orgs.set(true) />
-                "All my organizations"
+                "All my organizations (global)"
             </label>
+            <p class="muted" data-testid="global-warning">
+                "Global tokens stop working on 1 December 2026, and Azure DevOps creates none from that day; "
+                "your organization may already forbid them. Prefer one token per organization."
+            </p>
         </fieldset>
     }
 }

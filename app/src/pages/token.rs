@@ -10,9 +10,10 @@ use leptos_router::hooks::use_params_map;
 
 use super::token_form::SecretReveal;
 use crate::api::get_pat;
-use crate::model::{scope_label, CreatedPat, PatStatus, PatSummary};
+use crate::model::{CreatedPat, PatStatus, PatSummary};
+use crate::scopes::scope_label;
 use crate::ui::{org_href, use_org, ErrorPanel, NeedsJs, Skeleton};
-use actions::{EditCard, ExtendCard, RevokeCard, RotateCard};
+use actions::{EditCard, ExtendCard, ReissueCard, ReplaceGlobalCard, RevokeCard, RotateCard};
 use calls::TokenCalls;
 
 #[component]
@@ -46,21 +47,33 @@ fn TokenDetail(
     rotated: RwSignal<Option<CreatedPat>>,
     on_change: Callback<()>,
 ) -> impl IntoView {
-    let org = use_org();
-    let revoked = token.status == PatStatus::Revoked;
-    let calls = TokenCalls::new(org, rotated, on_change);
-    view! {
-        <TokenFacts token=token.clone() />
-        {(!revoked).then(|| view! {
+    let calls = TokenCalls::new(use_org(), rotated, on_change);
+    let id = token.authorization_id.clone();
+    // Expired and revoked tokens are read-only in Azure DevOps: a new one takes their place.
+    let actions = match token.status {
+        PatStatus::Active | PatStatus::ExpiringSoon => view! {
+            {token.global.is_some().then(|| view! { <ReplaceGlobalCard token=token.clone() calls=calls /> })}
             <ExtendCard token=token.clone() calls=calls />
             <EditCard token=token.clone() calls=calls />
-            <RotateCard id=token.authorization_id.clone() calls=calls />
-            <RevokeCard id=token.authorization_id.clone() calls=calls />
-        })}
-        {revoked.then(|| view! {
-            <p class="notice">"This token is revoked. "
-                <A href=move || org_href("/tokens/new", org.get().as_deref())>"Create a new one"</A></p>
-        })}
+            <RotateCard id=id.clone() calls=calls />
+            <RevokeCard id=id.clone() calls=calls />
+        }
+        .into_any(),
+        PatStatus::Expired => view! {
+            <ReissueCard token=token.clone() calls=calls
+                why="This token has expired. Azure DevOps no longer lets an expired token be extended or edited: re-issue it as a new token with the same name and scopes." />
+            <RevokeCard id=id.clone() calls=calls />
+        }
+        .into_any(),
+        PatStatus::Revoked => view! {
+            <ReissueCard token=token.clone() calls=calls
+                why="This token is revoked and cannot change. Re-issue it as a new token with the same name and scopes." />
+        }
+        .into_any(),
+    };
+    view! {
+        <TokenFacts token=token />
+        {actions}
     }
 }
 
@@ -74,12 +87,13 @@ fn TokenFacts(token: PatSummary) -> impl IntoView {
             <div class="table-head">
                 <h1 data-testid="token-name">{token.display_name.clone()}</h1>
                 <span class=token.status.css_class() data-testid="token-status">{token.status.label()}</span>
+                {token.global.map(|g| view! { <span class="status status-global" data-testid="global-badge">{g.label()}</span> })}
             </div>
             <dl class="facts">
                 <dt>"Valid from"</dt><dd><time datetime=token.valid_from.clone()>{token.valid_from.get(..10).unwrap_or_default().to_string()}</time></dd>
                 <dt>"Valid to"</dt><dd><time datetime=token.valid_to.clone() data-testid="token-valid-to">{token.valid_to.get(..10).unwrap_or_default().to_string()}</time></dd>
                 <dt>"Scopes"</dt><dd><ul class="plain">{scopes_text.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul></dd>
-                <dt>"Organizations"</dt><dd>{if all_orgs { "All your organizations".to_string() } else { "This organization".to_string() }}</dd>
+                <dt>"Organizations"</dt><dd>{if all_orgs { "All your organizations (global)" } else { "This organization" }}</dd>
             </dl>
             <NeedsJs />
         </section>

@@ -3,22 +3,19 @@
 use leptos::prelude::*;
 
 use crate::error::ApiError;
-use crate::model::{CreatedPat, Expiry, FULL_ACCESS, SCOPE_AREAS};
+use crate::model::{CreatedPat, Expiry};
+use crate::scopes::{is_known, FULL_ACCESS, SCOPE_AREAS};
 use leptos_router::components::A;
 
 use crate::ui::{copy_to_clipboard, org_href, use_org, FieldError};
 
-/// Scopes grouped by area, as checkboxes with readable names.
+/// Scopes grouped by area, as checkboxes with readable names; scopes the token already carries
+/// that the catalogue has no name for are listed verbatim, checked, and kept unless unchecked.
 #[component]
 pub fn ScopePicker(selected: RwSignal<Vec<String>>, error: Signal<Option<ApiError>>) -> impl IntoView {
-    let toggle = move |name: &'static str, on: bool| {
-        selected.update(|s| {
-            s.retain(|x| x != name);
-            if on {
-                s.push(name.to_string());
-            }
-        })
-    };
+    let toggle = move |name: &str, on: bool| toggle_scope(selected, name, on);
+    let others: Vec<String> =
+        selected.with_untracked(|s| s.iter().filter(|x| !is_known(x)).cloned().collect());
     let full = move || selected.with(|s| s.iter().any(|x| x == FULL_ACCESS));
     view! {
         <fieldset class="scopes-picker" aria-describedby="scopes-error" data-testid="scope-picker">
@@ -49,6 +46,7 @@ pub fn ScopePicker(selected: RwSignal<Vec<String>>, error: Signal<Option<ApiErro
                         }).collect_view()}
                     </fieldset>
                 }).collect_view()}
+                {(!others.is_empty()).then(|| view! { <OtherScopes others=others selected=selected disabled=Signal::derive(full) /> })}
             </div>
             <label for="scope-full" class="check full-access">
                 <input
@@ -59,6 +57,41 @@ pub fn ScopePicker(selected: RwSignal<Vec<String>>, error: Signal<Option<ApiErro
                 />
                 <span>"Full access (every scope; your organization may forbid it)"</span>
             </label>
+        </fieldset>
+    }
+}
+
+fn toggle_scope(selected: RwSignal<Vec<String>>, name: &str, on: bool) {
+    selected.update(|s| {
+        s.retain(|x| x != name);
+        if on {
+            s.push(name.to_string());
+        }
+    })
+}
+
+/// The scopes of a token that the catalogue has no name for, verbatim: kept unless unchecked.
+#[component]
+fn OtherScopes(
+    others: Vec<String>,
+    selected: RwSignal<Vec<String>>,
+    disabled: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <fieldset class="scope-area" disabled=disabled data-testid="other-scopes">
+            <legend>"Other scopes on this token"</legend>
+            {others.into_iter().enumerate().map(|(i, name)| {
+                let id = format!("scope-other-{i}");
+                let (for_id, checked_name, toggled_name) = (id.clone(), name.clone(), name.clone());
+                view! {
+                    <label for=for_id class="check">
+                        <input id=id type="checkbox" value=name.clone()
+                            prop:checked=move || selected.with(|sel| sel.contains(&checked_name))
+                            on:change=move |ev| toggle_scope(selected, &toggled_name, event_target_checked(&ev)) />
+                        <code class="scope-name">{name}</code>
+                    </label>
+                }
+            }).collect_view()}
         </fieldset>
     }
 }
@@ -140,7 +173,7 @@ fn DayPreset(expiry: RwSignal<Expiry>, id_prefix: &'static str, group: String, d
 
 /// The error when it belongs to no field of the form (a field's own error is shown next to it).
 pub fn form_error(error: Option<ApiError>) -> Option<ApiError> {
-    const FIELDS: [&str; 3] = ["name", "scopes", "valid_to"];
+    const FIELDS: [&str; 4] = ["name", "scopes", "valid_to", "all_orgs"];
     error.filter(|e| !matches!(e, ApiError::InvalidInput { field, .. } if FIELDS.contains(&field.as_str())))
 }
 
@@ -176,6 +209,7 @@ pub fn SecretReveal(created: CreatedPat, #[prop(into)] on_done: Callback<()>) ->
                 }}
             </p>
             <p>"Valid until " <time datetime=created.token.valid_to.clone()>{created.token.valid_to.get(..10).unwrap_or_default().to_string()}</time></p>
+            {created.cut.as_ref().map(|cut| view! { <p class="notice" data-testid="expiry-cut">{cut.explain()}</p> })}
             <div class="actions">
                 <button type="button" class="button secondary" on:click=move |_| on_done.run(()) data-testid="secret-done">
                     "I have copied it"

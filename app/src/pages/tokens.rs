@@ -7,7 +7,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::list_pats;
 use crate::encode_query_value;
-use crate::model::{scope_label, PatFilter, PatPage, PatSort, PatSummary};
+use crate::model::{PatFilter, PatPage, PatSort, PatSummary};
+use crate::scopes::scope_label;
 use crate::ui::{org_href, stored, use_org, ErrorPanel, Skeleton};
 
 /// What the URL asks the table for.
@@ -207,7 +208,10 @@ fn PatRow(token: PatSummary, org: Option<String>) -> impl IntoView {
             <th scope="row"><A href=href>{token.display_name}</A></th>
             <td class="scopes">{scopes}</td>
             <td><time datetime=token.valid_to.clone()>{valid_to}</time></td>
-            <td><span class=token.status.css_class()>{token.status.label()}</span></td>
+            <td>
+                <span class=token.status.css_class()>{token.status.label()}</span>
+                {token.global.map(|g| view! { <span class="status status-global" data-testid="global-badge">{g.label()}</span> })}
+            </td>
         </tr>
     }
 }

@@ -1,6 +1,7 @@
 //! The Azure DevOps stand-in: PAT lifecycle, projects, profile and accounts, with the real shapes, bearer checks, organization policies and test-only failure switches.
 
 mod failures;
+mod pat_checks;
 mod pats;
 mod profile;
 mod projects;
@@ -20,7 +21,6 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 pub use self::failures::Failure;
@@ -31,72 +31,52 @@ use app::model::DEVOPS_RESOURCE;
 /// The organizations whose PAT and project APIs answer; the first is the default organization.
 pub const DEMO_ORGS: [&str; 2] = ["fabrikam-demo", "contoso-demo"];
 
-/// An organization every user belongs to whose policy blocks third-party OAuth apps: every call
-/// to it is refused with 403 and TF400813.
-pub const OAUTH_BLOCKED_ORG: &str = "northwind-demo";
+/// An organization every demo user belongs to whose tenant's Conditional Access policy refuses
+/// every call (VS403463, 403), as a policy requiring a compliant device or a trusted network does.
+pub const CONDITIONAL_ACCESS_ORG: &str = "northwind-demo";
+/// An organization that exists, in the demo tenant, but that no demo user belongs to: 401 with
+/// TF400813 naming the user.
+pub const NOT_MEMBER_ORG: &str = "tailspin-demo";
+/// An organization connected to another Microsoft Entra tenant: 401 with TF400813 naming the
+/// user, and `X-VSS-ResourceTenant` naming that tenant.
+pub const OTHER_TENANT_ORG: &str = "woodgrove-demo";
+/// The tenant [`OTHER_TENANT_ORG`] is connected to.
+pub const OTHER_TENANT_ID: &str = "9c4f1d2e-5b6a-4c3d-8e7f-0a1b2c3d4e5f";
 
-/// Every scope name the stand-in accepts in a PAT's `scope`; `app_token` is full access.
-pub const KNOWN_SCOPES: &[&str] = &[
-    "vso.code",
-    "vso.code_write",
-    "vso.code_manage",
-    "vso.code_status",
-    "vso.work",
-    "vso.work_write",
-    "vso.work_full",
-    "vso.build",
-    "vso.build_execute",
-    "vso.packaging",
-    "vso.packaging_write",
-    "vso.packaging_manage",
-    "vso.release",
-    "vso.release_execute",
-    "vso.release_manage",
-    "vso.project",
-    "vso.project_write",
-    "vso.project_manage",
-    "vso.profile",
-    "vso.tokens",
-    "vso.tokenadministration",
-    "vso.variablegroups_read",
-    "vso.variablegroups_write",
-    "vso.graph",
-    "vso.identity",
-    "vso.test",
-    "vso.test_write",
-    "vso.wiki",
-    "vso.wiki_write",
-    "vso.securefiles_read",
-    "vso.agentpools",
-    "vso.serviceendpoint",
-    "vso.dashboards",
-    "vso.analytics",
-    "vso.auditlog",
-    "vso.memberentitlementmanagement",
-    "vso.notification",
-    "vso.symbols",
-    "vso.taskgroups_read",
-    "vso.environment_manage",
-    "app_token",
-];
+/// Scopes of an older version of the documented table (Load Test, retired): real tokens still
+/// carry them, and the portal's catalogue has no name for them.
+pub const RETIRED_SCOPES: [&str; 2] = ["vso.loadtest", "vso.loadtest_write"];
+
+/// Whether Azure DevOps accepts `scope` in a PAT: the documented catalogue (app::scopes, from
+/// `docs/integrate/includes/scopes.md`), full access, and retired scopes old tokens carry.
+pub fn accepts_scope(scope: &str) -> bool {
+    app::scopes::is_known(scope) || RETIRED_SCOPES.contains(&scope)
+}
 
 /// The full-access scope, which an organization's policy may forbid.
 pub const FULL_ACCESS_SCOPE: &str = "app_token";
 
-/// An organization's PAT policy, as its administrator set it.
+/// An organization's PAT policies, as its administrator set them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrgPolicy {
-    /// A token may be valid until the end of the day (UTC) this many days from today, no later.
+    /// "Enforce maximum personal access token lifespan": a token may be valid until the end of
+    /// the day (UTC) this many days after its creation, no later.
     pub max_lifetime_days: i64,
     /// Whether tokens with the `app_token` (full access) scope may be created.
     pub full_access_allowed: bool,
+    /// Whether global tokens (valid in all organizations) may be created before their retirement.
+    pub global_allowed: bool,
 }
 
 /// The PAT policy of one of `DEMO_ORGS`; `None` for any other organization.
 pub fn policy(org: &str) -> Option<OrgPolicy> {
     match org {
-        "fabrikam-demo" => Some(OrgPolicy { max_lifetime_days: 365, full_access_allowed: true }),
-        "contoso-demo" => Some(OrgPolicy { max_lifetime_days: 90, full_access_allowed: false }),
+        "fabrikam-demo" => {
+            Some(OrgPolicy { max_lifetime_days: 365, full_access_allowed: true, global_allowed: true })
+        }
+        "contoso-demo" => {
+            Some(OrgPolicy { max_lifetime_days: 90, full_access_allowed: false, global_allowed: false })
+        }
         _ => None,
     }
 }
@@ -113,6 +93,8 @@ pub struct DevopsStandIn {
     failures: Mutex<Vec<failures::Switch>>,
     /// Every request received, by method, failed ones included.
     requests: Mutex<HashMap<Method, usize>>,
+    /// What "now" is (the portal's clock, so that both sides agree).
+    clock: app::clock::Clock,
 }
 
 /// Where the keys that sign bearer tokens come from.
@@ -166,7 +148,18 @@ impl DevopsStandIn {
             dev_base,
             failures: Mutex::new(Vec::new()),
             requests: Mutex::new(HashMap::new()),
+            clock: app::clock::Clock::system(),
         }
+    }
+
+    /// The same stand-in, reading the time from `clock`.
+    pub fn with_clock(mut self, clock: app::clock::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
     }
 
     pub fn router(self: Arc<Self>) -> Router {
@@ -229,7 +222,8 @@ impl DevopsStandIn {
     }
 
     /// What every organization-scoped call checks first, in Azure DevOps' order: the bearer, the
-    /// api-version, then the organization (unknown: 404; blocking OAuth apps: 403).
+    /// api-version, then the organization (unknown: 404; Conditional Access: 403 VS403463; not
+    /// a member, or another tenant's: 401 TF400813 naming the user).
     async fn enter_org(
         &self,
         headers: &HeaderMap,
@@ -239,8 +233,11 @@ impl DevopsStandIn {
     ) -> Result<Caller, Response> {
         let caller = self.authenticate(headers).await?;
         require_api_version(q, preview)?;
-        if org == OAUTH_BLOCKED_ORG {
-            return Err(oauth_blocked(&caller, org));
+        match org {
+            CONDITIONAL_ACCESS_ORG => return Err(conditional_access()),
+            NOT_MEMBER_ORG => return Err(not_a_member(&caller, crate::entra::DEMO_TENANT)),
+            OTHER_TENANT_ORG => return Err(not_a_member(&caller, OTHER_TENANT_ID)),
+            _ => {}
         }
         if !DEMO_ORGS.contains(&org) {
             return Err(vss_error(
@@ -256,7 +253,8 @@ impl DevopsStandIn {
     fn with_tokens<R>(&self, oid: &str, f: impl FnOnce(&mut Vec<StoredPat>) -> R) -> R {
         let mut all = self.pats.lock().unwrap_or_else(|e| e.into_inner());
         let big = self.big_user.as_deref() == Some(oid);
-        f(all.entry(oid.to_string()).or_insert_with(|| seed::seed(oid, big, OffsetDateTime::now_utc())))
+        let now = self.now();
+        f(all.entry(oid.to_string()).or_insert_with(|| seed::seed(oid, big, now)))
     }
 }
 
@@ -283,18 +281,28 @@ fn unauthorized_json() -> Response {
         .into_response()
 }
 
-/// The organization's policy turned off third-party application access via OAuth.
-fn oauth_blocked(caller: &Caller, org: &str) -> Response {
+/// A Conditional Access policy of the organization's tenant failed (the body Azure DevOps sends,
+/// as quoted in microsoft/coe-starter-kit#6694).
+fn conditional_access() -> Response {
     vss_error(
         StatusCode::FORBIDDEN,
-        "UnauthorizedRequestException",
-        &format!(
-            "TF400813: The user '{}' is not authorized to access this resource. This organization does not \
-             allow third-party application access via OAuth: an administrator of '{org}' turned off the \
-             policy 'Third-party application access via OAuth'.",
-            caller.oid
-        ),
+        "VssServiceException",
+        "VS403463: The conditional access policy defined by your Azure Active Directory administrator has failed.",
     )
+}
+
+/// A valid token of a user the organization does not know: 401, TF400813 naming the user, and
+/// the organization's tenant in `X-VSS-ResourceTenant`.
+fn not_a_member(caller: &Caller, tenant: &str) -> Response {
+    let mut r = vss_error(
+        StatusCode::UNAUTHORIZED,
+        "UnauthorizedRequestException",
+        &format!("TF400813: The user '{}' is not authorized to access this resource.", caller.oid),
+    );
+    if let Ok(v) = header::HeaderValue::from_str(tenant) {
+        r.headers_mut().insert("X-VSS-ResourceTenant", v);
+    }
+    r
 }
 
 /// Azure DevOps' JSON error body.
@@ -341,8 +349,13 @@ fn top_of(q: &HashMap<String, String>) -> Result<usize, Response> {
     }
 }
 
+/// An instant as Azure DevOps writes it: UTC with seven fractional digits (.NET ticks), e.g.
+/// `2020-11-02T22:56:52.1033333Z` (`specification/tokens/7.1/httpExamples/Pats/ListPats.json`).
 fn iso(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default()
 }
 
 /// An organization's id, stable across runs.

@@ -54,12 +54,13 @@ impl DemoStack {
     /// Builds the stand-ins for an app reachable at `public_url`. The client secret and the
     /// signing key are kept in `state_file` (created on first run), or live only in this process
     /// without one. `certificate` (DER) is registered for the demo client when the app
-    /// authenticates with one.
+    /// authenticates with one. `clock` is what "now" is for the Azure DevOps stand-in.
     pub fn new(
         public_url: &str,
         access_token_ttl: u64,
         certificate: Option<&[u8]>,
         state_file: Option<&std::path::Path>,
+        clock: app::clock::Clock,
     ) -> Result<Self, String> {
         let secrets = match state_file {
             Some(path) => persist::DemoSecrets::load_or_create(path)?,
@@ -77,7 +78,7 @@ impl DemoStack {
             EntraStandIn::new(format!("{public_url}/demo/entra"), client, demo_users(), secrets.key);
         entra.access_token_ttl = access_token_ttl;
         let entra = Arc::new(entra);
-        let devops = Arc::new(DevopsStandIn::new(entra.clone()));
+        let devops = Arc::new(DevopsStandIn::new(entra.clone()).with_clock(clock));
         Ok(DemoStack { entra, devops })
     }
 

@@ -135,7 +135,9 @@ enum Limited {
 fn limited(req: &Request) -> Option<Limited> {
     match (req.method(), req.uri().path()) {
         (&Method::GET, path) if path == SIGN_IN => Some(Limited::SignIn),
-        (&Method::POST, path) if path == api::CREATE_PAT || path == api::ROTATE_PAT => Some(Limited::Create),
+        (&Method::POST, path) if [api::CREATE_PAT, api::ROTATE_PAT, api::REISSUE_PAT].contains(&path) => {
+            Some(Limited::Create)
+        }
         _ => None,
     }
 }

@@ -77,7 +77,13 @@ impl OidcClient {
     }
 
     /// Where to send the browser after the session is gone.
-    pub async fn end_session_url(&self, post_logout_redirect_uri: &str) -> Result<Option<Url>, OidcError> {
+    /// Where to send the browser to sign out at the identity provider; `logout_hint` (the ID
+    /// token's `login_hint`) spares the user Entra's account picker.
+    pub async fn end_session_url(
+        &self,
+        post_logout_redirect_uri: &str,
+        logout_hint: Option<&str>,
+    ) -> Result<Option<Url>, OidcError> {
         let d = self.discovery().await?;
         let Some(end) = &d.end_session_endpoint else { return Ok(None) };
         let mut url = Url::parse(end)
@@ -85,6 +91,9 @@ impl OidcClient {
         url.query_pairs_mut()
             .append_pair("post_logout_redirect_uri", post_logout_redirect_uri)
             .append_pair("client_id", &self.reg.client_id);
+        if let Some(hint) = logout_hint {
+            url.query_pairs_mut().append_pair("logout_hint", hint);
+        }
         Ok(Some(url))
     }
 }

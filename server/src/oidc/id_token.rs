@@ -23,6 +23,10 @@ pub struct IdClaims {
     pub oid: Option<String>,
     #[serde(default)]
     pub sid: Option<String>,
+    /// Entra's optional `login_hint` claim: sent back as `logout_hint` at sign-out, so Entra
+    /// signs this account out without asking which one.
+    #[serde(default)]
+    pub login_hint: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]

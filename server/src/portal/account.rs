@@ -20,6 +20,9 @@ pub struct Account {
     pub oid: String,
     pub tid: String,
     pub sid: Option<String>,
+    /// The ID token's `login_hint`, for `logout_hint` at sign-out.
+    #[serde(default)]
+    pub login_hint: Option<String>,
     /// Unix seconds: the start of the absolute session lifetime.
     pub signed_in_at: u64,
     pub tokens: TokenSet,

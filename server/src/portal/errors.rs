@@ -2,15 +2,20 @@
 
 use app::error::ApiError;
 
-use crate::devops::DevopsError;
+use crate::devops::{DevopsError, NoAccess};
 
 /// The one mapping from Azure DevOps failures to what the user is told.
 impl From<DevopsError> for ApiError {
     fn from(e: DevopsError) -> Self {
         match e {
             DevopsError::Unauthorized => ApiError::SessionExpired,
+            // The organization is filled in by the use case, which knows it (`ApiError::in_org`).
+            DevopsError::NoAccess(why) => {
+                ApiError::NoAccess { organization: String::new(), reason: no_access_reason(&why) }
+            }
             DevopsError::Forbidden => ApiError::Forbidden {
-                reason: "you lack permission, or the organization does not allow third-party OAuth apps"
+                reason: "your account lacks the permission for this in the organization, or an organization \
+                         policy restricts it. Ask an organization administrator."
                     .into(),
             },
             DevopsError::NotFound => ApiError::NotFound,
@@ -26,6 +31,29 @@ impl From<DevopsError> for ApiError {
                 ApiError::invalid("request", BAD_REQUEST_TEXT)
             }
             e @ DevopsError::Unexpected(_) => internal("Azure DevOps", &e),
+        }
+    }
+}
+
+/// What the user is told when the organization will not let them in, and what to do.
+fn no_access_reason(why: &NoAccess) -> String {
+    const MSA_TENANT: &str = "00000000-0000-0000-0000-000000000000";
+    match why {
+        NoAccess::ConditionalAccess => "a Conditional Access policy of the organization's Microsoft Entra tenant \
+            refused the request (VS403463). Such policies may require a compliant device or a trusted network; \
+            note that this app calls Azure DevOps from its server's address. Ask your administrator."
+            .into(),
+        NoAccess::NotMember { resource_tenant: Some(t) } if t == MSA_TENANT => "your account is not a member of it, \
+            and the organization is connected to Microsoft accounts, not to a Microsoft Entra tenant. Sign in to it \
+            with the Microsoft account that owns it, or ask its owner to connect it to your tenant."
+            .into(),
+        NoAccess::NotMember { resource_tenant: Some(t) } => format!(
+            "your account is not a member of it. Azure DevOps says it is connected to the Microsoft Entra tenant \
+             {t}: if you signed in with another tenant, sign in with an account of that tenant, or ask its \
+             administrator to add you."
+        ),
+        NoAccess::NotMember { resource_tenant: None } => {
+            "your account is not a member of it. Ask an organization administrator to add you.".into()
         }
     }
 }
@@ -62,6 +90,20 @@ mod tests {
         );
         assert_eq!(ApiError::from(DevopsError::Unavailable("x".into())), ApiError::UpstreamUnavailable);
         assert!(matches!(ApiError::from(DevopsError::Forbidden), ApiError::Forbidden { .. }));
+        let e = ApiError::from(DevopsError::NoAccess(NoAccess::ConditionalAccess)).in_org("northwind-demo");
+        assert!(!e.needs_sign_in(), "signing in again would not help");
+        assert!(
+            e.to_string().starts_with("You have no access to northwind-demo: a Conditional Access"),
+            "{e}"
+        );
+        let e = ApiError::from(DevopsError::NoAccess(NoAccess::NotMember {
+            resource_tenant: Some("72f988bf-86f1-41af-91ab-2d7cd011db47".into()),
+        }));
+        assert!(e.to_string().contains("72f988bf-86f1-41af-91ab-2d7cd011db47"), "{e}");
+        assert!(
+            !ApiError::from(DevopsError::Forbidden).to_string().contains("OAuth"),
+            "no OAuth-policy blame"
+        );
         let e = ApiError::from(DevopsError::Unexpected("https://upstream.example/?secret".into()));
         assert!(e.lacks_reference());
         assert!(!e.to_string().contains("upstream"), "no upstream detail reaches the user");

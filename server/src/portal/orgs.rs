@@ -67,7 +67,9 @@ impl Organizations {
             return Ok(c.orgs.clone());
         }
         let profile = self.devops.profile(token).await?;
-        let accounts = self.devops.accounts(token, &profile.public_alias).await?;
+        // The accounts API's `memberId` is the profile's `id` (specification/account/7.1,
+        // example `GET__Accounts_memberId-_userId_.json`).
+        let accounts = self.devops.accounts(token, &profile.id).await?;
         let orgs: Vec<Org> =
             accounts.value.into_iter().map(|a| Org { id: a.account_id, name: a.account_name }).collect();
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -118,7 +120,7 @@ impl Organizations {
 
     pub async fn profile(&self, token: &Secret) -> Result<Profile, ApiError> {
         let p = self.devops.profile(token).await?;
-        Ok(Profile { display_name: p.display_name, email: p.email_address, member_id: p.public_alias })
+        Ok(Profile { display_name: p.display_name, email: p.email_address, member_id: p.id })
     }
 
     pub async fn projects(

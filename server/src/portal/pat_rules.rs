@@ -1,23 +1,40 @@
-//! Pure rules about personal access tokens: status from dates and the revoked list, sorting, the dashboard's tally, form validation, and what each `patTokenError` means.
+//! Pure rules about personal access tokens: status from dates and the revoked list, the retirement of global tokens, sorting, the dashboard's tally, form and edit validation, and expiries cut short by a lifetime policy.
 
 use app::error::ApiError;
 use app::model::{
-    CreatedPat, Expiry, Overview, PatForm, PatSort, PatStatus, PatSummary, FULL_ACCESS, UPCOMING_WEEKS,
+    CreatedPat, Expiry, ExpiryCut, GlobalPat, Overview, PatChanges, PatForm, PatSort, PatStatus, PatSummary,
+    GLOBAL_PATS_RETIRE_ON, UPCOMING_WEEKS,
 };
+use app::scopes::{is_known, looks_like_scope, FULL_ACCESS};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::errors::internal;
+use super::pat_errors::pat_token_error;
 use crate::devops::{PatRequest, PatResult, PatToken};
 
 /// A token that expires within this many seconds is "expiring soon".
 const EXPIRING_SOON_SECS: i64 = 7 * 24 * 3600;
 /// Azure DevOps allows no token to live longer than a year; an organization may allow less.
 const MAX_LIFETIME_DAYS: i64 = 365;
+/// The most scopes one token may be sent with (the catalogue has under a hundred).
+const MAX_SCOPES: usize = 200;
 /// Longest search text accepted.
 pub const MAX_SEARCH_CHARS: usize = 256;
 
+/// The instant global PATs stop working (`GLOBAL_PATS_RETIRE_ON`).
+pub fn global_pats_retire_at() -> OffsetDateTime {
+    OffsetDateTime::parse(GLOBAL_PATS_RETIRE_ON, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
 pub fn summarize(t: PatToken, revoked: bool, now: OffsetDateTime) -> PatSummary {
+    let global = t.target_accounts.is_none().then(|| {
+        if now >= global_pats_retire_at() {
+            GlobalPat::Retired
+        } else {
+            GlobalPat::Retiring
+        }
+    });
     let status = if revoked {
         PatStatus::Revoked
     } else {
@@ -35,6 +52,7 @@ pub fn summarize(t: PatToken, revoked: bool, now: OffsetDateTime) -> PatSummary 
         valid_to: t.valid_to,
         target_accounts: t.target_accounts,
         status,
+        global,
     }
 }
 
@@ -59,6 +77,8 @@ pub fn tally(organization: String, all: Vec<PatToken>, revoked: &[String], now: 
         revoked: 0,
         soon: Vec::new(),
         upcoming: vec![0; UPCOMING_WEEKS],
+        global: 0,
+        global_state: None,
     };
     for t in all {
         let is_revoked = revoked.contains(&t.authorization_id);
@@ -69,6 +89,10 @@ pub fn tally(organization: String, all: Vec<PatToken>, revoked: &[String], now: 
             PatStatus::ExpiringSoon => overview.expiring_soon += 1,
             PatStatus::Expired => overview.expired += 1,
             PatStatus::Revoked => overview.revoked += 1,
+        }
+        if let (PatStatus::Active | PatStatus::ExpiringSoon, Some(g)) = (summary.status, summary.global) {
+            overview.global += 1;
+            overview.global_state = Some(g);
         }
         if let (PatStatus::Active | PatStatus::ExpiringSoon, Some(to)) = (summary.status, valid_to) {
             let week = ((to - now).whole_days() / 7) as usize;
@@ -99,15 +123,21 @@ pub struct ValidForm {
 }
 
 impl ValidForm {
-    pub fn request(&self, authorization_id: Option<String>) -> PatRequest {
+    /// The body of a create: every field.
+    pub fn request(&self) -> PatRequest {
         PatRequest {
-            authorization_id,
-            display_name: self.name.clone(),
-            scope: self.scope.clone(),
-            valid_to: self.valid_to.format(&Rfc3339).unwrap_or_default(),
-            all_orgs: self.all_orgs,
+            authorization_id: None,
+            display_name: Some(self.name.clone()),
+            scope: Some(self.scope.clone()),
+            valid_to: Some(wire_time(self.valid_to)),
+            all_orgs: Some(self.all_orgs),
         }
     }
+}
+
+/// An instant as Azure DevOps is sent it: RFC 3339 UTC in whole seconds.
+pub fn wire_time(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_default()
 }
 
 /// Checks a token form on the server, with the error on the field it concerns.
@@ -115,7 +145,50 @@ pub fn validate_form(form: &PatForm, now: OffsetDateTime) -> Result<ValidForm, A
     let name = validate_name(&form.name)?;
     let scope = validate_scopes(&form.scopes)?;
     let valid_to = validate_expiry(&form.expiry, now)?;
+    if form.all_orgs && now >= global_pats_retire_at() {
+        return Err(ApiError::invalid(
+            "all_orgs",
+            "Tokens valid in all organizations stopped working on 1 December 2026, and Azure DevOps creates \
+             none any more: choose this organization only.",
+        ));
+    }
     Ok(ValidForm { name, scope, valid_to, all_orgs: form.all_orgs })
+}
+
+/// The fields of an edit that passed validation: only these are sent.
+#[derive(Debug, PartialEq)]
+pub struct ValidChanges {
+    pub name: Option<String>,
+    pub scope: Option<String>,
+    pub valid_to: Option<OffsetDateTime>,
+}
+
+impl ValidChanges {
+    /// The body of an update: the token's id and what changes, nothing else.
+    pub fn request(&self, authorization_id: String) -> PatRequest {
+        PatRequest {
+            authorization_id: Some(authorization_id),
+            display_name: self.name.clone(),
+            scope: self.scope.clone(),
+            valid_to: self.valid_to.map(wire_time),
+            all_orgs: None,
+        }
+    }
+}
+
+/// Checks an edit on the server: each field that changes, with the error on that field.
+pub fn validate_changes(changes: &PatChanges, now: OffsetDateTime) -> Result<ValidChanges, ApiError> {
+    if changes.is_empty() {
+        return Err(ApiError::invalid(
+            "changes",
+            "Nothing changed: edit the name, the scopes or the expiry first.",
+        ));
+    }
+    Ok(ValidChanges {
+        name: changes.name.as_deref().map(validate_name).transpose()?,
+        scope: changes.scopes.as_deref().map(validate_scopes).transpose()?,
+        valid_to: changes.expiry.as_ref().map(|e| validate_expiry(e, now)).transpose()?,
+    })
 }
 
 fn validate_name(name: &str) -> Result<String, ApiError> {
@@ -142,8 +215,18 @@ fn validate_scopes(scopes: &[String]) -> Result<String, ApiError> {
     if scopes.is_empty() {
         return Err(ApiError::invalid("scopes", "Choose at least one scope."));
     }
-    if let Some(unknown) = scopes.iter().find(|s| **s != FULL_ACCESS && is_unknown_scope(s)) {
-        return Err(ApiError::invalid("scopes", format!("{unknown} is not a scope Azure DevOps knows.")));
+    // A scope the catalogue has no name for is sent as it is: Azure DevOps decides.
+    if let Some(odd) = scopes.iter().find(|s| !is_known(s) && !looks_like_scope(s)) {
+        return Err(ApiError::invalid(
+            "scopes",
+            format!(
+                "“{}” is not a scope name: scope names look like vso.code_write.",
+                odd.chars().take(40).collect::<String>()
+            ),
+        ));
+    }
+    if scopes.len() > MAX_SCOPES {
+        return Err(ApiError::invalid("scopes", format!("Choose at most {MAX_SCOPES} scopes.")));
     }
     // Full access includes every other scope.
     Ok(if scopes.contains(&FULL_ACCESS) { FULL_ACCESS.to_string() } else { scopes.join(" ") })
@@ -174,52 +257,39 @@ fn validate_expiry(expiry: &Expiry, now: OffsetDateTime) -> Result<OffsetDateTim
     Ok(valid_to)
 }
 
-fn is_unknown_scope(s: &str) -> bool {
-    !app::model::SCOPE_AREAS.iter().any(|(_, scopes)| scopes.iter().any(|x| x.name == s))
-}
-
 /// The token of a PAT API answer, or the error its `patTokenError` names, on the field it concerns.
 pub fn pat_result(r: PatResult) -> Result<PatToken, ApiError> {
     match (r.pat_token_error.as_str(), r.pat_token) {
         ("none", Some(t)) => Ok(t),
-        (code, _) => Err(pat_token_error(code)),
+        ("none", None) => Err(ApiError::UpstreamFailed {
+            message:
+                "Azure DevOps answered without the token. Reload the list to see whether the change was made."
+                    .into(),
+        }),
+        (code, _) => Err(pat_token_error(code, r.pat_token_error_message.as_deref())),
     }
 }
 
-/// The one mapping of `patTokenError` values to what the user is told.
-fn pat_token_error(code: &str) -> ApiError {
-    match code {
-        "invalidDisplayName" => ApiError::invalid("name", "Azure DevOps did not accept this name."),
-        "invalidScope" => ApiError::invalid("scopes", "Azure DevOps did not accept these scopes."),
-        "fullScopePatPolicyViolation" => ApiError::invalid(
-            "scopes",
-            "This organization's policy forbids full-access tokens: choose specific scopes.",
-        ),
-        "invalidValidTo" => ApiError::invalid("valid_to", "Azure DevOps did not accept this expiry date."),
-        "patLifespanPolicyViolation" => ApiError::invalid(
-            "valid_to",
-            "This is beyond the longest lifetime your organization allows: choose an earlier date.",
-        ),
-        "invalidTargetAccounts" => {
-            ApiError::invalid("all_orgs", "Azure DevOps did not accept these organizations.")
-        }
-        "authorizationNotFound" | "invalidAuthorizationId" => ApiError::NotFound,
-        "accessDenied" => ApiError::Forbidden { reason: "you may not manage this token".into() },
-        "globalPatPolicyViolation" => ApiError::Forbidden {
-            reason: "an organization policy restricts tokens valid in all organizations".into(),
-        },
-        "none" => internal("PAT API", &"patTokenError none without a token"),
-        other => internal("PAT API", &format!("patTokenError {other}")),
-    }
+/// Set when Azure DevOps granted an expiry earlier than asked (a maximum-lifetime policy: the
+/// 7.2 API shortens instead of refusing). A minute of slack covers its rounding.
+pub fn cut_of(asked: OffsetDateTime, granted: &str) -> Option<ExpiryCut> {
+    let granted_at = OffsetDateTime::parse(granted, &Rfc3339).ok()?;
+    (granted_at < asked - time::Duration::minutes(1))
+        .then(|| ExpiryCut { asked: wire_time(asked), granted: granted.to_string() })
 }
 
 /// The answer to a create: the summary and the secret, which goes nowhere else.
-pub fn created_pat(t: PatToken, now: OffsetDateTime) -> Result<CreatedPat, ApiError> {
+pub fn created_pat(
+    t: PatToken,
+    asked_valid_to: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<CreatedPat, ApiError> {
     let secret = match &t.token {
         Some(s) if !s.expose().is_empty() => s.expose().to_string(),
         _ => return Err(internal("PAT API", &"create answered without the secret")),
     };
-    Ok(CreatedPat { token: summarize(t, false, now), secret })
+    let cut = cut_of(asked_valid_to, &t.valid_to);
+    Ok(CreatedPat { token: summarize(t, false, now), secret, cut })
 }
 
 #[cfg(test)]
@@ -278,7 +348,7 @@ mod tests {
         );
         assert_eq!(field(validate_form(&form("a\u{7}", &["vso.code"], Expiry::Days(30)), now)), "name");
         assert_eq!(field(validate_form(&form("ci", &[], Expiry::Days(30)), now)), "scopes");
-        assert_eq!(field(validate_form(&form("ci", &["vso.nope"], Expiry::Days(30)), now)), "scopes");
+        assert_eq!(field(validate_form(&form("ci", &["vso.<nope>"], Expiry::Days(30)), now)), "scopes");
         assert_eq!(field(validate_form(&form("ci", &["vso.code"], Expiry::Days(0)), now)), "valid_to");
         assert_eq!(
             field(validate_form(&form("ci", &["vso.code"], Expiry::Date("2026-11-24".into())), now)),
@@ -327,17 +397,65 @@ mod tests {
     }
 
     #[test]
-    fn pat_token_errors_land_on_their_field() {
-        let r = |e: &str| PatResult { pat_token: None, pat_token_error: e.into() };
+    fn pat_results_and_ids() {
+        let r =
+            |e: &str| PatResult { pat_token: None, pat_token_error: e.into(), pat_token_error_message: None };
         assert!(
             matches!(pat_result(r("patLifespanPolicyViolation")), Err(ApiError::InvalidInput { field, .. }) if field == "valid_to")
         );
-        assert!(
-            matches!(pat_result(r("fullScopePatPolicyViolation")), Err(ApiError::InvalidInput { field, .. }) if field == "scopes")
-        );
         assert_eq!(pat_result(r("authorizationNotFound")).unwrap_err(), ApiError::NotFound);
-        assert!(matches!(pat_result(r("none")), Err(ApiError::Internal { .. })));
+        assert!(matches!(pat_result(r("none")), Err(ApiError::UpstreamFailed { .. })));
         assert!(check_pat_id("4b1f1a5e-0000-0000-0000-000000000001").is_ok());
         assert_eq!(check_pat_id("../x").unwrap_err(), ApiError::NotFound);
+    }
+
+    #[test]
+    fn global_tokens_retire_on_the_first_of_december_2026() {
+        let before = at("2026-11-30T23:59:59Z");
+        let after = at("2026-12-01T00:00:00Z");
+        assert_eq!(summarize(pat("2027-03-01T00:00:00Z"), false, before).global, Some(GlobalPat::Retiring));
+        assert_eq!(summarize(pat("2027-03-01T00:00:00Z"), false, after).global, Some(GlobalPat::Retired));
+        let mut scoped = pat("2027-03-01T00:00:00Z");
+        scoped.target_accounts = Some(vec!["o".into()]);
+        assert_eq!(summarize(scoped, false, after).global, None);
+        let mut f = form("ci", &["vso.code"], Expiry::Days(30));
+        f.all_orgs = true;
+        assert!(validate_form(&f, before).unwrap().all_orgs, "before the date, with the warning in the form");
+        assert!(
+            matches!(validate_form(&f, after), Err(ApiError::InvalidInput { field, .. }) if field == "all_orgs")
+        );
+    }
+
+    #[test]
+    fn unknown_scopes_pass_verbatim_and_odd_ones_do_not() {
+        let now = at("2026-11-25T12:00:00Z");
+        let v = validate_form(&form("ci", &["vso.agentpools_manage", "vso.brand_new"], Expiry::Days(7)), now)
+            .unwrap();
+        assert_eq!(v.scope, "vso.agentpools_manage vso.brand_new");
+        assert!(validate_form(&form("ci", &["vso code"], Expiry::Days(7)), now).is_err());
+        assert!(validate_form(&form("ci", &["<script>"], Expiry::Days(7)), now).is_err());
+    }
+
+    #[test]
+    fn an_edit_sends_only_what_changed_in_whole_seconds() {
+        let now = at("2026-11-25T12:00:00.123456789Z");
+        let rename = PatChanges { name: Some(" new name ".into()), ..Default::default() };
+        let body =
+            serde_json::to_value(validate_changes(&rename, now).unwrap().request("id".into())).unwrap();
+        assert_eq!(body, serde_json::json!({ "authorizationId": "id", "displayName": "new name" }));
+        let extend = PatChanges { expiry: Some(Expiry::Days(7)), ..Default::default() };
+        let body =
+            serde_json::to_value(validate_changes(&extend, now).unwrap().request("id".into())).unwrap();
+        assert_eq!(body, serde_json::json!({ "authorizationId": "id", "validTo": "2026-12-02T12:00:00Z" }));
+        assert!(validate_changes(&PatChanges::default(), now).is_err(), "nothing to send");
+    }
+
+    #[test]
+    fn a_shortened_expiry_is_noticed() {
+        let asked = at("2027-06-01T00:00:00Z");
+        let cut = cut_of(asked, "2027-02-23T12:00:00.1033333Z").unwrap();
+        assert_eq!(cut.asked, "2027-06-01T00:00:00Z");
+        assert_eq!(cut.granted, "2027-02-23T12:00:00.1033333Z");
+        assert_eq!(cut_of(asked, "2027-06-01T00:00:00.32Z"), None, "rounding is not a cut");
     }
 }

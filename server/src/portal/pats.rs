@@ -1,13 +1,19 @@
-//! The PAT use cases against one organization with one access token: list, search, get, the dashboard's overview, create, update, revoke and rotate.
+//! The PAT use cases against one organization with one access token: list, search, get, the dashboard's overview, create, update, revoke, rotate and re-issue.
 
 use std::sync::Arc;
 
+use app::clock::Clock;
 use app::error::ApiError;
-use app::model::{CreatedPat, Expiry, Overview, PatFilter, PatForm, PatPage, PatStatus, PatSummary, Rotated};
+use app::model::{
+    CreatedPat, Expiry, Overview, PatChanges, PatFilter, PatForm, PatPage, PatStatus, PatSummary, Rotated,
+    Saved,
+};
 use app::ports::PatListQuery;
-use time::OffsetDateTime;
 
-use super::pat_rules::{created_pat, pat_result, sort_tokens, summarize, tally, validate_form, ValidForm};
+use super::pat_rules::{
+    created_pat, cut_of, pat_result, sort_tokens, summarize, tally, validate_changes, validate_form,
+    ValidForm,
+};
 use crate::devops::{DevopsClient, PatPageRequest, PatToken};
 use crate::secret::Secret;
 
@@ -17,11 +23,12 @@ const MAX_SCAN_PAGES: usize = 10;
 
 pub struct Pats {
     devops: Arc<DevopsClient>,
+    clock: Clock,
 }
 
 impl Pats {
-    pub fn new(devops: Arc<DevopsClient>) -> Self {
-        Pats { devops }
+    pub fn new(devops: Arc<DevopsClient>, clock: Clock) -> Self {
+        Pats { devops, clock }
     }
 
     /// Every token of a list, page by page (at most `MAX_SCAN_PAGES` pages of 100).
@@ -80,7 +87,7 @@ impl Pats {
         };
         let revoked =
             if filter == PatFilter::All { self.revoked_ids(token, &org).await? } else { Vec::new() };
-        let now = OffsetDateTime::now_utc();
+        let now = self.clock.now();
         let tokens = tokens
             .into_iter()
             .map(|t| {
@@ -95,38 +102,35 @@ impl Pats {
     pub async fn get(&self, token: &Secret, org: &str, id: &str) -> Result<PatSummary, ApiError> {
         let found = pat_result(self.devops.get_pat(token, org, id).await?)?;
         let revoked = self.revoked_ids(token, org).await?.contains(&found.authorization_id);
-        Ok(summarize(found, revoked, OffsetDateTime::now_utc()))
+        Ok(summarize(found, revoked, self.clock.now()))
     }
 
     pub async fn overview(&self, token: &Secret, org: String) -> Result<Overview, ApiError> {
         let all = self.scan(token, &org, "all").await?;
         let revoked = self.revoked_ids(token, &org).await?;
-        Ok(tally(org, all, &revoked, OffsetDateTime::now_utc()))
+        Ok(tally(org, all, &revoked, self.clock.now()))
     }
 
     /// Creates a token from a checked form; the answer is the only place its secret appears.
-    pub async fn create(
-        &self,
-        token: &Secret,
-        org: &str,
-        valid: &ValidForm,
-        now: OffsetDateTime,
-    ) -> Result<CreatedPat, ApiError> {
-        let created = pat_result(self.devops.save_pat(token, org, &valid.request(None)).await?)?;
-        created_pat(created, now)
+    pub async fn create(&self, token: &Secret, org: &str, valid: &ValidForm) -> Result<CreatedPat, ApiError> {
+        let created = pat_result(self.devops.save_pat(token, org, &valid.request()).await?)?;
+        created_pat(created, valid.valid_to, self.clock.now())
     }
 
+    /// Changes only what `changes` names: a rename keeps the expiry and the scopes as they are.
     pub async fn update(
         &self,
         token: &Secret,
         org: &str,
         id: String,
-        valid: &ValidForm,
-        now: OffsetDateTime,
-    ) -> Result<PatSummary, ApiError> {
-        let updated = pat_result(self.devops.save_pat(token, org, &valid.request(Some(id))).await?)?;
+        changes: &PatChanges,
+    ) -> Result<Saved, ApiError> {
+        let now = self.clock.now();
+        let valid = validate_changes(changes, now)?;
+        let updated = pat_result(self.devops.save_pat(token, org, &valid.request(id)).await?)?;
         tracing::info!(authorization_id = %updated.authorization_id, %org, "token updated");
-        Ok(summarize(updated, false, now))
+        let cut = valid.valid_to.and_then(|asked| cut_of(asked, &updated.valid_to));
+        Ok(Saved { token: summarize(updated, false, now), cut })
     }
 
     pub async fn revoke(&self, token: &Secret, org: &str, id: &str) -> Result<(), ApiError> {
@@ -135,7 +139,21 @@ impl Pats {
         Ok(())
     }
 
-    /// Creates a twin (same name, scopes and reach, a new expiry), then revokes the old token.
+    /// A new token like `old` (same name and scopes), valid in this organization only: global
+    /// tokens retire, so no twin is ever global.
+    async fn twin(
+        &self,
+        token: &Secret,
+        org: &str,
+        old: &PatSummary,
+        expiry: Expiry,
+    ) -> Result<CreatedPat, ApiError> {
+        let form =
+            PatForm { name: old.display_name.clone(), scopes: old.scopes.clone(), expiry, all_orgs: false };
+        self.create(token, org, &validate_form(&form, self.clock.now())?).await
+    }
+
+    /// Creates a twin valid in this organization with a new expiry, then revokes the old token.
     pub async fn rotate(
         &self,
         token: &Secret,
@@ -144,28 +162,48 @@ impl Pats {
         expiry: Expiry,
     ) -> Result<Rotated, ApiError> {
         let old = self.get(token, org, id).await?;
-        if old.status == PatStatus::Revoked {
-            return Err(ApiError::invalid("token", "This token is revoked: create a new one instead."));
+        match old.status {
+            PatStatus::Revoked | PatStatus::Expired => {
+                return Err(ApiError::invalid(
+                    "token",
+                    "This token can no longer change: re-issue it as a new token instead.",
+                ))
+            }
+            PatStatus::Active | PatStatus::ExpiringSoon => {}
         }
-        let form = PatForm {
-            name: old.display_name.clone(),
-            scopes: old.scopes.clone(),
-            expiry,
-            all_orgs: old.target_accounts.is_none(),
-        };
-        let now = OffsetDateTime::now_utc();
-        let created = self.create(token, org, &validate_form(&form, now)?, now).await?;
+        let created = self.twin(token, org, &old, expiry).await?;
         tracing::info!(old = %id, new = %created.token.authorization_id, %org, "token rotated: twin created");
         // The twin exists: whatever happens to the revoke, it is returned (its secret is shown
         // only now), and the user is told if the old token is still valid.
         let (old_revoked, revoke_problem) = match self.devops.revoke_pat(token, org, id).await {
             Ok(()) => (true, None),
             Err(e) => {
-                let e = ApiError::from(e);
+                let e = ApiError::from(e).in_org(org);
                 tracing::warn!(old = %id, error = %e, "rotation: the old token could not be revoked");
                 (false, Some(e.to_string()))
             }
         };
         Ok(Rotated { created, old_revoked, revoke_problem })
+    }
+
+    /// A new token with the name and scopes of an expired or revoked one, which Azure DevOps
+    /// no longer lets change (`expiredPatCannotBeExtended`).
+    pub async fn reissue(
+        &self,
+        token: &Secret,
+        org: &str,
+        id: &str,
+        expiry: Expiry,
+    ) -> Result<CreatedPat, ApiError> {
+        let old = self.get(token, org, id).await?;
+        if matches!(old.status, PatStatus::Active | PatStatus::ExpiringSoon) {
+            return Err(ApiError::invalid(
+                "token",
+                "This token still works: extend or rotate it instead of re-issuing it.",
+            ));
+        }
+        let created = self.twin(token, org, &old, expiry).await?;
+        tracing::info!(old = %id, new = %created.token.authorization_id, %org, "token re-issued");
+        Ok(created)
     }
 }

@@ -164,13 +164,15 @@ impl SignIn {
 
     /// Ends the session here; returns where to send the browser (the end-session endpoint).
     pub async fn sign_out(&self, req: &Parts, session: &Session) -> Result<String, ApiError> {
-        if let Some(sid) = self.accounts.load(session).await.ok().flatten().and_then(|a| a.sid) {
+        let account = self.accounts.load(session).await.ok().flatten();
+        if let Some(sid) = account.as_ref().and_then(|a| a.sid.clone()) {
             self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(&sid);
         }
+        let login_hint = account.and_then(|a| a.login_hint);
         // The server-side record goes first: the old cookie is worthless from here on.
         session.flush().await.map_err(|e| store_error("session flush", &e))?;
         let home = PublicUrl::join(&self.public.for_request(req), "/");
-        match self.oidc.end_session_url(&home).await {
+        match self.oidc.end_session_url(&home, login_hint.as_deref()).await {
             Ok(Some(url)) => Ok(url.to_string()),
             Ok(None) => Ok(home),
             Err(e) => {
@@ -262,6 +264,7 @@ fn account_of(signed_in: SignedIn) -> Account {
         oid: c.oid.clone().unwrap_or_else(|| c.sub.clone()),
         tid: c.tid.clone().unwrap_or_default(),
         sid: c.sid.clone(),
+        login_hint: c.login_hint.clone(),
         signed_in_at: now_secs(),
         tokens: signed_in.tokens,
     }

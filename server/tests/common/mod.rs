@@ -12,6 +12,11 @@ use server::Running;
 use tokio::sync::oneshot;
 use url::Url;
 
+/// Where test servers' demo clock starts unless a test sets `DEMO_CLOCK`: before 2026-12-01.
+pub const DEMO_CLOCK_BEFORE: &str = "2026-11-20T12:00:00Z";
+/// A start after global PATs retired.
+pub const DEMO_CLOCK_AFTER: &str = "2026-12-02T12:00:00Z";
+
 /// base64 of 32 bytes: the token-cache key of test servers.
 pub const TEST_SESSION_KEY: &str = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ=";
 
@@ -67,6 +72,9 @@ pub fn test_config(env: &[(&str, &str)]) -> Config {
             // A fixed session key (or Redis, or an organization) outside demo mode's loopback-only
             // defaults would make the server refuse to start on the demo stack: tests ask for it.
             "DEMO_MODE" if !entra => Some("true".to_string()),
+            // A fixed day before global PATs retire, whatever the real date: tests that need
+            // the other side set their own.
+            "DEMO_CLOCK" if !entra => Some(DEMO_CLOCK_BEFORE.to_string()),
             // Tests sign in and create tokens quickly; the limits have a test of their own.
             "RATE_LIMIT_SIGN_INS" | "RATE_LIMIT_TOKEN_CREATES" => Some("100000".to_string()),
             _ => None,
@@ -261,6 +269,45 @@ impl<'a> Api<'a> {
     ) -> ApiResult<app::model::CreatedPat> {
         let body = serde_json::json!({ "org": org, "form": form });
         let (status, _, body) = self.post(app::routes::api::CREATE_PAT, body).await;
+        Self::typed(status, body)
+    }
+
+    pub async fn pat(&self, org: Option<&str>, id: &str) -> ApiResult<app::model::PatSummary> {
+        let org = org.map(|o| format!("&org={o}")).unwrap_or_default();
+        let (status, _, body) = self.get(&format!("{}?id={id}{org}", app::routes::api::PAT)).await;
+        Self::typed(status, body)
+    }
+
+    pub async fn update_pat(
+        &self,
+        org: Option<&str>,
+        id: &str,
+        changes: &app::model::PatChanges,
+    ) -> ApiResult<app::model::Saved> {
+        let body = serde_json::json!({ "org": org, "id": id, "changes": changes });
+        let (status, _, body) = self.post(app::routes::api::UPDATE_PAT, body).await;
+        Self::typed(status, body)
+    }
+
+    pub async fn rotate_pat(
+        &self,
+        org: Option<&str>,
+        id: &str,
+        expiry: &app::model::Expiry,
+    ) -> ApiResult<app::model::Rotated> {
+        let body = serde_json::json!({ "org": org, "id": id, "expiry": expiry });
+        let (status, _, body) = self.post(app::routes::api::ROTATE_PAT, body).await;
+        Self::typed(status, body)
+    }
+
+    pub async fn reissue_pat(
+        &self,
+        org: Option<&str>,
+        id: &str,
+        expiry: &app::model::Expiry,
+    ) -> ApiResult<app::model::CreatedPat> {
+        let body = serde_json::json!({ "org": org, "id": id, "expiry": expiry });
+        let (status, _, body) = self.post(app::routes::api::REISSUE_PAT, body).await;
         Self::typed(status, body)
     }
 

@@ -1,27 +1,19 @@
-//! The cards that change a token: extend, edit, rotate and revoke.
+//! The cards that change a token: extend, edit, rotate, replace a global token, re-issue an expired one, and revoke.
 
 use leptos::prelude::*;
 
 use super::calls::TokenCalls;
-use crate::model::{Expiry, PatForm, PatSummary, MAX_NAME_CHARS};
+use crate::model::{Expiry, PatChanges, PatSummary, MAX_NAME_CHARS};
 use crate::pages::token_form::{form_error, ExpiryPicker, ScopePicker};
 use crate::ui::{ErrorPanel, FieldError};
 
-/// Longer validity in one click, keeping the name and scopes.
+/// Longer validity in one click: only the expiry is sent, so the name and scopes stay as they are.
 #[component]
 pub(super) fn ExtendCard(token: PatSummary, calls: TokenCalls) -> impl IntoView {
-    let all_orgs = token.target_accounts.is_none();
     let busy = move || calls.busy();
     let extend = move |days: u32| {
-        calls.update.dispatch((
-            token.authorization_id.clone(),
-            PatForm {
-                name: token.display_name.clone(),
-                scopes: token.scopes.clone(),
-                expiry: Expiry::Days(days),
-                all_orgs,
-            },
-        ));
+        let changes = PatChanges { expiry: Some(Expiry::Days(days)), ..Default::default() };
+        calls.update.dispatch((token.authorization_id.clone(), changes));
     };
     view! {
         <section class="card">
@@ -42,28 +34,40 @@ pub(super) fn ExtendCard(token: PatSummary, calls: TokenCalls) -> impl IntoView 
     }
 }
 
+/// What the edit form changed, compared with the token as loaded: only that is sent.
+fn changes_between(token: &PatSummary, name: String, scopes: Vec<String>, expiry: Expiry) -> PatChanges {
+    let sorted = |mut v: Vec<String>| {
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let scopes = sorted(scopes);
+    PatChanges {
+        name: (name.trim() != token.display_name).then_some(name),
+        scopes: (scopes != sorted(token.scopes.clone())).then_some(scopes),
+        expiry: (expiry != current_expiry(token)).then_some(expiry),
+    }
+}
+
+/// The token's expiry as the form shows it: its date.
+fn current_expiry(token: &PatSummary) -> Expiry {
+    Expiry::Date(token.valid_to.get(..10).unwrap_or_default().to_string())
+}
+
 /// Rename, rescope or give a new expiry.
 #[component]
 pub(super) fn EditCard(token: PatSummary, calls: TokenCalls) -> impl IntoView {
     // The current values to start from; the expiry stays the current date unless changed.
     let name = RwSignal::new(token.display_name.clone());
     let scopes = RwSignal::new(token.scopes.clone());
-    let expiry = RwSignal::new(Expiry::Date(token.valid_to.get(..10).unwrap_or_default().to_string()));
-    let all_orgs = token.target_accounts.is_none();
+    let expiry = RwSignal::new(current_expiry(&token));
     let update = calls.update;
     let error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
-    let id = token.authorization_id;
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        update.dispatch((
-            id.clone(),
-            PatForm {
-                name: name.get_untracked(),
-                scopes: scopes.get_untracked(),
-                expiry: expiry.get_untracked(),
-                all_orgs,
-            },
-        ));
+        let changes =
+            changes_between(&token, name.get_untracked(), scopes.get_untracked(), expiry.get_untracked());
+        update.dispatch((token.authorization_id.clone(), changes));
     };
     view! {
         <section class="card">
@@ -87,6 +91,51 @@ pub(super) fn EditCard(token: PatSummary, calls: TokenCalls) -> impl IntoView {
     }
 }
 
+/// A global token (valid in all organizations) replaced in one click by a twin valid in this
+/// organization, with the same name, scopes and expiry; the global one is then revoked.
+#[component]
+pub(super) fn ReplaceGlobalCard(token: PatSummary, calls: TokenCalls) -> impl IntoView {
+    let rotate = calls.rotate;
+    let (id, expiry) = (token.authorization_id.clone(), current_expiry(&token));
+    view! {
+        <section class="card warning-card" data-testid="replace-global">
+            <h2>"Replace this global token"</h2>
+            <p>"Azure DevOps stops accepting global tokens (valid in all your organizations) on 1 December 2026. "
+               "Replace it with a token valid in this organization only, with the same name, scopes and expiry; "
+               "the global token is then revoked. Update whatever uses it with the new secret."</p>
+            <div class="actions">
+                <button type="button" class="button primary" disabled=move || calls.busy() data-testid="replace-global-token"
+                    on:click=move |_| { rotate.dispatch((id.clone(), expiry.clone())); }>
+                    "Replace with an organization token"
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// A new token with the name and scopes of an expired or revoked one, which cannot change.
+#[component]
+pub(super) fn ReissueCard(token: PatSummary, calls: TokenCalls, why: &'static str) -> impl IntoView {
+    let reissue = calls.reissue;
+    let expiry = RwSignal::new(Expiry::Days(30));
+    let error = Signal::derive(move || reissue.value().get().and_then(|r| r.err()));
+    let id = token.authorization_id;
+    view! {
+        <section class="card" data-testid="reissue">
+            <h2>"Re-issue"</h2>
+            <p class="muted">{why}</p>
+            <ExpiryPicker expiry=expiry error=error legend="The new token expires" id_prefix="reissue" />
+            {move || form_error(error.get()).map(|e| view! { <ErrorPanel error=e /> })}
+            <div class="actions">
+                <button type="button" class="button primary" disabled=move || calls.busy() data-testid="reissue-token"
+                    on:click=move |_| { reissue.dispatch((id.clone(), expiry.get_untracked())); }>
+                    {move || if reissue.pending().get() { "Re-issuing…" } else { "Re-issue token" }}
+                </button>
+            </div>
+        </section>
+    }
+}
+
 /// A new token in place of this one.
 #[component]
 pub(super) fn RotateCard(id: String, calls: TokenCalls) -> impl IntoView {
@@ -96,7 +145,7 @@ pub(super) fn RotateCard(id: String, calls: TokenCalls) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Rotate"</h2>
-            <p class="muted">"Creates a new token with the same name and scopes, then revokes this one. Update whatever uses it with the new secret."</p>
+            <p class="muted">"Creates a new token with the same name and scopes, valid in this organization, then revokes this one. Update whatever uses it with the new secret."</p>
             <ExpiryPicker expiry=expiry error=error legend="The new token expires" id_prefix="rotate" />
             {move || form_error(error.get()).map(|e| view! { <ErrorPanel error=e /> })}
             <div class="actions">

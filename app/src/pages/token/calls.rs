@@ -3,14 +3,15 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{revoke_pat, rotate_pat, update_pat};
+use crate::api::{reissue_pat, revoke_pat, rotate_pat, update_pat};
 use crate::error::ApiError;
-use crate::model::{CreatedPat, Expiry, PatForm, PatSummary, Rotated};
+use crate::model::{CreatedPat, Expiry, PatChanges, Rotated, Saved};
 use crate::ui::{org_href, use_hydrated, use_toasts, Toasts};
 
-type UpdateAction = Action<(String, PatForm), Result<PatSummary, ApiError>>;
+type UpdateAction = Action<(String, PatChanges), Result<Saved, ApiError>>;
 type RevokeAction = Action<String, Result<(), ApiError>>;
 type RotateAction = Action<(String, Expiry), Result<Rotated, ApiError>>;
+type ReissueAction = Action<(String, Expiry), Result<CreatedPat, ApiError>>;
 
 /// The server calls of one token's page.
 #[derive(Clone, Copy)]
@@ -18,6 +19,7 @@ pub(super) struct TokenCalls {
     pub(super) update: UpdateAction,
     pub(super) revoke: RevokeAction,
     pub(super) rotate: RotateAction,
+    pub(super) reissue: ReissueAction,
     hydrated: ReadSignal<bool>,
 }
 
@@ -29,9 +31,9 @@ impl TokenCalls {
         rotated: RwSignal<Option<CreatedPat>>,
         on_change: Callback<()>,
     ) -> Self {
-        let update = Action::new(move |(id, form): &(String, PatForm)| {
-            let (id, form, org) = (id.clone(), form.clone(), org.get_untracked());
-            async move { update_pat(org, id, form).await }
+        let update = Action::new(move |(id, changes): &(String, PatChanges)| {
+            let (id, changes, org) = (id.clone(), changes.clone(), org.get_untracked());
+            async move { update_pat(org, id, changes).await }
         });
         let revoke = Action::new(move |id: &String| {
             let (id, org) = (id.clone(), org.get_untracked());
@@ -41,11 +43,16 @@ impl TokenCalls {
             let (id, expiry, org) = (id.clone(), expiry.clone(), org.get_untracked());
             async move { rotate_pat(org, id, expiry).await }
         });
+        let reissue = Action::new(move |(id, expiry): &(String, Expiry)| {
+            let (id, expiry, org) = (id.clone(), expiry.clone(), org.get_untracked());
+            async move { reissue_pat(org, id, expiry).await }
+        });
         let toasts = use_toasts();
         report_update(update, toasts, on_change);
         report_revoke(revoke, toasts, org);
         report_rotate(rotate, toasts, rotated, on_change);
-        Self { update, revoke, rotate, hydrated: use_hydrated() }
+        report_reissue(reissue, toasts, rotated);
+        Self { update, revoke, rotate, reissue, hydrated: use_hydrated() }
     }
 
     /// Before hydration or while a call runs, the buttons are disabled.
@@ -54,17 +61,22 @@ impl TokenCalls {
             || self.update.pending().get()
             || self.revoke.pending().get()
             || self.rotate.pending().get()
+            || self.reissue.pending().get()
     }
 }
 
 fn report_update(update: UpdateAction, toasts: Toasts, on_change: Callback<()>) {
     Effect::new(move |_| match update.value().get() {
-        Some(Ok(t)) => {
-            toasts.success(format!(
+        Some(Ok(Saved { token: t, cut })) => {
+            let saved = format!(
                 "Saved “{}”, valid until {}.",
                 t.display_name,
                 t.valid_to.get(..10).unwrap_or_default()
-            ));
+            );
+            match cut {
+                Some(cut) => toasts.failure(format!("{saved} {}", cut.explain())),
+                None => toasts.success(saved),
+            }
             on_change.run(());
         }
         Some(Err(e)) => toasts.failure(format!("Not saved: {e}")),
@@ -107,6 +119,19 @@ fn report_rotate(
             on_change.run(());
         }
         Some(Err(e)) => toasts.failure(format!("Not rotated: {e}")),
+        None => {}
+    });
+}
+
+/// A re-issued token goes to `rotated` too, for the page to show its secret.
+fn report_reissue(reissue: ReissueAction, toasts: Toasts, rotated: RwSignal<Option<CreatedPat>>) {
+    Effect::new(move |_| match reissue.value().get() {
+        Some(Ok(created)) => {
+            toasts.success(format!("Re-issued: “{}” is ready.", created.token.display_name));
+            rotated.set(Some(created));
+            reissue.value().set(None);
+        }
+        Some(Err(e)) => toasts.failure(format!("Not re-issued: {e}")),
         None => {}
     });
 }

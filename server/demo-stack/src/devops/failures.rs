@@ -28,6 +28,11 @@ pub enum Failure {
     Throttled { retry_after_secs: u64 },
     /// 500 with a vss error body.
     ServerError500,
+    /// 200 with `{"patToken": null, "patTokenError": <value>}` (and `patTokenErrorMessage` when
+    /// given): how the PAT API refuses a create or an update.
+    PatTokenError { value: &'static str, message: Option<&'static str> },
+    /// 302 to the sign-in page, as Azure DevOps answers a browser-like request without a token.
+    RedirectToSignIn302,
     /// Waits this long, then answers normally.
     Slow(Duration),
 }
@@ -110,6 +115,21 @@ impl Failure {
                 "VssServiceException",
                 "VS800000: An unexpected error occurred in the service (demo stand-in).",
             ),
+            Failure::PatTokenError { value, message } => {
+                let mut body = json!({ "patToken": null, "patTokenError": value });
+                if let Some(m) = message {
+                    body["patTokenErrorMessage"] = json!(m);
+                }
+                Json(body).into_response()
+            }
+            Failure::RedirectToSignIn302 => (
+                StatusCode::FOUND,
+                [(
+                    header::LOCATION,
+                    "https://spsprodweu5.vssps.visualstudio.com/_signin?realm=dev.azure.com",
+                )],
+            )
+                .into_response(),
             Failure::Slow(_) => StatusCode::OK.into_response(),
         }
     }

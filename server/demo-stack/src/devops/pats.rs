@@ -8,16 +8,13 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rand::Rng;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
-use time::{Duration, OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime};
 
-use super::{iso, org_id, policy, top_of, vss_error, DevopsStandIn, FULL_ACCESS_SCOPE, KNOWN_SCOPES};
+use super::pat_checks::{check_global, check_name, check_scope, check_valid_to, new_secret};
+use super::{iso, org_id, top_of, vss_error, DevopsStandIn};
 
-/// The longest display name Azure DevOps accepts, in characters.
-const MAX_NAME_CHARS: usize = 256;
 /// The lifetime of a token created without `validTo`.
 const DEFAULT_LIFETIME_DAYS: i64 = 30;
 
@@ -53,23 +50,52 @@ impl StoredPat {
     }
 }
 
-/// The `{"patToken", "patTokenError"}` envelope of get, create and update.
-fn envelope(token: Option<Value>, error: &str) -> Response {
-    Json(json!({ "patToken": token, "patTokenError": error })).into_response()
+/// The `{"patToken", "patTokenError", "patTokenErrorMessage"}` envelope of get, create and
+/// update (the message from api-version 7.2 on).
+fn envelope(token: Option<Value>, error: &str, message: Option<&str>) -> Response {
+    let mut body = json!({ "patToken": token, "patTokenError": error });
+    if let Some(m) = message {
+        body["patTokenErrorMessage"] = Value::String(m.to_string());
+    }
+    Json(body).into_response()
 }
 
+fn found(token: Value) -> Response {
+    envelope(Some(token), "none", None)
+}
+
+/// A refusal.
 fn refused(error: &str) -> Response {
-    envelope(None, error)
+    envelope(None, error, None)
+}
+
+/// A refusal, in Azure DevOps' words where it has some (api-version 7.2 and later).
+fn refused_in(error: &str, newer: bool) -> Response {
+    envelope(None, error, service_message(error).filter(|_| newer))
+}
+
+/// The `patTokenErrorMessage` the stand-in sends with some refusals.
+fn service_message(error: &str) -> Option<&'static str> {
+    match error {
+        "globalPATCreationBlocked" => {
+            Some("Global personal access tokens are retired and can no longer be created.")
+        }
+        "globalPatPolicyViolation" => {
+            Some("Creating global personal access tokens is restricted by an organization policy.")
+        }
+        "expiredPatCannotBeExtended" => Some("An expired personal access token cannot be modified."),
+        _ => None,
+    }
 }
 
 pub(super) async fn list_or_get(PatCall { s, org, q, caller }: PatCall) -> Response {
-    let now = OffsetDateTime::now_utc();
+    let now = s.now();
     let mine: Vec<StoredPat> =
         s.with_tokens(&caller.oid, |all| all.iter().filter(|p| p.visible_in(&org)).cloned().collect());
 
     if let Some(id) = q.get("authorizationId") {
         return match mine.iter().find(|p| p.id.eq_ignore_ascii_case(id)) {
-            Some(p) => envelope(Some(p.to_json()), "none"),
+            Some(p) => found(p.to_json()),
             None => refused("authorizationNotFound"),
         };
     }
@@ -172,57 +198,6 @@ fn parse_body(body: &[u8]) -> Result<PatRequest, Response> {
     })
 }
 
-/// A display name Azure DevOps accepts: not blank, at most 256 characters.
-fn check_name(name: &str) -> Result<String, &'static str> {
-    if name.trim().is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err("invalidDisplayName");
-    }
-    Ok(name.to_string())
-}
-
-/// Known scope names separated by spaces; stored once each, in the order given.
-fn check_scope(scope: &str, org: &str) -> Result<String, &'static str> {
-    let mut names: Vec<&str> = Vec::new();
-    for name in scope.split_whitespace() {
-        if !KNOWN_SCOPES.contains(&name) {
-            return Err("invalidScope");
-        }
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    if names.is_empty() {
-        return Err("invalidScope");
-    }
-    if names.contains(&FULL_ACCESS_SCOPE) && !policy(org).is_some_and(|p| p.full_access_allowed) {
-        return Err("fullScopePatPolicyViolation");
-    }
-    Ok(names.join(" "))
-}
-
-/// An RFC 3339 instant in the future, no later than the end of the day (UTC) the organization's
-/// longest lifetime away from today.
-fn check_valid_to(valid_to: &str, org: &str, now: OffsetDateTime) -> Result<OffsetDateTime, &'static str> {
-    let t = OffsetDateTime::parse(valid_to.trim(), &Rfc3339).map_err(|_| "invalidValidTo")?;
-    let t = t.to_offset(UtcOffset::UTC);
-    if t <= now {
-        return Err("invalidValidTo");
-    }
-    let max_days = policy(org).map_or(0, |p| p.max_lifetime_days);
-    let limit = (now.date() + Duration::days(max_days + 1)).midnight().assume_utc();
-    if t >= limit {
-        return Err("patLifespanPolicyViolation");
-    }
-    Ok(t)
-}
-
-/// 52 characters of lowercase base32, from the thread's cryptographic generator.
-fn new_secret() -> String {
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    let mut rng = rand::thread_rng();
-    (0..52).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
-}
-
 /// A call of the PAT API: the caller, admitted to this organization (bearer token, api-version,
 /// organization policy), and the query.
 pub(super) struct PatCall {
@@ -230,6 +205,12 @@ pub(super) struct PatCall {
     org: String,
     q: HashMap<String, String>,
     caller: super::Caller,
+}
+
+/// Whether the call's api-version is 7.2 or later: an expiry past the lifetime policy is
+/// shortened, and refusals carry `patTokenErrorMessage`.
+fn newer(q: &HashMap<String, String>) -> bool {
+    q.get("api-version").is_some_and(|v| v.as_str() >= "7.2")
 }
 
 impl PatCall {
@@ -258,6 +239,8 @@ pub(super) struct PatWrite {
     org: String,
     caller: super::Caller,
     req: PatRequest,
+    /// api-version 7.2 or later: an expiry past the policy is shortened, not refused.
+    newer: bool,
 }
 
 /// The largest body a create or update may have.
@@ -268,28 +251,32 @@ impl FromRequest<Arc<DevopsStandIn>> for PatWrite {
 
     async fn from_request(req: Request, s: &Arc<DevopsStandIn>) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
-        let PatCall { s, org, caller, .. } = PatCall::admit(&mut parts, s).await?;
+        let PatCall { s, org, caller, q } = PatCall::admit(&mut parts, s).await?;
         let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
             vss_error(StatusCode::PAYLOAD_TOO_LARGE, "ArgumentException", "The request body is too large.")
         })?;
-        Ok(PatWrite { s, org, caller, req: parse_body(&body)? })
+        let newer = newer(&q);
+        Ok(PatWrite { s, org, caller, req: parse_body(&body)?, newer })
     }
 }
 
-pub(super) async fn create(PatWrite { s, org, caller, req }: PatWrite) -> Response {
-    let now = OffsetDateTime::now_utc();
+pub(super) async fn create(PatWrite { s, org, caller, req, newer }: PatWrite) -> Response {
+    let now = s.now();
     let checked = (|| {
         let name = check_name(req.display_name.as_deref().unwrap_or(""))?;
         let scope = check_scope(req.scope.as_deref().unwrap_or(""), &org)?;
         let valid_to = match req.valid_to.as_deref() {
-            Some(v) => check_valid_to(v, &org, now)?,
+            Some(v) => check_valid_to(v, &org, now, now, newer)?,
             None => now + Duration::days(DEFAULT_LIFETIME_DAYS),
         };
+        if req.all_orgs == Some(true) {
+            check_global(&org, now)?;
+        }
         Ok::<_, &'static str>((name, scope, valid_to))
     })();
     let (name, scope, valid_to) = match checked {
         Ok(c) => c,
-        Err(e) => return refused(e),
+        Err(e) => return refused_in(e, newer),
     };
     let pat = StoredPat {
         id: uuid::Uuid::new_v4().to_string(),
@@ -304,28 +291,40 @@ pub(super) async fn create(PatWrite { s, org, caller, req }: PatWrite) -> Respon
     s.with_tokens(&caller.oid, |all| all.push(pat));
     // The secret goes into this one answer and nowhere else.
     answer["token"] = Value::String(new_secret());
-    envelope(Some(answer), "none")
+    found(answer)
 }
 
-pub(super) async fn update(PatWrite { s, org, caller, req }: PatWrite) -> Response {
+/// Changes what the body names and keeps the rest. A revoked token is not found; an expired one
+/// cannot change (`expiredPatCannotBeExtended`, since March 2026).
+pub(super) async fn update(PatWrite { s, org, caller, req, newer }: PatWrite) -> Response {
     let Some(id) = req.authorization_id.as_deref().and_then(|i| uuid::Uuid::parse_str(i).ok()) else {
         return refused("invalidAuthorizationId");
     };
     let id = id.to_string();
-    let now = OffsetDateTime::now_utc();
+    let now = s.now();
     s.with_tokens(&caller.oid, |all| {
         let Some(pat) = all.iter_mut().find(|p| p.id == id && p.visible_in(&org) && !p.revoked) else {
             return refused("authorizationNotFound");
         };
+        if pat.valid_to <= now {
+            return refused_in("expiredPatCannotBeExtended", newer);
+        }
         let checked = (|| {
             let name = req.display_name.as_deref().map(check_name).transpose()?;
             let scope = req.scope.as_deref().map(|sc| check_scope(sc, &org)).transpose()?;
-            let valid_to = req.valid_to.as_deref().map(|v| check_valid_to(v, &org, now)).transpose()?;
+            let valid_to = req
+                .valid_to
+                .as_deref()
+                .map(|v| check_valid_to(v, &org, pat.valid_from, now, newer))
+                .transpose()?;
+            if req.all_orgs == Some(true) && pat.org.is_some() {
+                check_global(&org, now)?;
+            }
             Ok::<_, &'static str>((name, scope, valid_to))
         })();
         let (name, scope, valid_to) = match checked {
             Ok(c) => c,
-            Err(e) => return refused(e),
+            Err(e) => return refused_in(e, newer),
         };
         if let Some(n) = name {
             pat.name = n;
@@ -341,7 +340,7 @@ pub(super) async fn update(PatWrite { s, org, caller, req }: PatWrite) -> Respon
             Some(false) if pat.org.is_none() => pat.org = Some(org.clone()),
             _ => {}
         }
-        envelope(Some(pat.to_json()), "none")
+        found(pat.to_json())
     })
 }
 

@@ -64,11 +64,15 @@ pub(super) async fn accounts(
     }
     let value: Vec<_> = DEMO_ORGS
         .iter()
-        .chain([&OAUTH_BLOCKED_ORG])
+        .chain([&CONDITIONAL_ACCESS_ORG])
         .map(|o| {
+            // The Account definition's other fields too (specification/account/7.1/accounts.json):
+            // the portal reads only the ones it needs.
             json!({
                 "accountId": org_id(o), "accountUri": format!("https://vssps.dev.azure.com/{o}/"),
-                "accountName": o, "properties": {},
+                "accountName": o, "properties": {}, "accountStatus": "enabled", "accountType": "organization",
+                "organizationName": null, "accountOwner": "00000000-0000-0000-0000-000000000000",
+                "createdDate": "2024-03-01T09:00:00.0000000Z", "lastUpdatedDate": "2026-06-01T09:00:00.0000000Z",
             })
         })
         .collect();

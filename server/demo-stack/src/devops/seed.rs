@@ -9,19 +9,21 @@ use super::pats::StoredPat;
 /// `fabrikam-demo` and a few for `contoso-demo`. The first user gets forty (36 of them in
 /// `fabrikam-demo`) so that paging shows.
 pub(crate) fn seed(oid: &str, big: bool, now: OffsetDateTime) -> Vec<StoredPat> {
+    // Scopes from across the documented catalogue, one retired scope (Load Test) that the
+    // portal has no name for, and full access.
     const NAMES: [(&str, &str); 12] = [
         ("CI pipeline", "vso.build_execute vso.code"),
-        ("Release automation", "vso.release vso.build"),
+        ("Build agent", "vso.agentpools_manage"),
         ("Git push from laptop", "vso.code_write"),
-        ("Boards sync", "vso.work_write"),
-        ("NuGet feed", "vso.packaging"),
+        ("Deployment connection", "vso.serviceendpoint_manage vso.environment_manage"),
+        ("Analytics export", "vso.analytics vso.work"),
         ("npm publish", "vso.packaging_write"),
-        ("Dashboard reader", "vso.project vso.work"),
-        ("Terraform provider", "vso.project vso.variablegroups_read"),
+        ("Load test runner", "vso.loadtest vso.build"),
+        ("Boards sync", "vso.work_write"),
         ("Backup script", "vso.code vso.work"),
         ("Admin full access", "app_token"),
-        ("Graph export", "vso.graph vso.identity"),
-        ("Token housekeeping", "vso.tokens"),
+        ("Secure files reader", "vso.securefiles_read vso.taskgroups_read"),
+        ("Advanced Security alerts", "vso.advsec vso.graph"),
     ];
     let count = if big { 40 } else { 8 };
     (0..count)

@@ -15,6 +15,7 @@ use super::*;
 use crate::DemoStack;
 
 mod access;
+mod reference;
 
 const PATS: &str = "_apis/tokens/pats?api-version=7.1-preview.1";
 
@@ -22,14 +23,30 @@ const PATS: &str = "_apis/tokens/pats?api-version=7.1-preview.1";
 fn entra() -> Arc<EntraStandIn> {
     static ENTRA: OnceLock<Arc<EntraStandIn>> = OnceLock::new();
     ENTRA
-        .get_or_init(|| DemoStack::new("http://localhost:3000", 3600, None, None).expect("demo stack").entra)
+        .get_or_init(|| {
+            DemoStack::new("http://localhost:3000", 3600, None, None, app::clock::Clock::system())
+                .expect("demo stack")
+                .entra
+        })
         .clone()
 }
 
-/// A fresh stand-in (its own tokens and switches) and its router.
+/// Where the stand-ins' clock starts in these tests: before global PATs retire.
+const TEST_START: OffsetDateTime = time::macros::datetime!(2026-11-20 12:00 UTC);
+
+/// A fresh stand-in (its own tokens and switches) and its router, on a clock set to `TEST_START`.
 fn stand_in() -> (Arc<DevopsStandIn>, Router) {
-    let s = Arc::new(DevopsStandIn::new(entra()));
+    stand_in_at(TEST_START)
+}
+
+fn stand_in_at(start: OffsetDateTime) -> (Arc<DevopsStandIn>, Router) {
+    let s = Arc::new(DevopsStandIn::new(entra()).with_clock(app::clock::Clock::starting_at(start)));
     (s.clone(), s.router())
+}
+
+/// Now, on the tests' clock.
+fn test_now() -> OffsetDateTime {
+    app::clock::Clock::starting_at(TEST_START).now()
 }
 
 /// A valid Azure DevOps bearer for `oid`.
@@ -80,7 +97,7 @@ fn pats(org: &str) -> String {
 }
 
 fn in_days(days: i64) -> String {
-    iso(OffsetDateTime::now_utc() + time::Duration::days(days))
+    iso(test_now() + time::Duration::days(days))
 }
 
 fn create_body(name: &str, scope: &str, valid_to: &str, all_orgs: bool) -> Value {
@@ -128,8 +145,9 @@ async fn create_returns_the_secret_once_and_never_again() {
     assert_eq!(body["patTokenError"], "none");
     let pat = &body["patToken"];
     let secret = pat["token"].as_str().unwrap().to_string();
-    assert_eq!(secret.len(), 52);
-    assert!(secret.bytes().all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c)), "{secret}");
+    assert_eq!(secret.len(), 84, "the format of new PATs since 2025");
+    assert!(secret.bytes().all(|c| c.is_ascii_alphanumeric()), "{secret}");
+    assert_eq!(&secret[76..80], "AZDO", "the fixed signature");
     assert_eq!(pat["displayName"], "Deploy bot");
     assert_eq!(pat["scope"], "vso.build_execute vso.code");
     assert_eq!(pat["targetAccounts"], json!([org_id("fabrikam-demo")]));
@@ -200,11 +218,16 @@ async fn each_validation_failure_answers_200_with_its_error() {
 async fn each_organization_has_its_policy() {
     assert_eq!(
         policy("fabrikam-demo"),
-        Some(OrgPolicy { max_lifetime_days: 365, full_access_allowed: true })
+        Some(OrgPolicy { max_lifetime_days: 365, full_access_allowed: true, global_allowed: true })
     );
-    assert_eq!(policy("contoso-demo"), Some(OrgPolicy { max_lifetime_days: 90, full_access_allowed: false }));
+    assert_eq!(
+        policy("contoso-demo"),
+        Some(OrgPolicy { max_lifetime_days: 90, full_access_allowed: false, global_allowed: false })
+    );
     assert_eq!(policy("nope"), None);
-    assert_eq!(KNOWN_SCOPES.len(), 41);
+    assert!(
+        accepts_scope("vso.agentpools_manage") && accepts_scope("vso.loadtest") && !accepts_scope("vso.nope")
+    );
 
     let (_, r) = stand_in();
     let (_, b) = new_user();
@@ -316,8 +339,9 @@ async fn tokens_are_seen_only_in_their_organization() {
     let contoso = contoso.json()["patToken"].clone();
     assert_eq!(contoso["targetAccounts"], json!([org_id("contoso-demo")]));
     let id = contoso["authorizationId"].as_str().unwrap().to_string();
+    // contoso-demo's policy forbids global tokens: this one is made in fabrikam-demo.
     let everywhere =
-        create(&r, &b, "contoso-demo", create_body("Everywhere", "vso.work", &in_days(30), true)).await;
+        create(&r, &b, "fabrikam-demo", create_body("Everywhere", "vso.work", &in_days(30), true)).await;
     let everywhere = everywhere.json()["patToken"].clone();
     assert!(everywhere["targetAccounts"].is_null());
     let all_id = everywhere["authorizationId"].as_str().unwrap().to_string();
@@ -353,7 +377,7 @@ async fn tokens_are_seen_only_in_their_organization() {
             assert!(!list_all(&r, &big, org, filter).await.is_empty(), "{org} {filter}");
         }
     }
-    let soon = OffsetDateTime::now_utc() + time::Duration::days(7);
+    let soon = test_now() + time::Duration::days(7);
     let expiring = list_all(&r, &big, "fabrikam-demo", "active")
         .await
         .iter()

@@ -14,6 +14,9 @@ type S = State<Arc<EntraStandIn>>;
 #[derive(Deserialize)]
 pub(super) struct LogoutParams {
     post_logout_redirect_uri: Option<String>,
+    /// The ID token's `login_hint`: which account to sign out, without asking (no picker here).
+    #[allow(dead_code)]
+    logout_hint: Option<String>,
 }
 
 pub(super) async fn logout(

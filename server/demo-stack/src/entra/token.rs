@@ -222,7 +222,10 @@ fn redeem_refresh(s: &EntraStandIn, client_id: &str, form: &HashMap<String, Stri
         );
     }
     s.refreshes.fetch_add(1, Ordering::SeqCst);
-    issue_tokens(s, client_id, &claims.scope, user, &claims.sid, None)
+    // The scopes asked for now decide what comes back: as with Entra, a refresh token only when
+    // `offline_access` is among them.
+    let scope = form.get("scope").filter(|sc| !sc.trim().is_empty()).unwrap_or(&claims.scope);
+    issue_tokens(s, client_id, scope, user, &claims.sid, None)
 }
 
 /// The ID token, signed as the current misbehaviour (if any) says.
@@ -241,6 +244,8 @@ fn id_token(
         "aud": client_id, "iss": s.issuer_for(DEMO_TENANT), "iat": now, "nbf": now, "exp": now + 3600,
         "sub": sub, "oid": u.oid, "tid": DEMO_TENANT, "sid": sid, "ver": "2.0",
         "name": u.name, "preferred_username": u.username,
+        // Entra's optional claim, an opaque value the app sends back as `logout_hint`.
+        "login_hint": URL_SAFE_NO_PAD.encode(format!("O.{}.{}", u.oid, DEMO_TENANT)),
     });
     if let Some(n) = nonce {
         claims["nonce"] = json!(n);

@@ -1,36 +1,45 @@
-//! The stand-in's access rules (an organization that blocks OAuth apps, unknown organizations), projects paging and failure switches.
+//! The stand-in's access rules (Conditional Access, non-members, another tenant's organization, unknown organizations), projects paging and failure switches.
 
 use super::*;
 
+/// Every organization-scoped call of a user the organization will not let in: Conditional
+/// Access (403 VS403463), not a member or another tenant's organization (401 TF400813 naming
+/// the user, with `X-VSS-ResourceTenant`), as Azure DevOps answers them.
 #[tokio::test]
-async fn northwind_refuses_oauth_apps_and_unknown_orgs_are_404() {
+async fn organizations_that_refuse_a_valid_user_say_why() {
     let (_, r) = stand_in();
     let (oid, b) = new_user();
     let body = create_body("x", "vso.code", &in_days(5), false);
-    for (method, uri, body) in [
-        (Method::GET, pats(OAUTH_BLOCKED_ORG), None),
-        (Method::POST, pats(OAUTH_BLOCKED_ORG), Some(body.clone())),
-        (Method::PUT, pats(OAUTH_BLOCKED_ORG), Some(body.clone())),
-        (
-            Method::DELETE,
-            format!("{}&authorizationId={}", pats(OAUTH_BLOCKED_ORG), uuid::Uuid::new_v4()),
-            None,
-        ),
-        (Method::GET, format!("/dev/{OAUTH_BLOCKED_ORG}/_apis/projects?api-version=7.1"), None),
-    ] {
+    let calls = |org: &str| {
+        vec![
+            (Method::GET, pats(org), None),
+            (Method::POST, pats(org), Some(body.clone())),
+            (Method::PUT, pats(org), Some(body.clone())),
+            (Method::DELETE, format!("{}&authorizationId={}", pats(org), uuid::Uuid::new_v4()), None),
+            (Method::GET, format!("/dev/{org}/_apis/projects?api-version=7.1"), None),
+        ]
+    };
+    for (method, uri, body) in calls(CONDITIONAL_ACCESS_ORG) {
         let a = call(&r, method.clone(), &uri, Some(&b), body).await;
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{method} {uri}");
-        let e = a.json();
-        assert_eq!(e["typeKey"], "UnauthorizedRequestException");
-        let message = e["message"].as_str().unwrap();
-        assert!(
-            message.starts_with("TF400813") && message.contains("third-party application access via OAuth")
-        );
+        assert!(a.json()["message"].as_str().unwrap().starts_with("VS403463: The conditional access policy"));
+    }
+    for (org, tenant) in [(NOT_MEMBER_ORG, crate::entra::DEMO_TENANT), (OTHER_TENANT_ORG, OTHER_TENANT_ID)] {
+        for (method, uri, body) in calls(org) {
+            let a = call(&r, method.clone(), &uri, Some(&b), body).await;
+            assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+            let message = a.json()["message"].as_str().unwrap().to_string();
+            assert_eq!(
+                message,
+                format!("TF400813: The user '{oid}' is not authorized to access this resource.")
+            );
+            assert_eq!(a.headers["x-vss-resourcetenant"], tenant);
+        }
     }
     for uri in [pats("nowhere-demo"), "/dev/nowhere-demo/_apis/projects?api-version=7.1".into()] {
         assert_eq!(call(&r, Method::GET, &uri, Some(&b), None).await.status, StatusCode::NOT_FOUND);
     }
-    // Every user belongs to it.
+    // Every user belongs to the Conditional Access one, not to the others.
     let a =
         call(&r, Method::GET, &format!("/app/_apis/accounts?memberId={oid}&api-version=7.1"), Some(&b), None)
             .await;
@@ -38,7 +47,7 @@ async fn northwind_refuses_oauth_apps_and_unknown_orgs_are_404() {
         a.json()["value"].as_array().unwrap().iter().map(|o| o["accountName"].clone()).collect();
     assert_eq!(names, json!(["fabrikam-demo", "contoso-demo", "northwind-demo"]).as_array().unwrap().clone());
     assert_eq!(a.json()["count"], 3);
-    assert_eq!(a.json()["value"][2]["accountId"], org_id(OAUTH_BLOCKED_ORG));
+    assert_eq!(a.json()["value"][2]["accountId"], org_id(CONDITIONAL_ACCESS_ORG));
 }
 
 #[tokio::test]
