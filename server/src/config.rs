@@ -59,6 +59,9 @@ pub struct Config {
     pub live_reload_port: Option<u16>,
     /// The demo stack's own settings (used only in demo mode).
     pub demo: DemoSettings,
+    /// `MAX_PENDING_SIGN_INS`: sessions holding only a sign-in in progress (nobody signed in
+    /// yet) that may be written per 15 minutes; beyond, starting a sign-in is refused for a while.
+    pub max_pending_sign_ins: usize,
 }
 
 /// How the embedded demo identity provider behaves.
@@ -192,6 +195,7 @@ impl Config {
             http_timeout: get.positive("HTTP_TIMEOUT_SECS", 1, 15, "seconds")?,
             live_reload_port: live_reload_port(&get),
             demo,
+            max_pending_sign_ins: get.number("MAX_PENDING_SIGN_INS", 10_000, "of sign-ins")? as usize,
         })
     }
 

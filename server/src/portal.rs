@@ -7,6 +7,8 @@ mod pat_errors;
 mod pat_rules;
 mod pats;
 mod public_url;
+mod read_gate;
+mod sid_index;
 mod sign_in;
 mod token_source;
 
@@ -30,19 +32,20 @@ use self::orgs::{check_continuation, org_name, Organizations};
 use self::pat_rules::{check_pat_id, MAX_SEARCH_CHARS};
 use self::pats::Pats;
 use self::public_url::PublicUrl;
+use self::read_gate::ReadGate;
 pub use self::sign_in::safe_return_to;
 use self::sign_in::{session_of, SignIn};
 use self::token_source::TokenSource;
 use crate::devops::DevopsClient;
 use crate::oidc::OidcClient;
 use crate::secret::Secret;
-use crate::sessions::SharedLock;
+use crate::sessions::{DynStore, SharedLock};
 
 /// What the portal is built from. Every field is required: there is no default sealing key.
 pub struct PortalParts {
     pub oidc: Arc<OidcClient>,
     pub devops: DevopsClient,
-    pub store: Arc<dyn SessionStore>,
+    pub store: DynStore,
     /// Serializes refreshes across instances (Redis); `None` with a single-instance store.
     pub shared_lock: Option<Arc<dyn SharedLock>>,
     /// The key that seals each session's account and tokens.
@@ -59,6 +62,8 @@ pub struct PortalParts {
     pub session_idle: time::Duration,
     /// What "now" is for the PAT rules (the real time, or a set one on the demo stack).
     pub clock: Clock,
+    /// Sessions holding only a sign-in in progress that may be written per 15 minutes.
+    pub max_pending_sign_ins: usize,
 }
 
 /// What "no access" names when the call is about no organization (profile, accounts).
@@ -82,9 +87,10 @@ pub struct PortalService {
     pats: Pats,
     sign_in: SignIn,
     oidc: Arc<OidcClient>,
-    store: Arc<dyn SessionStore>,
+    store: DynStore,
     demo: bool,
     clock: Clock,
+    reads: ReadGate,
 }
 
 impl PortalService {
@@ -96,12 +102,24 @@ impl PortalService {
             tokens: TokenSource::new(p.oidc.clone(), accounts.clone(), p.shared_lock, p.request_timeout),
             orgs: Organizations::new(devops.clone(), p.organization),
             pats: Pats::new(devops, p.clock),
-            sign_in: SignIn::new(p.oidc.clone(), accounts.clone(), public, p.store.clone(), p.session_idle),
+            sign_in: SignIn::new(
+                p.oidc.clone(),
+                accounts.clone(),
+                public,
+                sid_index::SidIndex::new(
+                    p.store.clone(),
+                    time::Duration::seconds(i64::try_from(p.max_age_secs).unwrap_or(i64::MAX)),
+                ),
+                p.session_idle,
+                p.max_pending_sign_ins,
+            ),
             accounts,
             oidc: p.oidc,
             store: p.store,
             demo: p.demo,
             clock: p.clock,
+            // A read that takes two whole call timeouts is not coming back.
+            reads: ReadGate::new(p.request_timeout * 2),
         }
     }
 
@@ -135,7 +153,7 @@ impl PortalService {
         let (session, id, token) = self.signed_in(req).await?;
         let resolved = self.orgs.resolve(id, &token, org).await;
         let org = self.settle(&session, AZURE_DEVOPS, resolved).await?;
-        Ok(Call { session, token, org })
+        Ok(Call { session, id, token, org })
     }
 
     /// How a call's failure reaches the user: "no access" names its organization, and a token
@@ -176,6 +194,7 @@ impl PortalService {
 /// What every organization-scoped call starts from.
 struct Call {
     session: Session,
+    id: Id,
     token: Secret,
     org: String,
 }
@@ -198,18 +217,21 @@ impl Portal for PortalService {
             return Err(ApiError::invalid("search", "Search for at most 256 characters."));
         }
         let c = self.begin_call(req, query.org.clone()).await?;
-        self.settle(&c.session, &c.org, self.pats.list(&c.token, c.org.clone(), &query).await).await
+        let read = self.reads.run(c.id, self.pats.list(&c.token, c.org.clone(), c.id, &query)).await;
+        self.settle(&c.session, &c.org, read).await
     }
 
     async fn get_pat(&self, req: &Parts, pat: PatRef) -> Result<PatSummary, ApiError> {
         check_pat_id(&pat.id)?;
         let c = self.begin_call(req, pat.org).await?;
-        self.settle(&c.session, &c.org, self.pats.get(&c.token, &c.org, &pat.id).await).await
+        let read = self.reads.run(c.id, self.pats.get(&c.token, &c.org, c.id, &pat.id)).await;
+        self.settle(&c.session, &c.org, read).await
     }
 
     async fn pat_overview(&self, req: &Parts, org: Option<String>) -> Result<Overview, ApiError> {
         let c = self.begin_call(req, org).await?;
-        self.settle(&c.session, &c.org, self.pats.overview(&c.token, c.org.clone()).await).await
+        let read = self.reads.run(c.id, self.pats.overview(&c.token, c.org.clone(), c.id)).await;
+        self.settle(&c.session, &c.org, read).await
     }
 
     async fn create_pat(
@@ -237,29 +259,32 @@ impl Portal for PortalService {
     async fn revoke_pat(&self, req: &Parts, pat: PatRef) -> Result<(), ApiError> {
         check_pat_id(&pat.id)?;
         let c = self.begin_call(req, pat.org).await?;
-        self.settle(&c.session, &c.org, self.pats.revoke(&c.token, &c.org, &pat.id).await).await
+        self.settle(&c.session, &c.org, self.pats.revoke(&c.token, &c.org, c.id, &pat.id).await).await
     }
 
     async fn rotate_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<Rotated, ApiError> {
         check_pat_id(&pat.id)?;
         let c = self.begin_call(req, pat.org).await?;
-        self.settle(&c.session, &c.org, self.pats.rotate(&c.token, &c.org, &pat.id, expiry).await).await
+        self.settle(&c.session, &c.org, self.pats.rotate(&c.token, &c.org, c.id, &pat.id, expiry).await).await
     }
 
     async fn reissue_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<CreatedPat, ApiError> {
         check_pat_id(&pat.id)?;
         let c = self.begin_call(req, pat.org).await?;
-        self.settle(&c.session, &c.org, self.pats.reissue(&c.token, &c.org, &pat.id, expiry).await).await
+        self.settle(&c.session, &c.org, self.pats.reissue(&c.token, &c.org, c.id, &pat.id, expiry).await)
+            .await
     }
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError> {
-        let (session, _, token) = self.signed_in(req).await?;
-        self.settle(&session, AZURE_DEVOPS, self.orgs.profile(&token).await).await
+        let (session, id, token) = self.signed_in(req).await?;
+        let read = self.reads.run(id, self.orgs.profile(&token)).await;
+        self.settle(&session, AZURE_DEVOPS, read).await
     }
 
     async fn organizations(&self, req: &Parts) -> Result<Orgs, ApiError> {
         let (session, id, token) = self.signed_in(req).await?;
-        self.settle(&session, AZURE_DEVOPS, self.orgs.list(id, &token).await).await
+        let read = self.reads.run(id, self.orgs.list(id, &token)).await;
+        self.settle(&session, AZURE_DEVOPS, read).await
     }
 
     async fn projects(
@@ -270,9 +295,10 @@ impl Portal for PortalService {
     ) -> Result<ProjectPage, ApiError> {
         let org = org_name(&org)?;
         check_continuation(after.as_deref())?;
-        let (session, _, token) = self.signed_in(req).await?;
+        let (session, id, token) = self.signed_in(req).await?;
         let name = org.as_str().to_string();
-        self.settle(&session, &name, self.orgs.projects(&token, org, after).await).await
+        let read = self.reads.run(id, self.orgs.projects(&token, org, after)).await;
+        self.settle(&session, &name, read).await
     }
 
     async fn begin_sign_in(&self, req: &Parts, return_to: Option<String>) -> String {

@@ -1,15 +1,11 @@
 //! Session storage: the store (embedded SQLite by default, Redis for several instances, memory
 //! for tests) and the sealing of the token cache with an AEAD keyed by `SESSION_KEY`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use chacha20poly1305::aead::{Aead, KeyInit, OsRng};
-use chacha20poly1305::{AeadCore, XChaCha20Poly1305, XNonce};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
 use tower_sessions::{MemoryStore, SessionStore};
@@ -17,6 +13,13 @@ use tower_sessions::{MemoryStore, SessionStore};
 use crate::secret::Secret;
 
 mod ended;
+mod keys;
+mod record_ids;
+mod redis_store;
+
+use keys::make_private;
+pub use keys::{load_key, KeySource, Sealer};
+pub use record_ids::RecordIds;
 
 /// Where sessions live (`SESSION_STORE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,39 +53,143 @@ impl StoreKind {
     }
 }
 
-/// Any session store behind one type, so the session layer is built the same way for each, and
-/// a session that ended here stays ended: a save arriving after its delete (a token refresh
-/// that finishes after sign-out) is dropped instead of writing the record back.
+/// Any session store behind one type, so the session layer is built the same way for each.
+/// Records are stored under a keyed hash of the id the cookie carries ([`RecordIds`]), so a copy
+/// of the store names no valid cookie; and a session that ended here stays ended: a save
+/// arriving after its delete (a token refresh that finishes after sign-out) is dropped instead
+/// of writing the record back.
 #[derive(Debug, Clone)]
 pub struct DynStore {
     inner: Arc<dyn SessionStore>,
+    ids: RecordIds,
     ended: Arc<ended::EndedSessions>,
+    /// Instances share the store (Redis): an end is marked in it for the others too.
+    shared: bool,
 }
 
+/// How many fresh ids a create tries before giving up (each is 128 random bits).
+const CREATE_ATTEMPTS: usize = 8;
+
 impl DynStore {
-    pub fn new(inner: Arc<dyn SessionStore>) -> Self {
-        DynStore { inner, ended: Arc::default() }
+    /// A store this process alone uses (memory, an SQLite file).
+    pub fn new(inner: Arc<dyn SessionStore>, ids: RecordIds) -> Self {
+        DynStore { inner, ids, ended: Arc::default(), shared: false }
+    }
+
+    /// A store several instances share (Redis): ends are marked in the store.
+    pub fn shared(inner: Arc<dyn SessionStore>, ids: RecordIds) -> Self {
+        DynStore { shared: true, ..DynStore::new(inner, ids) }
+    }
+
+    /// Reads an index record kept beside the sessions under `key` (a [`RecordIds::index`] id,
+    /// which no cookie maps to).
+    pub async fn load_index(&self, key: &Id) -> session_store::Result<Option<Record>> {
+        self.inner.load(key).await
+    }
+
+    /// Replaces the index record `record` (deleted, then created: Redis saves only over an
+    /// existing key, and an expired record may still be there).
+    pub async fn put_index(&self, record: &Record) -> session_store::Result<()> {
+        self.inner.delete(&record.id).await?;
+        let mut fresh = record.clone();
+        self.inner.create(&mut fresh).await?;
+        if fresh.id != record.id {
+            // Created meanwhile by another sign-in: that one stays, this one goes.
+            self.inner.delete(&fresh.id).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn delete_index(&self, key: &Id) -> session_store::Result<()> {
+        self.inner.delete(key).await
+    }
+
+    /// The keyed id of the index record named `name`.
+    pub fn index_id(&self, name: &str) -> Id {
+        self.ids.index(name)
+    }
+
+    /// `record` as stored: under the hash of its id.
+    fn stored(&self, record: &Record) -> Record {
+        Record { id: self.ids.stored(&record.id), data: record.data.clone(), expiry_date: record.expiry_date }
+    }
+
+    /// The id the session `id`'s record is stored under (what an index may keep: it opens nothing).
+    pub fn stored_id(&self, id: &Id) -> Id {
+        self.ids.stored(id)
+    }
+
+    /// Deletes a session by the id its record is stored under, and keeps it ended: remembered
+    /// here, and marked in the store for the other instances, for as long as a request in
+    /// flight could still try to save it.
+    pub async fn delete_stored(&self, stored: &Id) -> session_store::Result<()> {
+        self.ended.end(*stored);
+        if !self.shared {
+            return self.inner.delete(stored).await;
+        }
+        let mut marker = Record {
+            id: self.ids.tombstone(stored),
+            data: Default::default(),
+            expiry_date: time::OffsetDateTime::now_utc() + ended::REMEMBER,
+        };
+        // Created, not saved: Redis saves only over an existing key. Ended twice, the second
+        // marker lands under a random id and expires unread.
+        self.inner.create(&mut marker).await?;
+        self.inner.delete(stored).await
+    }
+
+    /// Whether the session stored under `stored` ended, here or on another instance.
+    async fn has_ended(&self, stored: &Id) -> session_store::Result<bool> {
+        if self.ended.has_ended(stored) {
+            return Ok(true);
+        }
+        if !self.shared {
+            return Ok(false);
+        }
+        let marked = self.inner.load(&self.ids.tombstone(stored)).await?.is_some();
+        if marked {
+            self.ended.end(*stored);
+        }
+        Ok(marked)
     }
 }
 
 #[async_trait]
 impl SessionStore for DynStore {
+    /// A new record under the hash of its id. Should the store find that hash taken (it then
+    /// files the record under an id of its own, which no cookie maps to), the record is taken
+    /// back and another id tried.
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        self.inner.create(record).await
+        for _ in 0..CREATE_ATTEMPTS {
+            let mut stored = self.stored(record);
+            let wanted = stored.id;
+            self.inner.create(&mut stored).await?;
+            if stored.id == wanted {
+                return Ok(());
+            }
+            self.inner.delete(&stored.id).await?;
+            record.id = Id::default();
+        }
+        Err(session_store::Error::Backend("no free session id".into()))
     }
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        if self.ended.has_ended(&record.id) {
+        let stored = self.stored(record);
+        if self.has_ended(&stored.id).await? {
             tracing::debug!("a save of a session that ended was dropped");
             return Ok(());
         }
-        self.inner.save(record).await
+        self.inner.save(&stored).await?;
+        // Ended while this save was on its way: the delete wins.
+        if self.ended.has_ended(&stored.id) {
+            self.inner.delete(&stored.id).await?;
+        }
+        Ok(())
     }
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        self.inner.load(id).await
+        Ok(self.inner.load(&self.ids.stored(id)).await?.map(|r| Record { id: *id, ..r }))
     }
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.ended.end(*id);
-        self.inner.delete(id).await
+        self.delete_stored(&self.ids.stored(id)).await
     }
 }
 
@@ -132,16 +239,23 @@ impl SharedLock for RedisLock {
     }
 }
 
-/// Opens the store. SQLite gets its table and a periodic delete of expired rows (by the expiry
-/// index, never scanning live sessions); Redis expires keys itself (TTL).
-pub async fn open(kind: &StoreKind) -> Result<(DynStore, Option<Arc<dyn SharedLock>>), String> {
+/// Opens the store, its records kept under ids hashed with `ids`. SQLite gets its table (the
+/// database file private to this user: mode 0600, and so its WAL and shared-memory files) and a
+/// periodic delete of expired rows (by the expiry index, never scanning live sessions); Redis
+/// expires keys itself (TTL).
+pub async fn open(
+    kind: &StoreKind,
+    ids: RecordIds,
+) -> Result<(DynStore, Option<Arc<dyn SharedLock>>), String> {
     match kind {
-        StoreKind::Memory => Ok((DynStore::new(Arc::new(MemoryStore::default())), None)),
+        StoreKind::Memory => Ok((DynStore::new(Arc::new(MemoryStore::default()), ids), None)),
         StoreKind::Sqlite(path) => {
             use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
+            // SQLite creates the -wal and -shm files with the database file's mode.
+            make_private(path)?;
             let options = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
@@ -158,7 +272,7 @@ pub async fn open(kind: &StoreKind) -> Result<(DynStore, Option<Arc<dyn SharedLo
             store.migrate().await.map_err(|e| format!("cannot prepare the session table: {e}"))?;
             tokio::spawn(store.clone().continuously_delete_expired(Duration::from_secs(60)));
             // One instance per database file: the in-process refresh lock is enough.
-            Ok((DynStore::new(Arc::new(store)), None))
+            Ok((DynStore::new(Arc::new(store), ids), None))
         }
         StoreKind::Redis(url) => {
             use tower_sessions_redis_store::fred::prelude::{Builder, ClientLike, Config, ReconnectPolicy};
@@ -174,143 +288,11 @@ pub async fn open(kind: &StoreKind) -> Result<(DynStore, Option<Arc<dyn SharedLo
                 .map_err(|e| format!("cannot set up Redis: {e}"))?;
             pool.init().await.map_err(|e| format!("cannot reach Redis for sessions: {e}"))?;
             let lock: Arc<dyn SharedLock> = Arc::new(RedisLock(pool.clone()));
-            Ok((DynStore::new(Arc::new(tower_sessions_redis_store::RedisStore::new(pool))), Some(lock)))
+            let store = redis_store::PrefixedRedisStore::new(pool);
+            Ok((DynStore::shared(Arc::new(store), ids), Some(lock)))
         }
     }
-}
-
-/// Seals and opens the token cache (XChaCha20-Poly1305, random 192-bit nonces).
-pub struct Sealer {
-    cipher: XChaCha20Poly1305,
-}
-
-impl Sealer {
-    pub fn new(key: &[u8; 32]) -> Self {
-        Sealer { cipher: XChaCha20Poly1305::new(key.into()) }
-    }
-
-    /// `base64(nonce || ciphertext)`.
-    pub fn seal(&self, plaintext: &[u8]) -> Result<String, String> {
-        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let mut out = nonce.to_vec();
-        out.extend(self.cipher.encrypt(&nonce, plaintext).map_err(|_| "encryption failed".to_string())?);
-        Ok(STANDARD.encode(out))
-    }
-
-    /// `None` when the value was sealed with another key or altered: the caller treats the
-    /// session as signed out.
-    pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
-        let bytes = STANDARD.decode(sealed).ok()?;
-        if bytes.len() < 24 {
-            return None;
-        }
-        let (nonce, ciphertext) = bytes.split_at(24);
-        self.cipher.decrypt(XNonce::from_slice(nonce), ciphertext).ok()
-    }
-}
-
-/// Where the token-cache key comes from: `SESSION_KEY` (base64 of 32 bytes), `SESSION_KEY_FILE`,
-/// or, with neither, a key generated on first run and kept in a file beside the session database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeySource {
-    Value(Secret),
-    File(PathBuf),
-    Generated(PathBuf),
-}
-
-pub fn load_key(source: &KeySource) -> Result<[u8; 32], String> {
-    let decode = |text: &str, what: &str| -> Result<[u8; 32], String> {
-        let bytes = STANDARD
-            .decode(text.trim())
-            .map_err(|_| format!("{what} is not base64 (make one with: openssl rand -base64 32)"))?;
-        <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| format!("{what} must decode to 32 bytes"))
-    };
-    match source {
-        KeySource::Value(v) => decode(v.expose(), "SESSION_KEY"),
-        KeySource::File(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("SESSION_KEY_FILE {}: {e}", path.display()))?;
-            decode(&text, "SESSION_KEY_FILE")
-        }
-        KeySource::Generated(path) => match std::fs::read_to_string(path) {
-            Ok(text) => decode(&text, &format!("the key file {}", path.display())),
-            Err(_) => {
-                let mut key = [0u8; 32];
-                chacha20poly1305::aead::rand_core::RngCore::fill_bytes(&mut OsRng, &mut key);
-                write_private(path, &STANDARD.encode(key))?;
-                tracing::warn!(
-                    path = %path.display(),
-                    "generated a token-cache key and kept it in a file; set SESSION_KEY (or SESSION_KEY_FILE) in production"
-                );
-                Ok(key)
-            }
-        },
-    }
-}
-
-fn write_private(path: &Path, content: &str) -> Result<(), String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    #[cfg(unix)]
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| format!("cannot write the key file {}: {e}", path.display()))?;
-        f.write_all(content.as_bytes())
-            .map_err(|e| format!("cannot write the key file {}: {e}", path.display()))
-    }
-    #[cfg(not(unix))]
-    std::fs::write(path, content).map_err(|e| format!("cannot write the key file {}: {e}", path.display()))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sealed_values_open_only_with_their_key() {
-        let a = Sealer::new(&[7; 32]);
-        let b = Sealer::new(&[8; 32]);
-        let sealed = a.seal(b"refresh-token-123").unwrap();
-        assert!(!sealed.contains("refresh-token"));
-        assert_eq!(a.open(&sealed).unwrap(), b"refresh-token-123");
-        assert!(b.open(&sealed).is_none(), "another key cannot open it");
-        let mut tampered = STANDARD.decode(&sealed).unwrap();
-        let last = tampered.len() - 1;
-        tampered[last] ^= 1;
-        assert!(a.open(&STANDARD.encode(tampered)).is_none(), "an altered value is refused");
-        assert!(a.open("not base64 !").is_none());
-        assert_ne!(a.seal(b"x").unwrap(), a.seal(b"x").unwrap(), "fresh nonce each time");
-    }
-
-    #[test]
-    fn store_kinds_parse() {
-        assert!(matches!(StoreKind::parse(None).unwrap(), StoreKind::Sqlite(_)));
-        assert_eq!(
-            StoreKind::parse(Some("sqlite:/tmp/s.db")).unwrap(),
-            StoreKind::Sqlite("/tmp/s.db".into())
-        );
-        assert!(matches!(StoreKind::parse(Some("redis://127.0.0.1:6379")).unwrap(), StoreKind::Redis(_)));
-        assert_eq!(StoreKind::parse(Some("memory")).unwrap(), StoreKind::Memory);
-        assert!(StoreKind::parse(Some("postgres://x")).is_err());
-    }
-
-    #[test]
-    fn keys_load_from_value_and_are_generated_once() {
-        let k = load_key(&KeySource::Value(Secret::new(STANDARD.encode([1u8; 32])))).unwrap();
-        assert_eq!(k, [1u8; 32]);
-        assert!(load_key(&KeySource::Value(Secret::new("short"))).is_err());
-        let dir = std::env::temp_dir().join(format!("pat-portal-key-{}", uuid::Uuid::new_v4()));
-        let path = dir.join("k");
-        let first = load_key(&KeySource::Generated(path.clone())).unwrap();
-        let second = load_key(&KeySource::Generated(path.clone())).unwrap();
-        assert_eq!(first, second, "kept across restarts");
-        let _ = std::fs::remove_dir_all(dir);
-    }
-}
+mod tests;

@@ -46,12 +46,14 @@ impl AppState {
         let session_idle = time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::hours(8));
         let up = upstreams(config, &http, &public_url)?;
         let sealing_key = crate::sessions::load_key(&config.session_key).map_err(StartupError::SessionKey)?;
-        let (store, shared_lock) =
-            crate::sessions::open(&config.session_store).await.map_err(StartupError::SessionStore)?;
+        let record_ids = crate::sessions::RecordIds::new(&sealing_key);
+        let (store, shared_lock) = crate::sessions::open(&config.session_store, record_ids)
+            .await
+            .map_err(StartupError::SessionStore)?;
         let portal = Arc::new(PortalService::new(PortalParts {
             oidc: Arc::new(up.oidc),
             devops: DevopsClient::new(http, up.devops_urls),
-            store: Arc::new(store.clone()),
+            store: store.clone(),
             shared_lock,
             sealing_key,
             max_age_secs: config.session_max_age.as_secs(),
@@ -61,6 +63,7 @@ impl AppState {
             request_timeout: config.http_timeout,
             session_idle,
             clock: config.clock(),
+            max_pending_sign_ins: config.max_pending_sign_ins,
         }));
         // Sign-out is a form whose answer redirects to the identity provider: form-action allows it.
         let identity_origin = match &config.identity {

@@ -303,3 +303,50 @@ async fn starting_more_servers_never_stalls_a_page_being_rendered() {
     starts.await.unwrap();
     app.shutdown().await;
 }
+
+/// Each cookie-less sign-in start writes a session record: they are capped (issue 12, gap 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_in_progress_are_capped_but_signed_in_users_are_not() {
+    let app = spawn_demo_env(TestHooks::default(), &[("MAX_PENDING_SIGN_INS", "3")]).await;
+    // A signed-in user first (one pending start, then signed in).
+    let signed_in = browser();
+    app.sign_in(&signed_in, "adele", "/").await;
+    for _ in 0..2 {
+        let c = browser();
+        let res = get_html(&c, &app.url("/auth/sign-in?return_to=/")).await;
+        assert!(location(&res).contains("/oauth2/v2.0/authorize"), "{}", location(&res));
+    }
+    // The cap is reached: a new visitor is told sign-in is unavailable for now.
+    let res = get_html(&browser(), &app.url("/auth/sign-in?return_to=/")).await;
+    assert_eq!(res.status(), reqwest::StatusCode::FOUND);
+    assert!(location(&res).starts_with("/signin-problem?reason=unavailable"), "{}", location(&res));
+    // Someone already signed in may still start a sign-in (another account, consent).
+    let res = get_html(&signed_in, &app.url("/auth/sign-in?return_to=/")).await;
+    assert!(location(&res).contains("/oauth2/v2.0/authorize"), "{}", location(&res));
+    app.shutdown().await;
+}
+
+/// An internal error shows only a reference, and the reference is the request id, which is in
+/// the log lines of that request (issue 12).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_internal_error_shows_the_request_id_as_its_reference() {
+    let app = spawn_demo().await;
+    let c = browser();
+    app.sign_in(&c, "adele", "/").await;
+    let devops = app.running.demo.as_ref().unwrap().devops.clone();
+    devops.fail_next(server::demo::devops::Failure::Undocumented418, None, 1);
+    let res = c
+        .get(app.url("/api/pats?filter=active"))
+        .header("x-request-id", "reference-test-4711")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(res.headers()["x-request-id"], "reference-test-4711");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, json!({ "kind": "internal", "reference": "reference-test-4711" }));
+    let logs = logs();
+    let line = logs.lines().find(|l| l.contains("reference-test-4711") && l.contains("internal error"));
+    assert!(line.is_some_and(|l| l.contains("418")), "the cause is logged with the reference");
+    app.shutdown().await;
+}

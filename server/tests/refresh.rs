@@ -23,6 +23,8 @@ async fn concurrent_calls_needing_a_refresh_refresh_exactly_once() {
         let (c, url) = (c.clone(), app.url("/api/pats?filter=active"));
         tokio::spawn(async move { c.get(url).send().await.unwrap().status() })
     });
+    // Spawned now, all of them, before any is awaited: they really run at once.
+    let calls: Vec<_> = calls.collect();
     for call in calls {
         assert_eq!(call.await.unwrap(), StatusCode::OK);
     }

@@ -161,6 +161,32 @@ async fn two_instances_share_sessions_through_redis() {
     assert_eq!(me(&c, &a).await.1["user"], Value::Null, "signed out through B, gone for A");
 }
 
+/// The `sid` index lives in the shared store (issue 12, gap 3): a front-channel logout that
+/// reaches another instance than the sign-in ends the session too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn front_channel_logout_reaches_a_session_signed_in_on_another_instance() {
+    let Some(url) = shared_redis() else { return };
+    let env = [("SESSION_STORE", url.as_str()), ("SESSION_KEY", TEST_SESSION_KEY)];
+    let a = spawn_demo_env(TestHooks::default(), &env).await;
+    let b = spawn_demo_env(TestHooks::default(), &env).await;
+    let c = browser();
+    assert_eq!(a.sign_in(&c, "megan", "/").await, "/");
+    let sid = {
+        let sids = a.running.demo.as_ref().unwrap().entra.issued_sids.lock().unwrap().clone();
+        sids.iter().rev().find(|(u, _)| u == "megan").unwrap().1.clone()
+    };
+    // Every key the app wrote carries its prefix.
+    let keys = std::process::Command::new("redis-cli")
+        .args(["-u", &url, "--scan", "--pattern", "pat-portal:session:*"])
+        .output()
+        .expect("redis-cli");
+    let keys = String::from_utf8_lossy(&keys.stdout).into_owned();
+    assert!(keys.lines().count() >= 2, "the session and its sid index: {keys}");
+    let res = reqwest::get(b.url(&format!("/auth/front-channel-logout?sid={sid}"))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(me(&c, &a).await.1["user"], Value::Null, "ended through B, gone for A");
+}
+
 struct OwnRedis {
     child: tokio::process::Child,
     port: u16,

@@ -21,6 +21,8 @@ pub struct Discovery {
 }
 
 const DISCOVERY_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long the signing keys are used before they are fetched again.
+pub(super) const JWKS_TTL: Duration = Duration::from_secs(24 * 3600);
 /// An unknown `kid` refetches the key set, but not more often than this.
 const JWKS_MIN_REFETCH: Duration = Duration::from_secs(30);
 
@@ -51,16 +53,35 @@ impl OidcClient {
         res.json::<T>().await.map_err(|e| OidcError::InvalidResponse(format!("{url}: {}", error_chain(&e))))
     }
 
+    /// The provider's signing keys: cached, refetched once `JWKS_TTL` old (keys rotate; Entra
+    /// advises checking daily) or for an unknown `kid` (at most every `JWKS_MIN_REFETCH`). When a
+    /// refetch fails, the keys already held are used until the provider answers again.
     pub(super) async fn jwks(&self, discovery: &Discovery, refetch: bool) -> Result<Arc<JwkSet>, OidcError> {
-        if let Some((set, _)) = self.jwks.read().await.as_ref() {
-            if !refetch || !self.may_force_jwks_refetch() {
+        let cached = self.jwks.read().await.clone();
+        if let Some((set, at)) = &cached {
+            let expired = at.elapsed() >= JWKS_TTL;
+            if !(expired || refetch && self.may_force_jwks_refetch()) {
                 return Ok(set.clone());
             }
         }
-        let set: JwkSet = self.get_json(&discovery.jwks_uri).await?;
-        let set = Arc::new(set);
-        *self.jwks.write().await = Some((set.clone(), Instant::now()));
-        Ok(set)
+        match self.get_json::<JwkSet>(&discovery.jwks_uri).await {
+            Ok(set) => {
+                let set = Arc::new(set);
+                *self.jwks.write().await = Some((set.clone(), Instant::now()));
+                Ok(set)
+            }
+            Err(e) => match cached {
+                Some((set, _)) => {
+                    tracing::warn!(error = %e, "the key set could not be refetched: using the keys held");
+                    // Tried again in a while, not at every sign-in while the provider is down.
+                    let retry_at =
+                        Instant::now().checked_sub(JWKS_TTL - JWKS_MIN_REFETCH).unwrap_or_else(Instant::now);
+                    *self.jwks.write().await = Some((set.clone(), retry_at));
+                    Ok(set)
+                }
+                None => Err(e),
+            },
+        }
     }
 
     /// An unknown `kid` may refetch the key set, but not more often than `JWKS_MIN_REFETCH`, so a
@@ -76,7 +97,6 @@ impl OidcClient {
         }
     }
 
-    /// Where to send the browser after the session is gone.
     /// Where to send the browser to sign out at the identity provider; `logout_hint` (the ID
     /// token's `login_hint`) spares the user Entra's account picker.
     pub async fn end_session_url(

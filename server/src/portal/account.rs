@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::errors::{internal, store_error};
-use crate::oidc::{now_secs, TokenSet};
+use crate::oidc::{now_secs, PendingSignIn, TokenSet};
 use crate::sessions::Sealer;
 
 /// Session keys, namespaced so nothing else in the session can collide with them.
-pub const PENDING_KEY: &str = "auth.pending";
+const PENDING_KEY: &str = "auth.pending";
 const ACCOUNT_KEY: &str = "auth.account";
 
 /// The signed-in user and their tokens, kept in the server-side session only.
@@ -71,6 +71,21 @@ impl Accounts {
         let plain = serde_json::to_vec(account).map_err(|e| internal("account serialize", &e))?;
         let sealed = self.sealer.seal(&plain).map_err(|e| internal("seal", &e))?;
         session.insert(ACCOUNT_KEY, sealed).await.map_err(|e| store_error("session insert", &e))
+    }
+
+    /// Keeps a sign-in in progress (state, nonce, PKCE verifier) in the session, sealed like the
+    /// account: a copy of the store cannot finish it.
+    pub async fn store_pending(&self, session: &Session, pending: &PendingSignIn) -> Result<(), String> {
+        let plain = serde_json::to_vec(pending).map_err(|e| e.to_string())?;
+        let sealed = self.sealer.seal(&plain)?;
+        session.insert(PENDING_KEY, sealed).await.map_err(|e| e.to_string())
+    }
+
+    /// Takes the sign-in in progress out of the session (single use); `None` when there is none
+    /// or it cannot be opened.
+    pub async fn take_pending(&self, session: &Session) -> Option<PendingSignIn> {
+        let sealed: String = session.remove(PENDING_KEY).await.ok().flatten()?;
+        self.sealer.open(&sealed).and_then(|plain| serde_json::from_slice(&plain).ok())
     }
 
     /// Signs the session out (its other values, such as a pending sign-in, stay).

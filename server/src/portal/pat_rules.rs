@@ -28,13 +28,6 @@ pub fn global_pats_retire_at() -> OffsetDateTime {
 }
 
 pub fn summarize(t: PatToken, revoked: bool, now: OffsetDateTime) -> PatSummary {
-    let global = t.target_accounts.is_none().then(|| {
-        if now >= global_pats_retire_at() {
-            GlobalPat::Retired
-        } else {
-            GlobalPat::Retiring
-        }
-    });
     let status = if revoked {
         PatStatus::Revoked
     } else {
@@ -44,6 +37,15 @@ pub fn summarize(t: PatToken, revoked: bool, now: OffsetDateTime) -> PatSummary 
             _ => PatStatus::Active,
         }
     };
+    // Only a token that would still work carries the badge (an expired or revoked one is done).
+    let works = matches!(status, PatStatus::Active | PatStatus::ExpiringSoon);
+    let global = (t.target_accounts.is_none() && works).then(|| {
+        if now >= global_pats_retire_at() {
+            GlobalPat::Retired
+        } else {
+            GlobalPat::Retiring
+        }
+    });
     PatSummary {
         authorization_id: t.authorization_id,
         display_name: t.display_name,
@@ -415,6 +417,7 @@ mod tests {
         let after = at("2026-12-01T00:00:00Z");
         assert_eq!(summarize(pat("2027-03-01T00:00:00Z"), false, before).global, Some(GlobalPat::Retiring));
         assert_eq!(summarize(pat("2027-03-01T00:00:00Z"), false, after).global, Some(GlobalPat::Retired));
+        assert_eq!(summarize(pat("2027-03-01T00:00:00Z"), true, before).global, None, "revoked: no badge");
         let mut scoped = pat("2027-03-01T00:00:00Z");
         scoped.target_accounts = Some(vec!["o".into()]);
         assert_eq!(summarize(scoped, false, after).global, None);

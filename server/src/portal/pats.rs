@@ -1,6 +1,8 @@
 //! The PAT use cases against one organization with one access token: list, search, get, the dashboard's overview, create, update, revoke, rotate and re-issue.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use app::clock::Clock;
 use app::error::ApiError;
@@ -9,6 +11,7 @@ use app::model::{
     Saved,
 };
 use app::ports::PatListQuery;
+use tower_sessions::session::Id;
 
 use super::pat_rules::{
     created_pat, cut_of, pat_result, sort_tokens, summarize, tally, validate_changes, validate_form,
@@ -21,14 +24,75 @@ const PAGE_SIZE: u32 = 20;
 /// Searching and the dashboard read at most this many pages of 100 tokens.
 const MAX_SCAN_PAGES: usize = 10;
 
+/// How long a session's list of revoked token ids is reused (a revoke here forgets it at once).
+const REVOKED_TTL: Duration = Duration::from_secs(30);
+/// At most this many (session, organization) lists are kept.
+const REVOKED_CACHE_MAX: usize = 10_000;
+
+/// A list of revoked ids and when it was read.
+type CachedIds = (Instant, Arc<Vec<String>>);
+
+/// The revoked ids of each session and organization, for a short while: the API has no status
+/// field, so telling a revoked token from an active one costs a scan of the revoked list.
+#[derive(Default)]
+struct RevokedCache {
+    lists: Mutex<HashMap<(Id, String), CachedIds>>,
+    /// Bumped by every revoke of the session: a scan that started before it is not kept.
+    generations: Mutex<HashMap<Id, u64>>,
+}
+
+impl RevokedCache {
+    fn get(&self, session: Id, org: &str) -> Option<Arc<Vec<String>>> {
+        let lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
+        lists
+            .get(&(session, org.to_string()))
+            .filter(|(at, _)| at.elapsed() < REVOKED_TTL)
+            .map(|(_, ids)| ids.clone())
+    }
+
+    fn generation(&self, session: Id) -> u64 {
+        self.generations.lock().unwrap_or_else(|p| p.into_inner()).get(&session).copied().unwrap_or(0)
+    }
+
+    /// Keeps a list read while the session's generation was `generation`, if it still is.
+    fn put(&self, session: Id, org: &str, generation: u64, ids: Arc<Vec<String>>) {
+        let mut lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
+        if self.generation(session) != generation {
+            return;
+        }
+        if lists.len() >= REVOKED_CACHE_MAX {
+            lists.retain(|_, (at, _)| at.elapsed() < REVOKED_TTL);
+            if lists.len() >= REVOKED_CACHE_MAX {
+                lists.clear();
+            }
+        }
+        lists.insert((session, org.to_string()), (Instant::now(), ids));
+    }
+
+    /// After a revoke: every organization's list of the session (a global token is in each),
+    /// and any list being read right now.
+    fn forget(&self, session: Id) {
+        let mut lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
+        {
+            let mut generations = self.generations.lock().unwrap_or_else(|p| p.into_inner());
+            if generations.len() >= REVOKED_CACHE_MAX {
+                generations.clear();
+            }
+            *generations.entry(session).or_default() += 1;
+        }
+        lists.retain(|(s, _), _| *s != session);
+    }
+}
+
 pub struct Pats {
     devops: Arc<DevopsClient>,
     clock: Clock,
+    revoked: RevokedCache,
 }
 
 impl Pats {
     pub fn new(devops: Arc<DevopsClient>, clock: Clock) -> Self {
-        Pats { devops, clock }
+        Pats { devops, clock, revoked: RevokedCache::default() }
     }
 
     /// Every token of a list, page by page (at most `MAX_SCAN_PAGES` pages of 100).
@@ -53,19 +117,68 @@ impl Pats {
         Ok(all)
     }
 
-    /// The ids of revoked tokens: the API has no status field, so they are looked up separately.
-    async fn revoked_ids(&self, token: &Secret, org: &str) -> Result<Vec<String>, ApiError> {
-        Ok(self.scan(token, org, "revoked").await?.into_iter().map(|t| t.authorization_id).collect())
+    /// The ids of revoked tokens: the API has no status field, so they are looked up separately
+    /// (and reused for `REVOKED_TTL` within the session).
+    async fn revoked_ids(
+        &self,
+        token: &Secret,
+        org: &str,
+        session: Id,
+    ) -> Result<Arc<Vec<String>>, ApiError> {
+        if let Some(ids) = self.revoked.get(session, org) {
+            return Ok(ids);
+        }
+        let generation = self.revoked.generation(session);
+        let ids: Arc<Vec<String>> = Arc::new(
+            self.scan(token, org, "revoked").await?.into_iter().map(|t| t.authorization_id).collect(),
+        );
+        self.revoked.put(session, org, generation, ids.clone());
+        Ok(ids)
     }
 
     /// One page of tokens, or with a search every match by name (Azure DevOps cannot search).
-    pub async fn list(&self, token: &Secret, org: String, query: &PatListQuery) -> Result<PatPage, ApiError> {
+    pub async fn list(
+        &self,
+        token: &Secret,
+        org: String,
+        session: Id,
+        query: &PatListQuery,
+    ) -> Result<PatPage, ApiError> {
         let filter = query.filter;
-        let (tokens, continuation_token) = match &query.search {
+        // Only the "all" view needs the revoked list; it is read alongside the page.
+        let revoked = async {
+            if filter == PatFilter::All {
+                self.revoked_ids(token, &org, session).await
+            } else {
+                Ok(Arc::default())
+            }
+        };
+        let (page, revoked) = tokio::join!(self.page(token, &org, query), revoked);
+        let ((tokens, continuation_token), revoked) = (page?, revoked?);
+        let now = self.clock.now();
+        let tokens = tokens
+            .into_iter()
+            .map(|t| {
+                let is_revoked = filter == PatFilter::Revoked || revoked.contains(&t.authorization_id);
+                summarize(t, is_revoked, now)
+            })
+            .collect();
+        Ok(PatPage { organization: org, tokens, continuation_token })
+    }
+
+    /// One page as Azure DevOps sorts it, or with a search every match by name.
+    async fn page(
+        &self,
+        token: &Secret,
+        org: &str,
+        query: &PatListQuery,
+    ) -> Result<(Vec<PatToken>, Option<String>), ApiError> {
+        let filter = query.filter;
+        Ok(match &query.search {
             Some(search) => {
                 let needle = search.trim().to_lowercase();
                 let mut found: Vec<PatToken> = self
-                    .scan(token, &org, filter.as_api())
+                    .scan(token, org, filter.as_api())
                     .await?
                     .into_iter()
                     .filter(|t| t.display_name.to_lowercase().contains(&needle))
@@ -81,34 +194,31 @@ impl Pats {
                     continuation_token: query.after.as_deref(),
                     top: PAGE_SIZE,
                 };
-                let list = self.devops.list_pats(token, &org, q).await?;
+                let list = self.devops.list_pats(token, org, q).await?;
                 (list.pat_tokens, list.continuation_token.filter(|c| !c.is_empty()))
             }
-        };
-        let revoked =
-            if filter == PatFilter::All { self.revoked_ids(token, &org).await? } else { Vec::new() };
-        let now = self.clock.now();
-        let tokens = tokens
-            .into_iter()
-            .map(|t| {
-                let is_revoked = filter == PatFilter::Revoked || revoked.contains(&t.authorization_id);
-                summarize(t, is_revoked, now)
-            })
-            .collect();
-        Ok(PatPage { organization: org, tokens, continuation_token })
+        })
     }
 
-    /// One token with its status (the revoked list decides whether it is revoked).
-    pub async fn get(&self, token: &Secret, org: &str, id: &str) -> Result<PatSummary, ApiError> {
-        let found = pat_result(self.devops.get_pat(token, org, id).await?)?;
-        let revoked = self.revoked_ids(token, org).await?.contains(&found.authorization_id);
+    /// One token with its status (the revoked list, read alongside, decides whether it is revoked).
+    pub async fn get(
+        &self,
+        token: &Secret,
+        org: &str,
+        session: Id,
+        id: &str,
+    ) -> Result<PatSummary, ApiError> {
+        let (found, revoked) =
+            tokio::join!(self.devops.get_pat(token, org, id), self.revoked_ids(token, org, session));
+        let found = pat_result(found?)?;
+        let revoked = revoked?.contains(&found.authorization_id);
         Ok(summarize(found, revoked, self.clock.now()))
     }
 
-    pub async fn overview(&self, token: &Secret, org: String) -> Result<Overview, ApiError> {
-        let all = self.scan(token, &org, "all").await?;
-        let revoked = self.revoked_ids(token, &org).await?;
-        Ok(tally(org, all, &revoked, self.clock.now()))
+    pub async fn overview(&self, token: &Secret, org: String, session: Id) -> Result<Overview, ApiError> {
+        let (all, revoked) =
+            tokio::join!(self.scan(token, &org, "all"), self.revoked_ids(token, &org, session));
+        Ok(tally(org, all?, &revoked?, self.clock.now()))
     }
 
     /// Creates a token from a checked form; the answer is the only place its secret appears.
@@ -133,8 +243,10 @@ impl Pats {
         Ok(Saved { token: summarize(updated, false, now), cut })
     }
 
-    pub async fn revoke(&self, token: &Secret, org: &str, id: &str) -> Result<(), ApiError> {
-        self.devops.revoke_pat(token, org, id).await?;
+    pub async fn revoke(&self, token: &Secret, org: &str, session: Id, id: &str) -> Result<(), ApiError> {
+        let revoked = self.devops.revoke_pat(token, org, id).await;
+        self.revoked.forget(session);
+        revoked?;
         tracing::info!(authorization_id = %id, %org, "token revoked");
         Ok(())
     }
@@ -158,10 +270,11 @@ impl Pats {
         &self,
         token: &Secret,
         org: &str,
+        session: Id,
         id: &str,
         expiry: Expiry,
     ) -> Result<Rotated, ApiError> {
-        let old = self.get(token, org, id).await?;
+        let old = self.get(token, org, session, id).await?;
         match old.status {
             PatStatus::Revoked | PatStatus::Expired => {
                 return Err(ApiError::invalid(
@@ -175,7 +288,9 @@ impl Pats {
         tracing::info!(old = %id, new = %created.token.authorization_id, %org, "token rotated: twin created");
         // The twin exists: whatever happens to the revoke, it is returned (its secret is shown
         // only now), and the user is told if the old token is still valid.
-        let (old_revoked, revoke_problem) = match self.devops.revoke_pat(token, org, id).await {
+        let revoked = self.devops.revoke_pat(token, org, id).await;
+        self.revoked.forget(session);
+        let (old_revoked, revoke_problem) = match revoked {
             Ok(()) => (true, None),
             Err(e) => {
                 let e = ApiError::from(e).in_org(org);
@@ -192,10 +307,11 @@ impl Pats {
         &self,
         token: &Secret,
         org: &str,
+        session: Id,
         id: &str,
         expiry: Expiry,
     ) -> Result<CreatedPat, ApiError> {
-        let old = self.get(token, org, id).await?;
+        let old = self.get(token, org, session, id).await?;
         if matches!(old.status, PatStatus::Active | PatStatus::ExpiringSoon) {
             return Err(ApiError::invalid(
                 "token",

@@ -1,26 +1,25 @@
 //! Signing in and out: the authorization request, the callback (state, code exchange, session id rotation), sign-out here and at the identity provider, and front-channel sign-out by `sid`.
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use app::error::ApiError;
 use app::ports::SignInCallback;
 use app::routes::{SignInProblem, CALLBACK, SIGN_IN};
 use http::request::Parts;
-use tower_sessions::session::Id;
-use tower_sessions::{Expiry, Session, SessionStore};
+use tower_sessions::{Expiry, Session};
 use url::Url;
 
-use super::account::{Account, Accounts, PENDING_KEY};
+use super::account::{Account, Accounts};
 use super::errors::store_error;
 use super::public_url::PublicUrl;
+use super::sid_index::SidIndex;
 use crate::oidc::id_token::IdTokenError;
 use crate::oidc::{now_secs, OidcClient, OidcError, PendingSignIn, SignedIn};
 
 /// A sign-in left at the identity provider longer than this is started again.
 const SIGN_IN_MAX_SECS: u64 = 15 * 60;
-/// The sid index is cleared when it grows past this (entries of sessions that ended otherwise).
-const SID_INDEX_MAX: usize = 10_000;
 /// A session that holds only a pending sign-in (nobody signed in yet) lives this long: anyone can
 /// start sign-ins, and each writes a session record (issue #12).
 const PENDING_ONLY_LIFETIME: time::Duration = time::Duration::minutes(15);
@@ -29,11 +28,14 @@ pub struct SignIn {
     oidc: Arc<OidcClient>,
     accounts: Arc<Accounts>,
     public: Arc<PublicUrl>,
-    store: Arc<dyn SessionStore>,
-    /// The identity provider's session id (`sid`) → our session, for front-channel sign-out.
-    by_sid: Mutex<HashMap<String, Id>>,
+    /// The identity provider's session id (`sid`) → our sessions, for front-channel sign-out.
+    by_sid: SidIndex,
     /// The idle lifetime of a signed-in session.
     idle: time::Duration,
+    /// When each sign-in of a session with nobody signed in started, within the pending-only
+    /// lifetime: at most `max_pending` such sessions are written per lifetime.
+    pending_starts: Mutex<VecDeque<Instant>>,
+    max_pending: usize,
 }
 
 /// Only same-origin paths: `/x` yes; `//host`, `/\host`, `https://...` and anything odd no.
@@ -64,10 +66,34 @@ impl SignIn {
         oidc: Arc<OidcClient>,
         accounts: Arc<Accounts>,
         public: Arc<PublicUrl>,
-        store: Arc<dyn SessionStore>,
+        by_sid: SidIndex,
         idle: time::Duration,
+        max_pending: usize,
     ) -> Self {
-        SignIn { oidc, accounts, public, store, by_sid: Mutex::new(HashMap::new()), idle }
+        SignIn {
+            oidc,
+            accounts,
+            public,
+            by_sid,
+            idle,
+            pending_starts: Mutex::new(VecDeque::new()),
+            max_pending,
+        }
+    }
+
+    /// Whether one more session holding only a pending sign-in may be written: fewer than
+    /// `max_pending` were written within the pending-only lifetime (they expire after it).
+    fn room_for_pending(&self) -> bool {
+        let lifetime = std::time::Duration::from_secs(PENDING_ONLY_LIFETIME.whole_seconds().unsigned_abs());
+        let mut starts = self.pending_starts.lock().unwrap_or_else(|p| p.into_inner());
+        while starts.front().is_some_and(|t| t.elapsed() >= lifetime) {
+            starts.pop_front();
+        }
+        starts.len() < self.max_pending
+    }
+
+    fn count_pending(&self) {
+        self.pending_starts.lock().unwrap_or_else(|p| p.into_inner()).push_back(Instant::now());
     }
 
     pub fn redirect_uri(&self) -> String {
@@ -83,11 +109,22 @@ impl SignIn {
             return detour;
         }
         let Ok(session) = session_of(req) else { return SignInProblem::Unavailable.path(None) };
+        // Only a start that writes a new session counts (not a second click in the same one).
+        // Read after loading the session: a cookie that names no record leaves no id.
+        let _ = self.accounts.load(&session).await;
+        let new_session = session.id().is_none();
+        if new_session && !self.room_for_pending() {
+            tracing::warn!(max = self.max_pending, "too many sign-ins in progress: refusing another");
+            return SignInProblem::Unavailable.path(None);
+        }
         let redirect_uri =
             PublicUrl::forwarded(req).and_then(|b| Url::parse(&PublicUrl::join(&b, CALLBACK)).ok());
         match self.oidc.begin(return_to, redirect_uri).await {
-            Ok((url, pending)) => match session.insert(PENDING_KEY, &pending).await {
+            Ok((url, pending)) => match self.accounts.store_pending(&session, &pending).await {
                 Ok(()) => {
+                    if new_session {
+                        self.count_pending();
+                    }
                     self.shorten_if_pending_only(&session).await;
                     url.to_string()
                 }
@@ -111,7 +148,7 @@ impl SignIn {
     pub async fn complete(&self, req: &Parts, cb: SignInCallback) -> String {
         let Ok(session) = session_of(req) else { return SignInProblem::Unavailable.path(None) };
         // Single use: whatever happens next, this sign-in attempt is spent.
-        let pending: Option<PendingSignIn> = session.remove(PENDING_KEY).await.ok().flatten();
+        let pending: Option<PendingSignIn> = self.accounts.take_pending(&session).await;
         let (code, pending) = match check_callback(cb, pending) {
             Ok(checked) => checked,
             Err((problem, code)) => return problem.path(code.as_deref()),
@@ -145,11 +182,10 @@ impl SignIn {
             SignInProblem::Sessions
         })?;
         if let (Some(sid), Some(id)) = (account.sid.clone(), session.id()) {
-            let mut index = self.by_sid.lock().unwrap_or_else(|p| p.into_inner());
-            if index.len() > SID_INDEX_MAX {
-                index.clear();
+            // Signed in all the same: only front-channel sign-out would miss this session.
+            if let Err(e) = self.by_sid.add(&sid, &id).await {
+                store_error("sid index", &e);
             }
-            index.insert(sid, id);
         }
         tracing::info!(oid = %account.oid, tid = %account.tid, "signed in");
         Ok(())
@@ -165,9 +201,6 @@ impl SignIn {
     /// Ends the session here; returns where to send the browser (the end-session endpoint).
     pub async fn sign_out(&self, req: &Parts, session: &Session) -> Result<String, ApiError> {
         let account = self.accounts.load(session).await.ok().flatten();
-        if let Some(sid) = account.as_ref().and_then(|a| a.sid.clone()) {
-            self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(&sid);
-        }
         let login_hint = account.and_then(|a| a.login_hint);
         // The server-side record goes first: the old cookie is worthless from here on.
         session.flush().await.map_err(|e| store_error("session flush", &e))?;
@@ -182,14 +215,13 @@ impl SignIn {
         }
     }
 
-    /// Front-channel sign-out: the identity provider ended its session `sid`, so ours ends too.
-    /// Answers whether a session was found.
+    /// Front-channel sign-out: the identity provider ended its session `sid`, so ours end too
+    /// (on every instance sharing the store, and after a restart). Answers whether any was listed.
     pub async fn end_session_by_sid(&self, sid: &str) -> bool {
-        let id = self.by_sid.lock().unwrap_or_else(|p| p.into_inner()).remove(sid);
-        let Some(id) = id else { return false };
-        match self.store.delete(&id).await {
-            Ok(()) => {
-                tracing::info!("front-channel sign-out ended a session");
+        match self.by_sid.end(sid).await {
+            Ok(0) => false,
+            Ok(n) => {
+                tracing::info!(sessions = n, "front-channel sign-out ended the sessions of a sid");
                 true
             }
             Err(e) => {

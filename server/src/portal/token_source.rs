@@ -13,6 +13,12 @@ use crate::oidc::{now_secs, OidcClient, OidcError, TokenSet};
 use crate::secret::Secret;
 use crate::sessions::SharedLock;
 
+/// The name of a session's refresh lock: a SHA-256 digest of its id, which opens nothing.
+fn lock_name(id: &tower_sessions::session::Id) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(id.0.to_le_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Refresh the access token when it expires within this many seconds.
 const REFRESH_MARGIN_SECS: u64 = 300;
 /// How often a waiting instance looks whether the lock holder has finished.
@@ -55,7 +61,8 @@ impl TokenSource {
         }
         // One refresh at a time per session: the provider rotates refresh tokens, and
         // spending the same one twice can revoke the whole grant.
-        let key = session.id().map(|id| id.to_string()).unwrap_or_default();
+        // A digest of the id, not the id: the shared lock's key is visible in Redis.
+        let key = session.id().map(|id| lock_name(&id)).unwrap_or_default();
         let lock = self.locks.get(&key);
         let _guard = lock.lock().await;
         // Another request may have refreshed while this one waited.

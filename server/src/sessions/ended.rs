@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tower_sessions::session::Id;
 
 /// How long an ended id is remembered: longer than any request in flight can take.
-const REMEMBER: Duration = Duration::from_secs(10 * 60);
+pub const REMEMBER: Duration = Duration::from_secs(10 * 60);
 /// At most this many ended ids are remembered (the oldest are forgotten first).
 const MAX_ENDED: usize = 100_000;
 

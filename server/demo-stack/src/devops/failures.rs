@@ -33,6 +33,8 @@ pub enum Failure {
     PatTokenError { value: &'static str, message: Option<&'static str> },
     /// 302 to the sign-in page, as Azure DevOps answers a browser-like request without a token.
     RedirectToSignIn302,
+    /// A status no Azure DevOps API documents (418): the portal must treat it as its own error.
+    Undocumented418,
     /// Waits this long, then answers normally.
     Slow(Duration),
 }
@@ -130,6 +132,7 @@ impl Failure {
                 )],
             )
                 .into_response(),
+            Failure::Undocumented418 => StatusCode::IM_A_TEAPOT.into_response(),
             Failure::Slow(_) => StatusCode::OK.into_response(),
         }
     }

@@ -1,0 +1,114 @@
+//! The identity provider's session id (`sid`) → our sessions, kept in the session store itself:
+//! a restart loses nothing, every instance sharing the store sees it, and a record per `sid`
+//! holds at most a few sessions (no global table anyone could flood). It lists the ids the
+//! sessions' records are stored under, which open nothing.
+
+use std::collections::HashMap;
+
+use tower_sessions::session::{Id, Record};
+
+use crate::sessions::DynStore;
+
+/// Sessions remembered per `sid` (one per browser the user signed in with): the oldest go first.
+const MAX_SESSIONS_PER_SID: usize = 16;
+const SESSIONS: &str = "sessions";
+
+pub struct SidIndex {
+    store: DynStore,
+    /// How long an entry lives: the absolute lifetime of a sign-in.
+    lifetime: time::Duration,
+}
+
+impl SidIndex {
+    pub fn new(store: DynStore, lifetime: time::Duration) -> Self {
+        SidIndex { store, lifetime }
+    }
+
+    /// The id of the index record of `sid`.
+    fn record_id(&self, sid: &str) -> Id {
+        self.store.index_id(&format!("sid:{sid}"))
+    }
+
+    /// The stored ids listed for `sid`.
+    async fn sessions_of(&self, sid: &str) -> Result<Vec<String>, String> {
+        let record = self.store.load_index(&self.record_id(sid)).await.map_err(|e| e.to_string())?;
+        Ok(record
+            .filter(|r| r.expiry_date > time::OffsetDateTime::now_utc())
+            .and_then(|r| r.data.get(SESSIONS).cloned())
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default())
+    }
+
+    /// Remembers that the session `session` belongs to the provider's session `sid`.
+    pub async fn add(&self, sid: &str, session: &Id) -> Result<(), String> {
+        let stored = self.store.stored_id(session).to_string();
+        let mut sessions = self.sessions_of(sid).await?;
+        sessions.retain(|s| *s != stored);
+        sessions.push(stored);
+        let excess = sessions.len().saturating_sub(MAX_SESSIONS_PER_SID);
+        sessions.drain(..excess);
+        let data = HashMap::from([(SESSIONS.to_string(), serde_json::json!(sessions))]);
+        let expiry_date = time::OffsetDateTime::now_utc() + self.lifetime;
+        let record = Record { id: self.record_id(sid), data, expiry_date };
+        self.store.put_index(&record).await.map_err(|e| e.to_string())
+    }
+
+    /// Ends every session of `sid` and forgets it; answers how many were listed.
+    pub async fn end(&self, sid: &str) -> Result<usize, String> {
+        let sessions = self.sessions_of(sid).await?;
+        for stored in &sessions {
+            if let Ok(id) = stored.parse::<Id>() {
+                self.store.delete_stored(&id).await.map_err(|e| e.to_string())?;
+            }
+        }
+        self.store.delete_index(&self.record_id(sid)).await.map_err(|e| e.to_string())?;
+        Ok(sessions.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tower_sessions::SessionStore;
+
+    fn store() -> DynStore {
+        DynStore::new(
+            Arc::new(tower_sessions::MemoryStore::default()),
+            crate::sessions::RecordIds::new(&[3; 32]),
+        )
+    }
+
+    async fn session(store: &DynStore) -> Id {
+        let mut r = Record {
+            id: Id::default(),
+            data: HashMap::new(),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        store.create(&mut r).await.unwrap();
+        r.id
+    }
+
+    #[tokio::test]
+    async fn a_sid_ends_its_sessions_and_only_those_and_keeps_a_few() {
+        let store = store();
+        let index = SidIndex::new(store.clone(), time::Duration::hours(1));
+        let (a, b, other) = (session(&store).await, session(&store).await, session(&store).await);
+        index.add("sid-1", &a).await.unwrap();
+        index.add("sid-1", &b).await.unwrap();
+        index.add("sid-2", &other).await.unwrap();
+        // The index record names no cookie.
+        let raw = format!("{:?}", store.load_index(&index.record_id("sid-1")).await.unwrap());
+        assert!(raw.contains("sessions"), "{raw}");
+        assert!(!raw.contains(&a.to_string()) && !raw.contains(&b.to_string()));
+        assert_eq!(index.end("sid-1").await.unwrap(), 2);
+        assert!(store.load(&a).await.unwrap().is_none() && store.load(&b).await.unwrap().is_none());
+        assert!(store.load(&other).await.unwrap().is_some(), "another sid's session stays");
+        assert_eq!(index.end("sid-1").await.unwrap(), 0, "forgotten once ended");
+        for _ in 0..MAX_SESSIONS_PER_SID + 5 {
+            let s = session(&store).await;
+            index.add("sid-3", &s).await.unwrap();
+        }
+        assert_eq!(index.sessions_of("sid-3").await.unwrap().len(), MAX_SESSIONS_PER_SID);
+    }
+}
