@@ -29,6 +29,7 @@ use url::Url;
 use self::account::Accounts;
 pub use self::errors::internal;
 use self::orgs::{check_continuation, org_name, Organizations};
+pub use self::pat_errors::SESSION_TOKEN_ERRORS;
 use self::pat_rules::{check_pat_id, MAX_SEARCH_CHARS};
 use self::pats::Pats;
 use self::public_url::PublicUrl;

@@ -170,49 +170,11 @@ async fn an_expiry_cut_short_by_the_lifetime_policy_is_explained() {
 /// Every `SessionTokenError` value of the 7.2 spec, as the service sends it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_pat_token_error_gets_a_sentence_and_never_an_internal_error() {
-    const VALUES: [&str; 36] = [
-        "displayNameRequired",
-        "invalidDisplayName",
-        "invalidValidTo",
-        "invalidScope",
-        "userIdRequired",
-        "invalidUserId",
-        "invalidUserType",
-        "accessDenied",
-        "failedToIssueAccessToken",
-        "invalidClient",
-        "invalidClientType",
-        "invalidClientId",
-        "invalidTargetAccounts",
-        "hostAuthorizationNotFound",
-        "authorizationNotFound",
-        "failedToUpdateAccessToken",
-        "sourceNotSupported",
-        "invalidSourceIP",
-        "invalidSource",
-        "duplicateHash",
-        "sshPolicyDisabled",
-        "invalidToken",
-        "tokenNotFound",
-        "invalidAuthorizationId",
-        "failedToReadTenantPolicy",
-        "globalPatPolicyViolation",
-        "fullScopePatPolicyViolation",
-        "patLifespanPolicyViolation",
-        "invalidTokenType",
-        "invalidAudience",
-        "invalidSubject",
-        "deploymentHostNotSupported",
-        "disablePatCreationPolicyViolation",
-        "failedToReadOrgPolicy",
-        "globalPATCreationBlocked",
-        "expiredPatCannotBeExtended",
-    ];
     let (app, c) = signed_in_at(DEMO_CLOCK_BEFORE).await;
     let api = Api::new(&c, &app);
     let devops = app.running.demo.as_ref().unwrap().devops.clone();
     let f = form("x", &["vso.code"], Expiry::Days(7), false);
-    for value in VALUES {
+    for value in server::portal::SESSION_TOKEN_ERRORS {
         devops.fail_next(Failure::PatTokenError { value, message: None }, Some(reqwest::Method::POST), 1);
         let (status, e) = api.create_pat(None, &f).await.unwrap_err();
         assert!(!matches!(e, ApiError::Internal { .. }), "{value}");

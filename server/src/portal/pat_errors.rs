@@ -56,6 +56,47 @@ const ERRORS: &[(&str, Shown, &str)] = &[
     ("expiredPatCannotBeExtended", Shown::Field("valid_to"), "This token has expired, and Azure DevOps does not let an expired token be extended or edited: re-issue it as a new token instead."),
 ];
 
+/// The 7.2 spec's `SessionTokenError` values (`none` aside), as published: what `ERRORS` must
+/// cover, and what the tests send.
+pub const SESSION_TOKEN_ERRORS: [&str; 36] = [
+    "displayNameRequired",
+    "invalidDisplayName",
+    "invalidValidTo",
+    "invalidScope",
+    "userIdRequired",
+    "invalidUserId",
+    "invalidUserType",
+    "accessDenied",
+    "failedToIssueAccessToken",
+    "invalidClient",
+    "invalidClientType",
+    "invalidClientId",
+    "invalidTargetAccounts",
+    "hostAuthorizationNotFound",
+    "authorizationNotFound",
+    "failedToUpdateAccessToken",
+    "sourceNotSupported",
+    "invalidSourceIP",
+    "invalidSource",
+    "duplicateHash",
+    "sshPolicyDisabled",
+    "invalidToken",
+    "tokenNotFound",
+    "invalidAuthorizationId",
+    "failedToReadTenantPolicy",
+    "globalPatPolicyViolation",
+    "fullScopePatPolicyViolation",
+    "patLifespanPolicyViolation",
+    "invalidTokenType",
+    "invalidAudience",
+    "invalidSubject",
+    "deploymentHostNotSupported",
+    "disablePatCreationPolicyViolation",
+    "failedToReadOrgPolicy",
+    "globalPATCreationBlocked",
+    "expiredPatCannotBeExtended",
+];
+
 /// The longest `patTokenErrorMessage` shown; longer ones are cut.
 const MAX_SERVICE_MESSAGE_CHARS: usize = 300;
 
@@ -96,50 +137,10 @@ fn clean(s: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The 7.2 spec's `SessionTokenError` values (`none` aside), as published.
-    const DOCUMENTED: [&str; 36] = [
-        "displayNameRequired",
-        "invalidDisplayName",
-        "invalidValidTo",
-        "invalidScope",
-        "userIdRequired",
-        "invalidUserId",
-        "invalidUserType",
-        "accessDenied",
-        "failedToIssueAccessToken",
-        "invalidClient",
-        "invalidClientType",
-        "invalidClientId",
-        "invalidTargetAccounts",
-        "hostAuthorizationNotFound",
-        "authorizationNotFound",
-        "failedToUpdateAccessToken",
-        "sourceNotSupported",
-        "invalidSourceIP",
-        "invalidSource",
-        "duplicateHash",
-        "sshPolicyDisabled",
-        "invalidToken",
-        "tokenNotFound",
-        "invalidAuthorizationId",
-        "failedToReadTenantPolicy",
-        "globalPatPolicyViolation",
-        "fullScopePatPolicyViolation",
-        "patLifespanPolicyViolation",
-        "invalidTokenType",
-        "invalidAudience",
-        "invalidSubject",
-        "deploymentHostNotSupported",
-        "disablePatCreationPolicyViolation",
-        "failedToReadOrgPolicy",
-        "globalPATCreationBlocked",
-        "expiredPatCannotBeExtended",
-    ];
-
     #[test]
     fn every_documented_value_has_a_sentence_and_none_is_internal() {
-        assert_eq!(ERRORS.len(), DOCUMENTED.len());
-        for code in DOCUMENTED {
+        assert_eq!(ERRORS.len(), SESSION_TOKEN_ERRORS.len());
+        for code in SESSION_TOKEN_ERRORS {
             let e = pat_token_error(code, None);
             assert!(!matches!(e, ApiError::Internal { .. }), "{code}");
             assert!(!e.to_string().contains(code), "{code}: a sentence, not the code: {e}");
