@@ -1,6 +1,7 @@
 //! Session storage: the store (embedded SQLite by default, Redis for several instances, memory
 //! for tests) and the sealing of the token cache with an AEAD keyed by `SESSION_KEY`.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,10 +63,16 @@ impl StoreKind {
 pub struct DynStore {
     inner: Arc<dyn SessionStore>,
     ids: RecordIds,
+    /// Seals each record's data, bound to the id it is stored under: a record copied under
+    /// another id (another user's session) does not open.
+    sealer: Arc<Sealer>,
     ended: Arc<ended::EndedSessions>,
     /// Instances share the store (Redis): an end is marked in it for the others too.
     shared: bool,
 }
+
+/// The one value of a record as stored: the sealed data.
+const SEALED: &str = "sealed";
 
 /// How many fresh ids a create tries before giving up (each is 128 random bits).
 const CREATE_ATTEMPTS: usize = 8;
@@ -73,7 +80,8 @@ const CREATE_ATTEMPTS: usize = 8;
 impl DynStore {
     /// A store this process alone uses (memory, an SQLite file).
     pub fn new(inner: Arc<dyn SessionStore>, ids: RecordIds) -> Self {
-        DynStore { inner, ids, ended: Arc::default(), shared: false }
+        let sealer = Arc::new(Sealer::new(&ids.record_key()));
+        DynStore { inner, ids, sealer, ended: Arc::default(), shared: false }
     }
 
     /// A store several instances share (Redis): ends are marked in the store.
@@ -109,9 +117,27 @@ impl DynStore {
         self.ids.index(name)
     }
 
-    /// `record` as stored: under the hash of its id.
-    fn stored(&self, record: &Record) -> Record {
-        Record { id: self.ids.stored(&record.id), data: record.data.clone(), expiry_date: record.expiry_date }
+    /// `record` as stored: under the hash of its id, its data sealed and bound to that id.
+    fn stored(&self, record: &Record) -> session_store::Result<Record> {
+        let id = self.ids.stored(&record.id);
+        let plain =
+            serde_json::to_vec(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let sealed =
+            self.sealer.seal_bound(&plain, &id.0.to_le_bytes()).map_err(session_store::Error::Encode)?;
+        let data = HashMap::from([(SEALED.to_string(), serde_json::Value::String(sealed))]);
+        Ok(Record { id, data, expiry_date: record.expiry_date })
+    }
+
+    /// The data of a record as stored under `stored`: `None` when it does not open there (sealed
+    /// for another id, with another key, or altered). Also for tools that inspect a store.
+    pub fn open_stored(
+        &self,
+        stored: &Id,
+        data: &HashMap<String, serde_json::Value>,
+    ) -> Option<HashMap<String, serde_json::Value>> {
+        let sealed = data.get(SEALED)?.as_str()?;
+        let plain = self.sealer.open_bound(sealed, &stored.0.to_le_bytes())?;
+        serde_json::from_slice(&plain).ok()
     }
 
     /// The id the session `id`'s record is stored under (what an index may keep: it opens nothing).
@@ -161,7 +187,7 @@ impl SessionStore for DynStore {
     /// back and another id tried.
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         for _ in 0..CREATE_ATTEMPTS {
-            let mut stored = self.stored(record);
+            let mut stored = self.stored(record)?;
             let wanted = stored.id;
             self.inner.create(&mut stored).await?;
             if stored.id == wanted {
@@ -173,7 +199,7 @@ impl SessionStore for DynStore {
         Err(session_store::Error::Backend("no free session id".into()))
     }
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let stored = self.stored(record);
+        let stored = self.stored(record)?;
         if self.has_ended(&stored.id).await? {
             tracing::debug!("a save of a session that ended was dropped");
             return Ok(());
@@ -186,7 +212,15 @@ impl SessionStore for DynStore {
         Ok(())
     }
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        Ok(self.inner.load(&self.ids.stored(id)).await?.map(|r| Record { id: *id, ..r }))
+        let stored = self.ids.stored(id);
+        let Some(record) = self.inner.load(&stored).await? else { return Ok(None) };
+        match self.open_stored(&stored, &record.data) {
+            Some(data) => Ok(Some(Record { id: *id, data, expiry_date: record.expiry_date })),
+            None => {
+                tracing::warn!("a session record does not open under its id: treated as no session");
+                Ok(None)
+            }
+        }
     }
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.delete_stored(&self.ids.stored(id)).await

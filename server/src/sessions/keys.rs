@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chacha20poly1305::aead::{Aead, KeyInit, OsRng};
+use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
 use chacha20poly1305::{AeadCore, XChaCha20Poly1305, XNonce};
 
 use crate::secret::Secret;
@@ -14,6 +14,12 @@ pub struct Sealer {
     cipher: XChaCha20Poly1305,
 }
 
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer([redacted])")
+    }
+}
+
 impl Sealer {
     pub fn new(key: &[u8; 32]) -> Self {
         Sealer { cipher: XChaCha20Poly1305::new(key.into()) }
@@ -21,21 +27,32 @@ impl Sealer {
 
     /// `base64(nonce || ciphertext)`.
     pub fn seal(&self, plaintext: &[u8]) -> Result<String, String> {
+        self.seal_bound(plaintext, b"")
+    }
+
+    /// Sealed and bound to `bound_to` (associated data): it opens only with the same.
+    pub fn seal_bound(&self, plaintext: &[u8], bound_to: &[u8]) -> Result<String, String> {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let mut out = nonce.to_vec();
-        out.extend(self.cipher.encrypt(&nonce, plaintext).map_err(|_| "encryption failed".to_string())?);
+        let payload = Payload { msg: plaintext, aad: bound_to };
+        out.extend(self.cipher.encrypt(&nonce, payload).map_err(|_| "encryption failed".to_string())?);
         Ok(STANDARD.encode(out))
     }
 
     /// `None` when the value was sealed with another key or altered: the caller treats the
     /// session as signed out.
     pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
+        self.open_bound(sealed, b"")
+    }
+
+    /// Opens a value sealed with [`Sealer::seal_bound`] to `bound_to`; `None` for any other.
+    pub fn open_bound(&self, sealed: &str, bound_to: &[u8]) -> Option<Vec<u8>> {
         let bytes = STANDARD.decode(sealed).ok()?;
         if bytes.len() < 24 {
             return None;
         }
         let (nonce, ciphertext) = bytes.split_at(24);
-        self.cipher.decrypt(XNonce::from_slice(nonce), ciphertext).ok()
+        self.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: bound_to }).ok()
     }
 }
 

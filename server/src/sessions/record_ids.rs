@@ -30,6 +30,13 @@ impl RecordIds {
         RecordIds { key: mac.finalize().into_bytes().into() }
     }
 
+    /// The key that seals whole records in the store (derived apart from the record ids').
+    pub fn record_key(&self) -> [u8; 32] {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"record seal");
+        mac.finalize().into_bytes().into()
+    }
+
     /// The id the record of the session `id` is stored under.
     pub fn stored(&self, id: &Id) -> Id {
         self.derive(b"record", id)

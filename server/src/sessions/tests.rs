@@ -64,3 +64,26 @@ fn keys_load_from_value_and_are_generated_once() {
     assert_eq!(first, second, "kept across restarts");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Each record's data is sealed and bound to the id it is stored under: copied under another
+/// session's id (to become that user), it does not open.
+#[tokio::test]
+async fn a_record_opens_only_under_its_own_id() {
+    let inner = Arc::new(MemoryStore::default());
+    let store = DynStore::new(inner.clone(), RecordIds::new(&[6; 32]));
+    let record = |value: &str| Record {
+        id: Id::default(),
+        data: HashMap::from([("who".to_string(), serde_json::json!(value))]),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    let (mut victim, mut thief) = (record("victim"), record("thief"));
+    store.create(&mut victim).await.unwrap();
+    store.create(&mut thief).await.unwrap();
+    let raw = inner.load(&store.stored_id(&victim.id)).await.unwrap().unwrap();
+    assert!(!format!("{:?}", raw.data).contains("victim"), "sealed at rest");
+    let copied =
+        Record { id: store.stored_id(&thief.id), data: raw.data.clone(), expiry_date: raw.expiry_date };
+    inner.save(&copied).await.unwrap();
+    assert!(store.load(&thief.id).await.unwrap().is_none(), "the copy does not open under another id");
+    assert_eq!(store.load(&victim.id).await.unwrap().unwrap().data["who"], "victim");
+}
