@@ -76,3 +76,31 @@ test('after 1 December 2026 global tokens no longer work and none can be created
   await expect(page.locator('#all_orgs-error')).toContainText('1 December 2026');
   await shot(page, 'f4-global-refused');
 });
+
+test('an agent-pool token keeps its scopes through a rename, and a shortened expiry is explained', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, { user: 'Lee Gu' });
+  // contoso-demo allows 90 days: asking for about 200, Azure DevOps grants less and the page says so.
+  await page.goto('/tokens/new?org=contoso-demo');
+  await hydrated(page);
+  const name = `E2E agent ${Date.now().toString(36)}`;
+  await page.getByLabel('Name').fill(name);
+  await page.locator('#scope-vso-agentpools_manage').check();
+  const far = new Date(Date.UTC(2026, 10, 20) + 200 * 86400_000).toISOString().slice(0, 10);
+  await page.locator('label[for="token-expiry-date-choice"]').click();
+  await page.locator('#token-expiry-date').fill(far);
+  await page.getByTestId('create-token').click();
+  await expect(page.getByTestId('expiry-cut')).toContainText(`you asked for ${far}`);
+  await shot(page, 'f5-expiry-cut');
+  await page.getByTestId('secret-reveal').getByRole('link', { name: 'Open the new token' }).click();
+  await hydrated(page);
+  await expect(page.getByTestId('token-detail')).toContainText('Agent Pools: Read & manage');
+  const validTo = await page.getByTestId('token-valid-to').textContent();
+  // Rename only: the expiry and the scopes stay.
+  await page.getByLabel('Name').fill(`${name} renamed`);
+  await page.getByTestId('save-token').click();
+  await expect(page.getByTestId('token-name')).toHaveText(`${name} renamed`);
+  await expect(page.getByTestId('token-valid-to')).toHaveText(validTo!);
+  await expect(page.getByTestId('token-detail')).toContainText('Agent Pools: Read & manage');
+  expect(problems).toEqual([]);
+});
