@@ -11,9 +11,12 @@ mod demo_mode;
 mod lookup;
 #[cfg(test)]
 mod tests;
+mod urls;
 
 use self::demo_mode::check_demo_mode;
 use self::lookup::Lookup;
+pub use self::urls::parse_authority;
+use self::urls::{is_loopback, org_from_endpoint, parse_base_url, validate_org};
 
 pub use app::model::DEVOPS_RESOURCE;
 /// The delegated scope the app asks for.
@@ -367,63 +370,6 @@ fn live_reload_port(get: &Lookup<'_>) -> Option<u16> {
     get.var("LEPTOS_WATCH")?;
     let port = get.var("LEPTOS_RELOAD_EXTERNAL_PORT").or_else(|| get.var("LEPTOS_RELOAD_PORT"));
     Some(port.and_then(|p| p.parse().ok()).unwrap_or(3001))
-}
-
-fn parse_base_url(var: &'static str, v: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(v).map_err(|_| err(var, format!("`{v}` is not an absolute URL")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(err(var, format!("`{v}` must be an http or https URL")));
-    }
-    // Stored without a trailing slash so paths can be appended.
-    let trimmed = url.as_str().trim_end_matches('/').to_string();
-    Url::parse(&trimmed).map_err(|_| err(var, format!("`{v}` is not an absolute URL")))
-}
-
-/// `https://login.microsoftonline.com/{tenant}`: one path segment, the tenant.
-pub fn parse_authority(v: &str) -> Result<Url, ConfigError> {
-    let url = parse_base_url("AUTHORITY", v)?;
-    let segments: Vec<&str> =
-        url.path_segments().map(|s| s.filter(|p| !p.is_empty()).collect()).unwrap_or_default();
-    if segments.is_empty() {
-        return Err(err(
-            "AUTHORITY",
-            format!("`{v}` has no tenant: use https://login.microsoftonline.com/{{tenant id or domain}}"),
-        ));
-    }
-    if segments.last() == Some(&"consumers") {
-        return Err(err(
-            "AUTHORITY",
-            "`consumers` cannot be used: Azure DevOps does not accept personal Microsoft accounts through \
-             an Entra app; use your tenant id, `organizations` or `common`",
-        ));
-    }
-    if segments.last() == Some(&"v2.0") {
-        return Err(err("AUTHORITY", format!("`{v}` ends in /v2.0: give the authority without it")));
-    }
-    if url.scheme() == "http" && !is_loopback(&url) {
-        return Err(err("AUTHORITY", format!("`{v}` must use https")));
-    }
-    Ok(url)
-}
-
-fn is_loopback(url: &Url) -> bool {
-    matches!(url.host_str(), Some("localhost") | Some("127.0.0.1") | Some("[::1]"))
-}
-
-fn validate_org(var: &'static str, org: &str) -> Result<String, ConfigError> {
-    app::routes::OrgName::parse(org).map(app::routes::OrgName::into_string).ok_or_else(|| {
-        err(var, format!("`{org}` is not an organization name (letters, digits and '-', at most 50)"))
-    })
-}
-
-/// The sample's `ENDPOINT` (`https://vssps.dev.azure.com/{org}/_apis/tokens/pats?...`) names the organization.
-fn org_from_endpoint(endpoint: &str) -> Result<String, ConfigError> {
-    let url = Url::parse(endpoint).map_err(|_| err("ENDPOINT", format!("`{endpoint}` is not a URL")))?;
-    let first = url.path_segments().and_then(|mut s| s.next()).unwrap_or("");
-    if first.is_empty() || first == "_apis" {
-        return Err(err("ENDPOINT", "does not name an organization; set DEVOPS_ORGANIZATION instead"));
-    }
-    validate_org("ENDPOINT", first)
 }
 
 #[cfg(test)]
