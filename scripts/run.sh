@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/tools.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/devops-pat-portal/target}"
-exec cargo leptos serve --release
+exec cargo leptos serve --release --precompress

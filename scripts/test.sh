@@ -27,7 +27,8 @@ step() {
   printf '    (%s: %ds)\n' "$name" $((SECONDS - t0))
 }
 
-step "rustfmt" cargo fmt --all --check
+# Our packages only: frontend/vendor/ holds an upstream crate in its own style.
+step "rustfmt" cargo fmt -p app -p frontend -p server -p demo-stack --check
 step "shape: files <= 400 lines, functions <= 60 lines" python3 scripts/shape.py
 step "clippy: server and demo stack" cargo clippy -p server -p demo-stack --all-targets -- -D warnings
 step "clippy: app (ssr)" cargo clippy -p app --features ssr --all-targets -- -D warnings
@@ -38,12 +39,12 @@ step "tests: app (hydrate)" cargo test -p app --features hydrate
 step "tests: server (unit + integration)" cargo test -p server
 step "tests: demo stack" cargo test -p demo-stack
 step "fuzz: each target for a few seconds on the committed corpus" scripts/fuzz.sh "${FUZZ_SECONDS:-5}"
-step "release build (cargo leptos)" cargo leptos build --release
+step "release build (cargo leptos, precompressed assets)" cargo leptos build --release --precompress
 
 site_root="$PWD/target/site"
 server_bin="$CARGO_TARGET_DIR/release/server"
 [ -x "$server_bin" ] || { echo "no server binary at $server_bin" >&2; exit 1; }
-[ -f "$site_root/pkg/devops-pat-portal.wasm" ] || { echo "no wasm bundle under $site_root/pkg" >&2; exit 1; }
+compgen -G "$site_root/pkg/devops-pat-portal.*.wasm.br" >/dev/null || { echo "no precompressed, hashed wasm under $site_root/pkg" >&2; exit 1; }
 export LEPTOS_SITE_ROOT="$site_root" E2E_SERVER_BIN="$server_bin" E2E_PORT="${E2E_PORT:-3100}"
 rm -rf end2end/screenshots
 step "end-to-end: Playwright in headless Chromium" bash -c 'cd end2end && npx playwright test'

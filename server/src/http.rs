@@ -1,6 +1,7 @@
 //! The HTTP layer around the app: one middleware per file, the plain endpoints (health, readiness, front-channel logout), and the one way an `ApiError` becomes a response outside the server functions.
 
 pub mod cache;
+pub mod compression;
 pub mod endpoints;
 pub mod forwarded;
 pub mod rate_limit;

@@ -5,6 +5,7 @@
 // The Leptos views the server renders are deeply nested types (as in `app` and `frontend`).
 #![recursion_limit = "256"]
 
+pub mod assets;
 pub mod config;
 /// The demo stack (its own crate), re-exported for demo mode and the tests.
 pub use demo_stack as demo;

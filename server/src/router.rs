@@ -14,7 +14,9 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::http::{cache, endpoints, forwarded, rate_limit, request_id, same_site, security_headers};
+use crate::http::{
+    cache, compression, endpoints, forwarded, rate_limit, request_id, same_site, security_headers,
+};
 use crate::state::AppState;
 
 /// The whole app for `state`, ready to serve (tests drive it with `oneshot`).
@@ -69,7 +71,9 @@ fn with_middlewares(app: Router, state: &AppState) -> Router {
         same_site::same_site_writes(origin.clone(), req, next)
     }))
     .layer(middleware::from_fn(move |req: Request, next: Next| forwarded::read_forwarded(trusted, req, next)))
-    .layer(middleware::from_fn(cache::no_store_for_dynamic))
+    .layer(middleware::from_fn(cache::cache_control))
+    .layer(middleware::from_fn(compression::mark_secret_answers))
+    .layer(compression::layer())
     .layer(middleware::from_fn(move |req: Request, next: Next| {
         security_headers::security_headers(csp.clone(), req, next)
     }))

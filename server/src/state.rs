@@ -77,13 +77,14 @@ impl AppState {
             hsts: public_url.scheme() == "https",
             demo_mounted: up.demo.is_some(),
         };
+        let stylesheet = crate::assets::stylesheet_href(&leptos);
         Ok(AppState {
             leptos,
             portal,
             store,
             session_idle,
             csp: Arc::new(csp),
-            limits: Limits::new(config.rate_limits, cookie_name),
+            limits: Limits::new(config.rate_limits, cookie_name, stylesheet),
             cookie_name,
             trusted_proxies: config.trusted_proxies(),
             demo: up.demo,

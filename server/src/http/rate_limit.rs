@@ -66,14 +66,17 @@ pub struct Limits {
     sign_ins: Pair,
     creates: Pair,
     session_cookie: &'static str,
+    /// The stylesheet the 429 page links to (its name carries a content hash in release builds).
+    stylesheet: String,
 }
 
 impl Limits {
-    pub fn new(settings: LimitSettings, session_cookie: &'static str) -> Arc<Self> {
+    pub fn new(settings: LimitSettings, session_cookie: &'static str, stylesheet: String) -> Arc<Self> {
         let limits = Arc::new(Limits {
             sign_ins: Pair::new(settings.sign_ins_per_minute),
             creates: Pair::new(settings.creates_per_minute),
             session_cookie,
+            stylesheet,
         });
         // Keys that have been quiet for a full period are dropped, so memory stays bounded.
         let weak = Arc::downgrade(&limits);
@@ -160,10 +163,11 @@ pub async fn enforce(limits: Arc<Limits>, req: Request, next: Next) -> Response 
             retry,
             Html(format!(
                 "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too many sign-in attempts</title>\
-                 <link rel=\"stylesheet\" href=\"/pkg/devops-pat-portal.css\"></head><body><main id=\"main\">\
+                 <link rel=\"stylesheet\" href=\"{css}\"></head><body><main id=\"main\">\
                  <section class=\"card\" role=\"alert\"><h1>Too many sign-in attempts</h1>\
                  <p data-testid=\"rate-limited\">Try again in {wait} seconds.</p><p><a href=\"/\">Back to the portal</a></p>\
-                 </section></main></body></html>"
+                 </section></main></body></html>",
+                css = limits.stylesheet
             )),
         )
             .into_response(),
@@ -204,7 +208,8 @@ mod tests {
     /// that name, decoded), so repeating or re-encoding the cookie gives no fresh budget.
     #[tokio::test]
     async fn the_session_key_is_the_decoded_id_of_the_last_cookie() {
-        let limits = Limits::new(LimitSettings { sign_ins_per_minute: 1, creates_per_minute: 1 }, "s");
+        let limits =
+            Limits::new(LimitSettings { sign_ins_per_minute: 1, creates_per_minute: 1 }, "s", String::new());
         let id = Id(42);
         let real = format!("s={id}");
         assert_eq!(limits.session_of(&request(&[&real])), Some(id));

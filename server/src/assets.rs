@@ -1,0 +1,34 @@
+//! The built assets' names: with cargo-leptos' `hash-files`, each carries the hash of its content, listed in `hash.txt` beside the server binary.
+
+use leptos::config::LeptosOptions;
+
+/// The stylesheet's path as the pages name it (for the few answers rendered outside Leptos).
+pub fn stylesheet_href(options: &LeptosOptions) -> String {
+    let hash = options.hash_files.then(|| hash_of("css")).flatten();
+    let name = match hash {
+        Some(h) => format!("{}.{h}", options.output_name),
+        None => options.output_name.to_string(),
+    };
+    format!("/{}/{name}.css", options.site_pkg_dir)
+}
+
+/// The hash `hash.txt` lists for one kind of file (`js`, `wasm`, `css`).
+fn hash_of(kind: &str) -> Option<String> {
+    let dir = std::env::current_exe().ok()?.parent()?.to_path_buf();
+    let text = std::fs::read_to_string(dir.join("hash.txt")).ok()?;
+    text.lines()
+        .filter_map(|l| l.trim().split_once(':'))
+        .find(|(k, _)| k.trim() == kind)
+        .map(|(_, h)| h.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_hashes_the_stylesheet_keeps_its_plain_name() {
+        let o = LeptosOptions::builder().output_name("devops-pat-portal").site_pkg_dir("pkg").build();
+        assert_eq!(stylesheet_href(&o), "/pkg/devops-pat-portal.css");
+    }
+}
