@@ -25,6 +25,10 @@ pub async fn cache_control(req: Request, next: Next) -> Response {
         _ => "no-store",
     };
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    // The same name answers brotli, gzip or plain bytes as asked: a shared cache must key on it.
+    if value != "no-store" && !res.headers().contains_key(header::VARY) {
+        res.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     res
 }
 
