@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/tools.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/devops-pat-portal/target}"
+# Content-hashed asset names (cached for a year) and precompressed assets: README, "Performance".
+export LEPTOS_HASH_FILES=true
 exec cargo leptos serve --release --precompress

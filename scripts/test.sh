@@ -39,7 +39,8 @@ step "tests: app (hydrate)" cargo test -p app --features hydrate
 step "tests: server (unit + integration)" cargo test -p server
 step "tests: demo stack" cargo test -p demo-stack
 step "fuzz: each target for a few seconds on the committed corpus" scripts/fuzz.sh "${FUZZ_SECONDS:-5}"
-step "release build (cargo leptos, precompressed assets)" cargo leptos build --release --precompress
+export LEPTOS_HASH_FILES=true
+step "release build (cargo leptos, hashed and precompressed assets)" cargo leptos build --release --precompress
 
 site_root="$PWD/target/site"
 server_bin="$CARGO_TARGET_DIR/release/server"

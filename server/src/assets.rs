@@ -12,6 +12,19 @@ pub fn stylesheet_href(options: &LeptosOptions) -> String {
     format!("/{}/{name}.css", options.site_pkg_dir)
 }
 
+/// Whether the site was built with hashed names (`LEPTOS_HASH_FILES=true cargo leptos build`):
+/// `hash.txt` beside this binary names a wasm file that is really in the site. A `hash.txt` left
+/// by an earlier build, or a binary copied without it, means plain names: never a page naming
+/// files that are not there.
+pub fn hashed_build(options: &LeptosOptions) -> bool {
+    hash_of("wasm").is_some_and(|hash| {
+        std::path::Path::new(&*options.site_root)
+            .join(&*options.site_pkg_dir)
+            .join(format!("{}.{hash}.wasm", options.output_name))
+            .is_file()
+    })
+}
+
 /// The hash `hash.txt` lists for one kind of file (`js`, `wasm`, `css`).
 fn hash_of(kind: &str) -> Option<String> {
     let dir = std::env::current_exe().ok()?.parent()?.to_path_buf();

@@ -21,7 +21,7 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
         .ok()
         .and_then(|_| leptos::config::get_configuration(None).ok())
         .map(|c| c.leptos_options);
-    match from_env {
+    let mut options = match from_env {
         Some(mut o) if !o.output_name.is_empty() => {
             o.site_addr = addr;
             o
@@ -31,18 +31,10 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
             .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
             .site_pkg_dir("pkg")
             .site_addr(addr)
-            .hash_files(hash_file_beside_binary())
             .build(),
-    }
-}
-
-/// Whether `cargo leptos build` left `hash.txt` (the content hashes in the asset names) beside
-/// this binary: copy it with the binary when deploying, or the pages name unhashed assets.
-fn hash_file_beside_binary() -> bool {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
-        .is_some_and(|f| std::fs::read_to_string(f).is_ok_and(|s| s.contains("wasm:")))
+    };
+    options.hash_files = crate::assets::hashed_build(&options);
+    options
 }
 
 /// A running server (for `main` and for tests).
