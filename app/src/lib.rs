@@ -12,6 +12,7 @@ pub mod ports;
 pub mod routes;
 pub mod scopes;
 pub mod ui;
+pub mod when;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};

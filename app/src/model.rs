@@ -98,6 +98,9 @@ pub struct PatSummary {
     pub valid_from: String,
     /// ISO 8601 UTC.
     pub valid_to: String,
+    /// `valid_to` from now, in words ("in 2 days", "3 weeks ago"; see [`crate::when::relative`]).
+    #[serde(default)]
+    pub expires: String,
     /// `None` means all organizations.
     pub target_accounts: Option<Vec<String>>,
     pub status: PatStatus,

@@ -334,3 +334,14 @@ pub async fn copy_to_clipboard(text: String) -> bool {
         false
     }
 }
+
+/// A moment as a date that never wraps, with how far it is from now in words beside it
+/// ("2027-06-27 · in 7 months"); `words` comes from the server (see [`crate::when`]).
+#[component]
+pub fn DateWhen(at: String, words: String) -> impl IntoView {
+    let day = at.get(..10).unwrap_or(&at).to_string();
+    let words = (!words.is_empty()).then(|| view! { <span class="rel">{words}</span> });
+    view! {
+        <span class="when"><time datetime=at>{day}</time>{words}</span>
+    }
+}

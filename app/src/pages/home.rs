@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use crate::api::pat_overview;
 use crate::model::{Overview, PatSummary, UPCOMING_WEEKS};
-use crate::ui::{org_href, use_org, ErrorPanel, Skeleton};
+use crate::ui::{org_href, use_org, DateWhen, ErrorPanel, Skeleton};
 use crate::{MeResource, SignInLink};
 
 #[component]
@@ -111,12 +111,11 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
 #[component]
 fn SoonItem(token: PatSummary, org: Option<String>) -> impl IntoView {
     let href = org_href(&format!("/tokens/{}", token.authorization_id), org.as_deref());
-    let day = token.valid_to.get(..10).unwrap_or(&token.valid_to).to_string();
     view! {
         <li>
             <A href=href>{token.display_name}</A>
             " expires on "
-            <time datetime=token.valid_to.clone()>{day}</time>
+            <DateWhen at=token.valid_to.clone() words=token.expires.clone() />
         </li>
     }
 }

@@ -12,7 +12,7 @@ use super::token_form::SecretReveal;
 use crate::api::get_pat;
 use crate::model::{CreatedPat, PatStatus, PatSummary};
 use crate::scopes::scope_label;
-use crate::ui::{org_href, use_org, ErrorPanel, NeedsJs, Skeleton};
+use crate::ui::{org_href, use_org, DateWhen, ErrorPanel, NeedsJs, Skeleton};
 use actions::{EditCard, ExtendCard, ReissueCard, ReplaceGlobalCard, RevokeCard, RotateCard};
 use calls::TokenCalls;
 
@@ -91,7 +91,7 @@ fn TokenFacts(token: PatSummary) -> impl IntoView {
             </div>
             <dl class="facts">
                 <dt>"Valid from"</dt><dd><time datetime=token.valid_from.clone()>{token.valid_from.get(..10).unwrap_or_default().to_string()}</time></dd>
-                <dt>"Valid to"</dt><dd><time datetime=token.valid_to.clone() data-testid="token-valid-to">{token.valid_to.get(..10).unwrap_or_default().to_string()}</time></dd>
+                <dt>"Valid to"</dt><dd data-testid="token-valid-to"><DateWhen at=token.valid_to.clone() words=token.expires.clone() /></dd>
                 <dt>"Scopes"</dt><dd><ul class="plain">{scopes_text.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul></dd>
                 <dt>"Organizations"</dt><dd>{if all_orgs { "All your organizations (global)" } else { "This organization" }}</dd>
             </dl>

@@ -9,7 +9,7 @@ use crate::api::list_pats;
 use crate::encode_query_value;
 use crate::model::{PatFilter, PatPage, PatSort, PatSummary};
 use crate::scopes::scope_label;
-use crate::ui::{org_href, stored, use_org, ErrorPanel, Skeleton};
+use crate::ui::{org_href, stored, use_org, DateWhen, ErrorPanel, Skeleton};
 
 /// What the URL asks the table for.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -201,13 +201,12 @@ fn SortHeader(view: View, sort: PatSort) -> impl IntoView {
 #[component]
 fn PatRow(token: PatSummary, org: Option<String>) -> impl IntoView {
     let scopes = token.scopes.iter().map(|s| scope_label(s)).collect::<Vec<_>>().join(", ");
-    let valid_to = token.valid_to.get(..10).unwrap_or(&token.valid_to).to_string();
     let href = org_href(&format!("/tokens/{}", token.authorization_id), org.as_deref());
     view! {
         <tr>
             <th scope="row"><A href=href>{token.display_name}</A></th>
             <td class="scopes">{scopes}</td>
-            <td><time datetime=token.valid_to.clone()>{valid_to}</time></td>
+            <td class="date"><DateWhen at=token.valid_to.clone() words=token.expires.clone() /></td>
             <td>
                 <span class=token.status.css_class()>{token.status.label()}</span>
                 {token.global.map(|g| view! { <span class="status status-global" data-testid="global-badge">{g.label()}</span> })}

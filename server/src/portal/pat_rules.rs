@@ -28,15 +28,17 @@ pub fn global_pats_retire_at() -> OffsetDateTime {
 }
 
 pub fn summarize(t: PatToken, revoked: bool, now: OffsetDateTime) -> PatSummary {
+    let valid_to = OffsetDateTime::parse(&t.valid_to, &Rfc3339);
     let status = if revoked {
         PatStatus::Revoked
     } else {
-        match OffsetDateTime::parse(&t.valid_to, &Rfc3339) {
+        match valid_to {
             Ok(to) if to <= now => PatStatus::Expired,
             Ok(to) if (to - now).whole_seconds() <= EXPIRING_SOON_SECS => PatStatus::ExpiringSoon,
             _ => PatStatus::Active,
         }
     };
+    let expires = valid_to.map(|to| app::when::relative((to - now).whole_seconds())).unwrap_or_default();
     // Only a token that would still work carries the badge (an expired or revoked one is done).
     let works = matches!(status, PatStatus::Active | PatStatus::ExpiringSoon);
     let global = (t.target_accounts.is_none() && works).then(|| {
@@ -52,6 +54,7 @@ pub fn summarize(t: PatToken, revoked: bool, now: OffsetDateTime) -> PatSummary 
         scopes: t.scope.split_whitespace().map(str::to_string).collect(),
         valid_from: t.valid_from,
         valid_to: t.valid_to,
+        expires,
         target_accounts: t.target_accounts,
         status,
         global,

@@ -41,6 +41,16 @@ fn status_comes_from_dates_and_the_revoked_list() {
 }
 
 #[test]
+fn each_token_says_when_it_expires_in_words_on_the_servers_clock() {
+    let now = at("2026-11-25T12:00:00Z");
+    assert_eq!(summarize(pat("2026-11-20T00:00:00Z"), false, now).expires, "5 days ago");
+    assert_eq!(summarize(pat("2026-11-27T12:00:00Z"), false, now).expires, "in 2 days");
+    assert_eq!(summarize(pat("2026-12-16T12:00:00.1234567Z"), false, now).expires, "in 3 weeks");
+    assert_eq!(summarize(pat("2027-03-01T00:00:00Z"), true, now).expires, "in 3 months", "revoked too");
+    assert_eq!(summarize(pat("not a date"), false, now).expires, "", "no words for an unreadable date");
+}
+
+#[test]
 fn forms_are_checked_field_by_field() {
     let now = at("2026-11-25T12:00:00Z");
     let field = |r: Result<ValidForm, ApiError>| match r {
