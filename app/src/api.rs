@@ -70,8 +70,8 @@ pub async fn get_pat(org: Option<String>, id: String) -> Result<PatSummary, ApiE
 
 /// The dashboard's figures.
 #[server(endpoint = "overview", input = GetUrl)]
-pub async fn pat_overview(org: Option<String>) -> Result<Overview, ApiError> {
-    call(|p, req| async move { p.pat_overview(&req, org).await }).await
+pub async fn pat_overview(org: Option<String>, lead: Option<u32>) -> Result<Overview, ApiError> {
+    call(|p, req| async move { p.pat_overview(&req, org, lead).await }).await
 }
 
 /// Creates a token. The answer carries the secret, once; the server keeps no copy.

@@ -230,6 +230,11 @@ fn RestoreSaved() -> impl IntoView {
                 extra.push(format!("org={}", encode_query_value(&o)));
             }
         }
+        if path == "/" && query.get("lead").is_none() {
+            if let Some(lead) = stored::get::<u32>(stored::LEAD) {
+                extra.push(format!("lead={lead}"));
+            }
+        }
         if path == "/tokens" && query.get("filter").is_none() && query.get("sort").is_none() {
             if let Some(v) = stored::tokens_view() {
                 extra.push(format!("filter={}&sort={}", v.filter.as_api(), v.sort.key()));

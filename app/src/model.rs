@@ -319,16 +319,24 @@ pub struct Overview {
     pub expiring_soon: u32,
     pub expired: u32,
     pub revoked: u32,
-    /// Tokens expiring within seven days, soonest first.
+    /// Tokens expiring within `lead_days`, soonest first.
     pub soon: Vec<PatSummary>,
     /// Active tokens expiring in each of the next `UPCOMING_WEEKS` weeks.
     pub upcoming: Vec<u32>,
     /// Active global tokens (valid in all organizations), and whether they already retired.
     pub global: u32,
     pub global_state: Option<GlobalPat>,
+    /// How many days ahead "expiring soon" looks here: the reminder lead time.
+    pub lead_days: u32,
 }
 
 pub const UPCOMING_WEEKS: usize = 12;
+
+/// The reminder lead time (days before expiry) when none was chosen, the longest allowed, and
+/// the choices the dashboard offers.
+pub const DEFAULT_LEAD_DAYS: u32 = 7;
+pub const MAX_LEAD_DAYS: u32 = 60;
+pub const LEAD_CHOICES: [u32; 5] = [1, 3, 7, 14, 30];
 
 /// Azure DevOps' application id in Entra ID: the resource (audience) of every access token here.
 pub const DEVOPS_RESOURCE: &str = "499b84ac-1321-427f-aa17-267ca6975798";

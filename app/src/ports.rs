@@ -22,8 +22,13 @@ pub trait Portal: Send + Sync + 'static {
 
     async fn get_pat(&self, req: &Parts, pat: PatRef) -> Result<PatSummary, ApiError>;
 
-    /// Counts by status, what expires within seven days, and expiries per week ahead.
-    async fn pat_overview(&self, req: &Parts, org: Option<String>) -> Result<Overview, ApiError>;
+    /// Counts by status, what expires within `lead` days (7 unless chosen), and expiries per week ahead.
+    async fn pat_overview(
+        &self,
+        req: &Parts,
+        org: Option<String>,
+        lead: Option<u32>,
+    ) -> Result<Overview, ApiError>;
 
     /// Creates a token; the answer is the only place its secret ever appears.
     async fn create_pat(

@@ -18,6 +18,9 @@ pub const READYZ: &str = "/readyz";
 /// The header that carries each request's id (set by the server, or kept from a proxy).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// The reminder calendar (`?org=&lead=`): an iCalendar file with one event per working token.
+pub const REMINDERS_ICS: &str = "/api/pats/reminders.ics";
+
 /// The prefixes under which state-changing requests are guarded against other sites.
 pub const API_PREFIX: &str = "/api/";
 pub const AUTH_PREFIX: &str = "/auth/";

@@ -215,6 +215,8 @@ pub mod stored {
 
     pub const ORG: &str = "pat-portal.org";
     pub const THEME: &str = "pat-portal.theme";
+    /// The reminder lead time in days (the dashboard and the calendar file).
+    pub const LEAD: &str = "pat-portal.reminder-lead";
     const TOKENS_VIEW: &str = "pat-portal.tokens-view";
 
     /// The token table's filter and sort, as the person last chose them.

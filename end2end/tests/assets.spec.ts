@@ -31,12 +31,13 @@ function assetsOf(html: string): string[] {
 
 // Brotli bytes of the hydrate code (wasm + JS) a route loads. Issue 13's goals are 160 KB for
 // the lightest routes and 200 KB for the heaviest; these budgets are what the build reaches
-// today (README, "Performance"), so any growth fails here.
+// today (README, "Performance"), so any growth fails here. Raised once, from 320 to 325 KB, for
+// the reminder card on the dashboard (issue 14, item 5: +5.0 KB).
 const BUDGET_KB: Record<string, number> = {
-  '/': 320,
-  '/about': 320,
-  '/orgs': 320,
-  '/tokens': 320,
+  '/': 325,
+  '/about': 325,
+  '/orgs': 325,
+  '/tokens': 325,
 };
 
 test('pages are compressed, assets precompressed, hashed and kept for a year', async ({ baseURL }) => {

@@ -41,3 +41,12 @@ test('reads work without JavaScript; mutations say they need it', async ({ page 
   await page.goto('/orgs/fabrikam-demo/projects');
   await expect(page.getByTestId('project-list').getByRole('listitem').first()).toBeVisible();
 });
+
+test('the reminder lead time applies with the form', async ({ page }) => {
+  await signIn(page);
+  await page.getByTestId('reminders').getByLabel('Remind me').selectOption('14');
+  await page.getByTestId('reminders').getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/lead=14/);
+  await expect(page.getByTestId('expiring').getByRole('heading')).toHaveText('Expiring within 14 days');
+  await expect(page.getByTestId('reminders-ics')).toHaveAttribute('href', /reminders\.ics\?lead=14/);
+});

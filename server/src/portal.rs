@@ -8,6 +8,7 @@ mod pat_rules;
 mod pats;
 mod public_url;
 mod read_gate;
+mod reminders;
 mod sid_index;
 mod sign_in;
 mod token_source;
@@ -92,6 +93,7 @@ pub struct PortalService {
     demo: bool,
     clock: Clock,
     reads: ReadGate,
+    public: Arc<PublicUrl>,
 }
 
 impl PortalService {
@@ -106,7 +108,7 @@ impl PortalService {
             sign_in: SignIn::new(
                 p.oidc.clone(),
                 accounts.clone(),
-                public,
+                public.clone(),
                 sid_index::SidIndex::new(
                     p.store.clone(),
                     time::Duration::seconds(i64::try_from(p.max_age_secs).unwrap_or(i64::MAX)),
@@ -121,6 +123,7 @@ impl PortalService {
             clock: p.clock,
             // A read that takes two whole call timeouts is not coming back.
             reads: ReadGate::new(p.request_timeout * 2),
+            public,
         }
     }
 
@@ -139,6 +142,29 @@ impl PortalService {
     /// Front-channel sign-out by the identity provider's session id.
     pub async fn end_session_by_sid(&self, sid: &str) -> bool {
         self.sign_in.end_session_by_sid(sid).await
+    }
+
+    /// The reminder calendar of the organization (`.ics` text) and the organization's name: one
+    /// event per token that still works, `lead` days (7 unless chosen) before it expires.
+    pub async fn reminders(
+        &self,
+        req: &Parts,
+        org: Option<String>,
+        lead: Option<u32>,
+    ) -> Result<(String, String), ApiError> {
+        let lead_days = pat_rules::lead_days(lead)?;
+        let c = self.begin_call(req, org).await?;
+        let read = self.reads.run(c.id, self.pats.working(&c.token, &c.org)).await;
+        let tokens = self.settle(&c.session, &c.org, read).await?;
+        let portal = self.public.for_request(req).as_str().trim_end_matches('/').to_string();
+        let calendar = reminders::Calendar {
+            organization: &c.org,
+            tokens: &tokens,
+            lead_days,
+            now: self.clock.now(),
+            portal: &portal,
+        };
+        Ok((calendar.to_ics(), c.org))
     }
 
     /// The session, its id and a fresh access token: the start of every DevOps call.
@@ -229,9 +255,15 @@ impl Portal for PortalService {
         self.settle(&c.session, &c.org, read).await
     }
 
-    async fn pat_overview(&self, req: &Parts, org: Option<String>) -> Result<Overview, ApiError> {
+    async fn pat_overview(
+        &self,
+        req: &Parts,
+        org: Option<String>,
+        lead: Option<u32>,
+    ) -> Result<Overview, ApiError> {
+        let lead = pat_rules::lead_days(lead)?;
         let c = self.begin_call(req, org).await?;
-        let read = self.reads.run(c.id, self.pats.overview(&c.token, c.org.clone(), c.id)).await;
+        let read = self.reads.run(c.id, self.pats.overview(&c.token, c.org.clone(), c.id, lead)).await;
         self.settle(&c.session, &c.org, read).await
     }
 

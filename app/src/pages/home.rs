@@ -3,17 +3,19 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::pat_overview;
-use crate::model::{Overview, PatSummary, UPCOMING_WEEKS};
-use crate::ui::{org_href, use_org, DateWhen, ErrorPanel, Skeleton};
+use crate::model::{Overview, PatSummary, LEAD_CHOICES, UPCOMING_WEEKS};
+use crate::ui::{org_href, stored, use_org, DateWhen, ErrorPanel, Skeleton};
 use crate::{MeResource, SignInLink};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let me = expect_context::<MeResource>();
     let org = use_org();
-    let overview = Resource::new(move || org.get(), pat_overview);
+    let lead = use_lead();
+    let overview = Resource::new(move || (org.get(), lead.get()), |(o, l)| pat_overview(o, l));
     view! {
         <Title text="Dashboard · Azure DevOps token portal" />
         <Suspense fallback=|| view! { <Skeleton label="Loading your dashboard" lines=4 /> }>
@@ -52,10 +54,10 @@ pub fn HomePage() -> impl IntoView {
 fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
     let o = org.as_deref();
     let counts = [
-        ("Active", overview.active, "active", "count ok"),
-        ("Expiring within 7 days", overview.expiring_soon, "active", "count warn"),
-        ("Expired", overview.expired, "expired", "count bad"),
-        ("Revoked", overview.revoked, "revoked", "count off"),
+        ("Active".to_string(), overview.active, "active", "count ok"),
+        (within(overview.lead_days), overview.expiring_soon, "active", "count warn"),
+        ("Expired".to_string(), overview.expired, "expired", "count bad"),
+        ("Revoked".to_string(), overview.revoked, "revoked", "count off"),
     ];
     let soon = overview.soon.clone();
     let global = overview.global_state.map(|state| {
@@ -85,9 +87,9 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
             }).collect_view()}
         </section>
         <section class="card" data-testid="expiring">
-            <h2>"Expiring within 7 days"</h2>
+            <h2>{within(overview.lead_days)}</h2>
             {if soon.is_empty() {
-                view! { <p class="empty">"Nothing expires in the next seven days."</p> }.into_any()
+                view! { <p class="empty">{format!("Nothing expires in the next {}.", days(overview.lead_days))}</p> }.into_any()
             } else {
                 view! {
                     <ul class="soon-list">
@@ -96,6 +98,7 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+        <Reminders lead=overview.lead_days org=org.clone() />
         <section class="card">
             <h2>"Upcoming expiries"</h2>
             <Timeline upcoming=overview.upcoming.clone() />
@@ -162,5 +165,71 @@ fn Timeline(upcoming: Vec<u32>) -> impl IntoView {
                 }
             }).collect_view()}
         </svg>
+    }
+}
+
+fn days(n: u32) -> String {
+    if n == 1 {
+        "day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
+fn within(n: u32) -> String {
+    format!("Expiring within {}", days(n))
+}
+
+/// The reminder lead time in the address (`?lead=`), remembered in this browser whenever it is
+/// chosen (the app puts the remembered one back into the address on the first page load).
+fn use_lead() -> Memo<Option<u32>> {
+    let query = use_query_map();
+    let lead = Memo::new(move |_| query.read().get("lead").and_then(|v| v.parse::<u32>().ok()));
+    Effect::new(move |_| {
+        if let Some(l) = lead.get() {
+            stored::set(stored::LEAD, &l);
+        }
+    });
+    lead
+}
+
+/// The calendar to download, and the lead time that it and the dashboard use. A plain GET form
+/// (it works without JavaScript); with JavaScript a new choice applies at once.
+#[component]
+fn Reminders(lead: u32, org: Option<String>) -> impl IntoView {
+    let mut ics = format!("{}?lead={lead}", crate::routes::REMINDERS_ICS);
+    if let Some(o) = &org {
+        ics.push_str(&format!("&org={}", crate::encode_query_value(o)));
+    }
+    let navigate = use_navigate();
+    let org_for_nav = org.clone();
+    let on_change = move |ev: leptos::ev::Event| {
+        let chosen = event_target_value(&ev);
+        navigate(&org_href(&format!("/?lead={chosen}"), org_for_nav.as_deref()), Default::default());
+    };
+    view! {
+        <section class="card reminders" data-testid="reminders">
+            <h2>"Reminders in your calendar"</h2>
+            <form method="get" action="/" class="inline-form">
+                {org.map(|o| view! { <input type="hidden" name="org" value=o /> })}
+                <label for="lead">"Remind me"</label>
+                <select id="lead" name="lead" on:change=on_change>
+                    {LEAD_CHOICES.into_iter().map(|n| view! {
+                        <option value=n.to_string() selected=n == lead>{format!("{} before expiry", days(n))}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="button secondary">"Apply"</button>
+            </form>
+            <p>
+                <a class="button" href=ics download="" data-testid="reminders-ics" rel="external">
+                    "Download the calendar (.ics)"
+                </a>
+            </p>
+            <p class="muted">
+                {format!("One event per active token, {} before it expires, with an alert. ", days(lead))}
+                "Import it into Outlook, Google Calendar or Apple Calendar; download it again after changes: "
+                "each token keeps the same event, which is updated rather than repeated."
+            </p>
+        </section>
     }
 }

@@ -42,3 +42,35 @@ pub async fn front_channel_logout(
     }
     ([(header::CACHE_CONTROL, "no-store")], "Signed out.")
 }
+
+#[derive(serde::Deserialize)]
+pub struct ReminderQuery {
+    org: Option<String>,
+    lead: Option<u32>,
+}
+
+/// The reminder calendar as a file to download (`text/calendar`), or the wire error with its
+/// status when it cannot be made (not signed in, a bad lead time, Azure DevOps refusing).
+pub async fn reminders_ics(
+    State(portal): State<Arc<PortalService>>,
+    Query(q): Query<ReminderQuery>,
+    req: axum::extract::Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    match portal.reminders(&parts, q.org, q.lead).await {
+        Ok((ics, org)) => {
+            let file = format!("attachment; filename=\"pat-reminders-{org}.ics\"");
+            let disposition = header::HeaderValue::from_str(&file)
+                .unwrap_or(header::HeaderValue::from_static("attachment"));
+            (
+                [
+                    (header::CONTENT_TYPE, header::HeaderValue::from_static("text/calendar; charset=utf-8")),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                ics,
+            )
+                .into_response()
+        }
+        Err(e) => super::api_error_response(&e),
+    }
+}

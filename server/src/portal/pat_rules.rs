@@ -3,7 +3,7 @@
 use app::error::ApiError;
 use app::model::{
     CreatedPat, Expiry, ExpiryCut, GlobalPat, Overview, PatChanges, PatForm, PatSort, PatStatus, PatSummary,
-    GLOBAL_PATS_RETIRE_ON, UPCOMING_WEEKS,
+    DEFAULT_LEAD_DAYS, GLOBAL_PATS_RETIRE_ON, MAX_LEAD_DAYS, UPCOMING_WEEKS,
 };
 use app::scopes::{is_known, looks_like_scope, FULL_ACCESS};
 use time::format_description::well_known::Rfc3339;
@@ -73,7 +73,15 @@ pub fn sort_tokens(tokens: &mut [PatToken], sort: PatSort, descending: bool) {
 }
 
 /// Counts by status, what expires soon (soonest first) and active expiries per week ahead.
-pub fn tally(organization: String, all: Vec<PatToken>, revoked: &[String], now: OffsetDateTime) -> Overview {
+/// The counts of the dashboard; "expiring soon" there means within `lead_days` (the reminder lead
+/// time the person chose), while each token's own status keeps the seven-day rule.
+pub fn tally(
+    organization: String,
+    all: Vec<PatToken>,
+    revoked: &[String],
+    now: OffsetDateTime,
+    lead_days: u32,
+) -> Overview {
     let mut overview = Overview {
         organization,
         active: 0,
@@ -84,14 +92,18 @@ pub fn tally(organization: String, all: Vec<PatToken>, revoked: &[String], now: 
         upcoming: vec![0; UPCOMING_WEEKS],
         global: 0,
         global_state: None,
+        lead_days,
     };
+    let window = i64::from(lead_days) * 24 * 3600;
     for t in all {
         let is_revoked = revoked.contains(&t.authorization_id);
         let valid_to = OffsetDateTime::parse(&t.valid_to, &Rfc3339).ok();
         let summary = summarize(t, is_revoked, now);
+        let works = matches!(summary.status, PatStatus::Active | PatStatus::ExpiringSoon);
+        let soon = works && valid_to.is_some_and(|to| (to - now).whole_seconds() <= window);
         match summary.status {
-            PatStatus::Active => overview.active += 1,
-            PatStatus::ExpiringSoon => overview.expiring_soon += 1,
+            _ if soon => overview.expiring_soon += 1,
+            PatStatus::Active | PatStatus::ExpiringSoon => overview.active += 1,
             PatStatus::Expired => overview.expired += 1,
             PatStatus::Revoked => overview.revoked += 1,
         }
@@ -105,12 +117,23 @@ pub fn tally(organization: String, all: Vec<PatToken>, revoked: &[String], now: 
                 *n += 1;
             }
         }
-        if summary.status == PatStatus::ExpiringSoon {
+        if soon {
             overview.soon.push(summary);
         }
     }
     overview.soon.sort_by(|a, b| a.valid_to.cmp(&b.valid_to));
     overview
+}
+
+/// The reminder lead time in days: 7 unless chosen, from 1 to [`MAX_LEAD_DAYS`].
+pub fn lead_days(asked: Option<u32>) -> Result<u32, ApiError> {
+    match asked.unwrap_or(DEFAULT_LEAD_DAYS) {
+        n @ 1..=MAX_LEAD_DAYS => Ok(n),
+        _ => Err(ApiError::invalid(
+            "lead",
+            format!("Choose between 1 and {MAX_LEAD_DAYS} days before expiry."),
+        )),
+    }
 }
 
 /// Token ids are GUIDs; anything else cannot name a token.

@@ -215,10 +215,27 @@ impl Pats {
         Ok(summarize(found, revoked, self.clock.now()))
     }
 
-    pub async fn overview(&self, token: &Secret, org: String, session: Id) -> Result<Overview, ApiError> {
+    pub async fn overview(
+        &self,
+        token: &Secret,
+        org: String,
+        session: Id,
+        lead_days: u32,
+    ) -> Result<Overview, ApiError> {
         let (all, revoked) =
             tokio::join!(self.scan(token, &org, "all"), self.revoked_ids(token, &org, session));
-        Ok(tally(org, all?, &revoked?, self.clock.now()))
+        Ok(tally(org, all?, &revoked?, self.clock.now(), lead_days))
+    }
+
+    /// Every token that still works (Azure DevOps' "active" list, revoked ones excluded by it).
+    pub async fn working(&self, token: &Secret, org: &str) -> Result<Vec<PatSummary>, ApiError> {
+        let now = self.clock.now();
+        let all = self.scan(token, org, "active").await?;
+        Ok(all
+            .into_iter()
+            .map(|t| summarize(t, false, now))
+            .filter(|s| matches!(s.status, PatStatus::Active | PatStatus::ExpiringSoon))
+            .collect())
     }
 
     /// Creates a token from a checked form; the answer is the only place its secret appears.

@@ -103,9 +103,31 @@ fn sorting_and_the_tally() {
     sort_tokens(&mut list, PatSort::ValidTo, true);
     assert_eq!(list[0].valid_to, "2027-03-01T00:00:00Z");
     list[2].authorization_id = "gone".into();
-    let o = tally("org".into(), list, &["gone".to_string()], now);
+    let o = tally("org".into(), list.clone(), &["gone".to_string()], now, 7);
     assert_eq!((o.active, o.expiring_soon, o.expired, o.revoked), (1, 1, 0, 1));
     assert_eq!(o.upcoming[0], 1, "the token expiring in three days is in week 0");
+    assert_eq!(o.lead_days, 7);
+    // The dashboard's window follows the reminder lead time, not the seven-day status.
+    let o = tally("org".into(), list.clone(), &["gone".to_string()], now, 1);
+    assert_eq!((o.active, o.expiring_soon, o.soon.len()), (2, 0, 0), "three days away is not within one");
+    let o = tally("org".into(), list, &["gone".to_string()], now, 60);
+    assert_eq!(
+        (o.active, o.expiring_soon, o.soon.len()),
+        (1, 1, 1),
+        "three days away is within sixty, 96 is not"
+    );
+    let o = tally("org".into(), vec![pat("2026-12-20T00:00:00Z"), pat("2027-03-01T00:00:00Z")], &[], now, 30);
+    assert_eq!((o.active, o.expiring_soon), (1, 1), "25 days away is within thirty");
+}
+
+#[test]
+fn the_lead_time_is_one_to_sixty_days_seven_unless_chosen() {
+    assert_eq!(lead_days(None), Ok(7));
+    assert_eq!(lead_days(Some(1)), Ok(1));
+    assert_eq!(lead_days(Some(60)), Ok(60));
+    for bad in [0, 61, 400] {
+        assert!(matches!(lead_days(Some(bad)), Err(ApiError::InvalidInput { field, .. }) if field == "lead"));
+    }
 }
 
 #[test]
