@@ -156,7 +156,7 @@ impl PortalService {
         let c = self.begin_call(req, org).await?;
         let read = self.reads.run(c.id, self.pats.working(&c.token, &c.org)).await;
         let tokens = self.settle(&c.session, &c.org, read).await?;
-        let portal = self.public.for_request(req).as_str().trim_end_matches('/').to_string();
+        let portal = self.public.for_request(req);
         let calendar = reminders::Calendar {
             organization: &c.org,
             tokens: &tokens,

@@ -6,6 +6,9 @@ use app::model::{PatStatus, PatSummary};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Duration, OffsetDateTime};
+use url::Url;
+
+use super::public_url::PublicUrl;
 
 /// What one calendar is made of.
 pub struct Calendar<'a> {
@@ -13,14 +16,18 @@ pub struct Calendar<'a> {
     pub tokens: &'a [PatSummary],
     pub lead_days: u32,
     pub now: OffsetDateTime,
-    /// The portal's public URL (no trailing slash): each event links to its token's page.
-    pub portal: &'a str,
+    /// The portal's public URL: each event links to its token's page, and names its host in its UID.
+    pub portal: &'a Url,
 }
 
 impl Calendar<'_> {
     /// The whole file, lines ended by CRLF and folded at 75 octets.
     pub fn to_ics(&self) -> String {
-        let host = self.portal.split("://").nth(1).unwrap_or(self.portal).split('/').next().unwrap_or("");
+        let host = match (self.portal.host_str(), self.portal.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (h, None) => h.unwrap_or_default().to_string(),
+            (None, Some(_)) => String::new(),
+        };
         let mut lines = vec![
             "BEGIN:VCALENDAR".to_string(),
             "VERSION:2.0".into(),
@@ -33,7 +40,7 @@ impl Calendar<'_> {
             self.tokens.iter().filter(|t| matches!(t.status, PatStatus::Active | PatStatus::ExpiringSoon))
         {
             let Ok(expires) = OffsetDateTime::parse(&t.valid_to, &Rfc3339) else { continue };
-            lines.extend(self.event(t, expires, host));
+            lines.extend(self.event(t, expires, &host));
         }
         lines.push("END:VCALENDAR".into());
         lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join("")
@@ -43,7 +50,9 @@ impl Calendar<'_> {
         // A reminder whose day has passed is shown now rather than in the past.
         let start = (expires - Duration::days(i64::from(self.lead_days))).max(self.now);
         let day = t.valid_to.get(..10).unwrap_or(&t.valid_to);
-        let url = format!("{}/tokens/{}?org={}", self.portal, t.authorization_id, self.organization);
+        let page =
+            format!("/tokens/{}?org={}", t.authorization_id, app::encode_query_value(self.organization));
+        let url = PublicUrl::join(self.portal, &page);
         let summary = format!("Azure DevOps token \"{}\" expires on {day}", t.display_name);
         let description = format!(
             "The personal access token \"{}\" in {} expires on {} (UTC). Extend or rotate it: {url}",

@@ -32,8 +32,8 @@ fn tokens() -> Vec<PatSummary> {
 }
 
 fn calendar(tokens: &[PatSummary], lead_days: u32, now: &str) -> String {
-    Calendar { organization: "fabrikam", tokens, lead_days, now: at(now), portal: "https://pats.example" }
-        .to_ics()
+    let portal = Url::parse("https://pats.example").unwrap();
+    Calendar { organization: "fabrikam", tokens, lead_days, now: at(now), portal: &portal }.to_ics()
 }
 
 /// The content lines, unfolded (RFC 5545 §3.1).
