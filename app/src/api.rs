@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
 use crate::error::ApiError;
+use crate::inventory::{BulkAction, BulkOutcome, BulkPlan, BulkTarget, Inventory};
 use crate::model::{
     CreatedPat, Expiry, Orgs, Overview, PatChanges, PatFilter, PatForm, PatPage, PatSort, PatSummary,
     Profile, ProjectPage, Rotated, Saved, Viewer,
@@ -102,6 +103,39 @@ pub async fn rotate_pat(org: Option<String>, id: String, expiry: Expiry) -> Resu
 #[server(endpoint = "pats/reissue", input = Json)]
 pub async fn reissue_pat(org: Option<String>, id: String, expiry: Expiry) -> Result<CreatedPat, ApiError> {
     call(|p, req| async move { p.reissue_pat(&req, PatRef { org, id }, expiry).await }).await
+}
+
+/// The user's tokens in every organization they belong to, read in parallel: one page of them
+/// (`after` is the position of the page), and each organization that failed with its reason.
+#[server(endpoint = "pats/all", input = GetUrl)]
+pub async fn list_inventory(
+    filter: PatFilter,
+    sort: Option<PatSort>,
+    desc: Option<bool>,
+    search: Option<String>,
+    after: Option<String>,
+) -> Result<Inventory, ApiError> {
+    let query = crate::ports::PatListQuery {
+        org: None,
+        filter,
+        sort: sort.unwrap_or_default(),
+        descending: desc.unwrap_or(false),
+        search: search.filter(|s| !s.trim().is_empty()),
+        after,
+    };
+    call(|p, req| async move { p.inventory(&req, query).await }).await
+}
+
+/// What a bulk change would do to each token, read fresh: nothing changes yet.
+#[server(endpoint = "pats/bulk/preview", input = Json)]
+pub async fn bulk_preview(action: BulkAction, tokens: Vec<BulkTarget>) -> Result<BulkPlan, ApiError> {
+    call(|p, req| async move { p.bulk_preview(&req, action, tokens).await }).await
+}
+
+/// Applies a bulk change token by token; each one's outcome is reported, failures included.
+#[server(endpoint = "pats/bulk/apply", input = Json)]
+pub async fn bulk_apply(action: BulkAction, tokens: Vec<BulkTarget>) -> Result<Vec<BulkOutcome>, ApiError> {
+    call(|p, req| async move { p.bulk_apply(&req, action, tokens).await }).await
 }
 
 #[server(endpoint = "profile", input = GetUrl)]

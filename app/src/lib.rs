@@ -5,6 +5,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod clock;
 pub mod error;
+pub mod inventory;
 pub mod model;
 mod pages;
 #[cfg(feature = "ssr")]

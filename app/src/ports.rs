@@ -5,6 +5,7 @@ use std::sync::Arc;
 use http::request::Parts;
 
 use crate::error::ApiError;
+use crate::inventory::{BulkAction, BulkOutcome, BulkPlan, BulkTarget, Inventory};
 use crate::model::{
     CreatedPat, Expiry, Orgs, Overview, PatChanges, PatFilter, PatForm, PatPage, PatSort, PatSummary,
     Profile, ProjectPage, Rotated, Saved, Viewer,
@@ -48,6 +49,25 @@ pub trait Portal: Send + Sync + 'static {
 
     /// A new token with the name and scopes of an expired (read-only) or revoked one.
     async fn reissue_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<CreatedPat, ApiError>;
+
+    /// The user's tokens across every organization they belong to (`query.org` is ignored).
+    async fn inventory(&self, req: &Parts, query: PatListQuery) -> Result<Inventory, ApiError>;
+
+    /// What a bulk change would do to each token; nothing changes.
+    async fn bulk_preview(
+        &self,
+        req: &Parts,
+        action: BulkAction,
+        tokens: Vec<BulkTarget>,
+    ) -> Result<BulkPlan, ApiError>;
+
+    /// Applies a bulk change: one outcome per token, in the order given.
+    async fn bulk_apply(
+        &self,
+        req: &Parts,
+        action: BulkAction,
+        tokens: Vec<BulkTarget>,
+    ) -> Result<Vec<BulkOutcome>, ApiError>;
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError>;
 

@@ -21,6 +21,10 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// The reminder calendar (`?org=&lead=`): an iCalendar file with one event per working token.
 pub const REMINDERS_ICS: &str = "/api/pats/reminders.ics";
 
+/// The inventory across organizations as a file (`?filter=&sort=&desc=&q=`), without secrets.
+pub const INVENTORY_CSV: &str = "/api/pats/inventory.csv";
+pub const INVENTORY_JSON: &str = "/api/pats/inventory.json";
+
 /// The prefixes under which state-changing requests are guarded against other sites.
 pub const API_PREFIX: &str = "/api/";
 pub const AUTH_PREFIX: &str = "/auth/";
@@ -42,12 +46,15 @@ pub mod api {
     pub const REVOKE_PAT: &str = "/api/pats/revoke";
     pub const ROTATE_PAT: &str = "/api/pats/rotate";
     pub const REISSUE_PAT: &str = "/api/pats/reissue";
+    pub const INVENTORY: &str = "/api/pats/all";
+    pub const BULK_PREVIEW: &str = "/api/pats/bulk/preview";
+    pub const BULK_APPLY: &str = "/api/pats/bulk/apply";
     pub const PROFILE: &str = "/api/profile";
     pub const ORGS: &str = "/api/orgs";
     pub const PROJECTS: &str = "/api/projects";
     pub const SIGN_IN_HELP: &str = "/api/sign-in-help";
     /// Every endpoint above, with [`super::SIGN_IN`], [`super::SIGN_OUT`] and [`super::CALLBACK`].
-    pub const ALL: [&str; 16] = [
+    pub const ALL: [&str; 19] = [
         ME,
         PATS,
         PAT,
@@ -57,6 +64,9 @@ pub mod api {
         REVOKE_PAT,
         ROTATE_PAT,
         REISSUE_PAT,
+        INVENTORY,
+        BULK_PREVIEW,
+        BULK_APPLY,
         PROFILE,
         ORGS,
         PROJECTS,

@@ -1,7 +1,11 @@
 //! The server side of the portal (`app::ports::Portal`): one service composed of the use cases in `portal/`, each reached with the request's session.
 
 mod account;
+mod across_orgs;
+mod bulk;
 mod errors;
+mod export;
+mod inventory;
 mod orgs;
 mod pat_errors;
 mod pat_rules;
@@ -17,6 +21,7 @@ use std::sync::Arc;
 
 use app::clock::Clock;
 use app::error::ApiError;
+use app::inventory::{BulkAction, BulkOutcome, BulkPlan, BulkTarget, Inventory};
 use app::model::{
     CreatedPat, Expiry, Me, Orgs, Overview, PatChanges, PatForm, PatPage, PatSummary, Profile, ProjectPage,
     Rotated, Saved, Viewer,
@@ -28,6 +33,7 @@ use tower_sessions::{Session, SessionStore};
 use url::Url;
 
 use self::account::Accounts;
+pub use self::across_orgs::ExportFormat;
 pub use self::errors::internal;
 use self::orgs::{check_continuation, org_name, Organizations};
 pub use self::pat_errors::SESSION_TOKEN_ERRORS;
@@ -306,6 +312,28 @@ impl Portal for PortalService {
         let c = self.begin_call(req, pat.org).await?;
         self.settle(&c.session, &c.org, self.pats.reissue(&c.token, &c.org, c.id, &pat.id, expiry).await)
             .await
+    }
+
+    async fn inventory(&self, req: &Parts, query: PatListQuery) -> Result<Inventory, ApiError> {
+        self.inventory_page(req, query).await
+    }
+
+    async fn bulk_preview(
+        &self,
+        req: &Parts,
+        action: BulkAction,
+        tokens: Vec<BulkTarget>,
+    ) -> Result<BulkPlan, ApiError> {
+        Ok(BulkPlan { action, items: self.preview_bulk(req, action, tokens).await? })
+    }
+
+    async fn bulk_apply(
+        &self,
+        req: &Parts,
+        action: BulkAction,
+        tokens: Vec<BulkTarget>,
+    ) -> Result<Vec<BulkOutcome>, ApiError> {
+        self.apply_bulk(req, action, tokens).await
     }
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError> {

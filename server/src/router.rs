@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use app::ports::SharedPortal;
-use app::routes::{FRONT_CHANNEL_LOGOUT, HEALTHZ, READYZ, REMINDERS_ICS};
+use app::routes::{FRONT_CHANNEL_LOGOUT, HEALTHZ, INVENTORY_CSV, INVENTORY_JSON, READYZ, REMINDERS_ICS};
 use app::{shell, App};
 use axum::extract::Request;
 use axum::middleware::{self, Next};
@@ -31,6 +31,8 @@ pub fn router(state: AppState) -> Router {
         .route(HEALTHZ, get(endpoints::healthz))
         .route(READYZ, get(endpoints::readyz).with_state(state.portal.clone()))
         .route(REMINDERS_ICS, get(endpoints::reminders_ics).with_state(state.portal.clone()))
+        .route(INVENTORY_CSV, get(endpoints::inventory_csv).with_state(state.portal.clone()))
+        .route(INVENTORY_JSON, get(endpoints::inventory_json).with_state(state.portal.clone()))
         .leptos_routes_with_context(&leptos, route_list(), context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())

@@ -6,7 +6,11 @@ use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::portal::PortalService;
+use app::error::ApiError;
+use app::model::{PatFilter, PatSort};
+use app::ports::PatListQuery;
+
+use crate::portal::{ExportFormat, PortalService};
 
 pub async fn healthz() -> &'static str {
     "ok"
@@ -73,4 +77,82 @@ pub async fn reminders_ics(
         }
         Err(e) => super::api_error_response(&e),
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct InventoryQuery {
+    filter: Option<String>,
+    sort: Option<String>,
+    desc: Option<String>,
+    q: Option<String>,
+}
+
+impl InventoryQuery {
+    /// The list query, or the field that is not one of the table's choices.
+    fn parse(self) -> Result<PatListQuery, ApiError> {
+        let filter = match self.filter.as_deref().filter(|f| !f.is_empty()) {
+            None => PatFilter::default(),
+            Some(f) => PatFilter::parse(f)
+                .ok_or_else(|| ApiError::invalid("filter", "Choose active, expired, revoked or all."))?,
+        };
+        let sort = match self.sort.as_deref().filter(|s| !s.is_empty()) {
+            None => PatSort::default(),
+            Some(s) => PatSort::parse(s)
+                .ok_or_else(|| ApiError::invalid("sort", "Sort by name, valid_to or status."))?,
+        };
+        Ok(PatListQuery {
+            org: None,
+            filter,
+            sort,
+            descending: self.desc.as_deref() == Some("true"),
+            search: self.q.filter(|s| !s.trim().is_empty()),
+            after: None,
+        })
+    }
+}
+
+/// The inventory across organizations as a file to download, CSV or JSON (never a secret), or
+/// the wire error with its status.
+async fn export(
+    portal: &PortalService,
+    q: InventoryQuery,
+    req: axum::extract::Request,
+    format: ExportFormat,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let made = match q.parse() {
+        Ok(query) => portal.export(&parts, &query, format).await,
+        Err(e) => Err(e),
+    };
+    match made {
+        Ok((text, file)) => {
+            let disposition = header::HeaderValue::from_str(&format!("attachment; filename=\"{file}\""))
+                .unwrap_or(header::HeaderValue::from_static("attachment"));
+            (
+                [
+                    (header::CONTENT_TYPE, header::HeaderValue::from_static(format.content_type())),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                text,
+            )
+                .into_response()
+        }
+        Err(e) => super::api_error_response(&e),
+    }
+}
+
+pub async fn inventory_csv(
+    State(portal): State<Arc<PortalService>>,
+    Query(q): Query<InventoryQuery>,
+    req: axum::extract::Request,
+) -> Response {
+    export(&portal, q, req, ExportFormat::Csv).await
+}
+
+pub async fn inventory_json(
+    State(portal): State<Arc<PortalService>>,
+    Query(q): Query<InventoryQuery>,
+    req: axum::extract::Request,
+) -> Response {
+    export(&portal, q, req, ExportFormat::Json).await
 }

@@ -13,6 +13,7 @@ use app::model::{
 use app::ports::PatListQuery;
 use tower_sessions::session::Id;
 
+use super::inventory::{OrgRead, PARALLEL_ORGS};
 use super::pat_rules::{
     created_pat, cut_of, pat_result, sort_tokens, summarize, tally, validate_changes, validate_form,
     ValidForm,
@@ -225,6 +226,52 @@ impl Pats {
         let (all, revoked) =
             tokio::join!(self.scan(token, &org, "all"), self.revoked_ids(token, &org, session));
         Ok(tally(org, all?, &revoked?, self.clock.now(), lead_days))
+    }
+
+    /// Every token of a list with its status (the revoked ids read alongside for "all").
+    pub async fn all_of(
+        &self,
+        token: &Secret,
+        org: &str,
+        session: Id,
+        filter: PatFilter,
+    ) -> Result<Vec<PatSummary>, ApiError> {
+        let revoked = async {
+            if filter == PatFilter::All {
+                self.revoked_ids(token, org, session).await
+            } else {
+                Ok(Arc::default())
+            }
+        };
+        let (all, revoked) = tokio::join!(self.scan(token, org, filter.as_api()), revoked);
+        let (all, revoked) = (all?, revoked?);
+        let now = self.clock.now();
+        Ok(all
+            .into_iter()
+            .map(|t| {
+                let is_revoked = filter == PatFilter::Revoked || revoked.contains(&t.authorization_id);
+                summarize(t, is_revoked, now)
+            })
+            .collect())
+    }
+
+    /// [`Self::all_of`] in each organization, [`PARALLEL_ORGS`] at a time, answers in the order asked.
+    pub async fn across(
+        &self,
+        token: &Secret,
+        orgs: Vec<String>,
+        session: Id,
+        filter: PatFilter,
+    ) -> Vec<OrgRead> {
+        use futures::stream::{self, StreamExt};
+        stream::iter(orgs)
+            .map(|org| async move {
+                let read = self.all_of(token, &org, session, filter).await;
+                (org, read)
+            })
+            .buffered(PARALLEL_ORGS)
+            .collect()
+            .await
     }
 
     /// Every token that still works (Azure DevOps' "active" list, revoked ones excluded by it).
