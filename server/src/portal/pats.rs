@@ -145,26 +145,39 @@ impl Pats {
         session: Id,
         query: &PatListQuery,
     ) -> Result<PatPage, ApiError> {
-        let filter = query.filter;
-        // Only the "all" view needs the revoked list; it is read alongside the page.
-        let revoked = async {
-            if filter == PatFilter::All {
-                self.revoked_ids(token, &org, session).await
-            } else {
-                Ok(Arc::default())
-            }
-        };
-        let (page, revoked) = tokio::join!(self.page(token, &org, query), revoked);
+        // The revoked list (only the "all" view needs it) is read alongside the page.
+        let (page, revoked) =
+            tokio::join!(self.page(token, &org, query), self.revoked_for(token, &org, session, query.filter));
         let ((tokens, continuation_token), revoked) = (page?, revoked?);
+        let tokens = self.with_status(tokens, query.filter, &revoked);
+        Ok(PatPage { organization: org, tokens, continuation_token })
+    }
+
+    /// The revoked ids a list with `filter` needs to tell statuses apart: only "all" needs any.
+    async fn revoked_for(
+        &self,
+        token: &Secret,
+        org: &str,
+        session: Id,
+        filter: PatFilter,
+    ) -> Result<Arc<Vec<String>>, ApiError> {
+        if filter == PatFilter::All {
+            self.revoked_ids(token, org, session).await
+        } else {
+            Ok(Arc::default())
+        }
+    }
+
+    /// The tokens of a list with `filter`, each with its status.
+    fn with_status(&self, tokens: Vec<PatToken>, filter: PatFilter, revoked: &[String]) -> Vec<PatSummary> {
         let now = self.clock.now();
-        let tokens = tokens
+        tokens
             .into_iter()
             .map(|t| {
                 let is_revoked = filter == PatFilter::Revoked || revoked.contains(&t.authorization_id);
                 summarize(t, is_revoked, now)
             })
-            .collect();
-        Ok(PatPage { organization: org, tokens, continuation_token })
+            .collect()
     }
 
     /// One page as Azure DevOps sorts it, or with a search every match by name.
@@ -236,23 +249,11 @@ impl Pats {
         session: Id,
         filter: PatFilter,
     ) -> Result<Vec<PatSummary>, ApiError> {
-        let revoked = async {
-            if filter == PatFilter::All {
-                self.revoked_ids(token, org, session).await
-            } else {
-                Ok(Arc::default())
-            }
-        };
-        let (all, revoked) = tokio::join!(self.scan(token, org, filter.as_api()), revoked);
-        let (all, revoked) = (all?, revoked?);
-        let now = self.clock.now();
-        Ok(all
-            .into_iter()
-            .map(|t| {
-                let is_revoked = filter == PatFilter::Revoked || revoked.contains(&t.authorization_id);
-                summarize(t, is_revoked, now)
-            })
-            .collect())
+        let (all, revoked) = tokio::join!(
+            self.scan(token, org, filter.as_api()),
+            self.revoked_for(token, org, session, filter)
+        );
+        Ok(self.with_status(all?, filter, &revoked?))
     }
 
     /// [`Self::all_of`] in each organization, [`PARALLEL_ORGS`] at a time, answers in the order asked.
