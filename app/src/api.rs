@@ -178,6 +178,22 @@ pub async fn sign_in(return_to: Option<String>) -> Result<(), ApiError> {
     )
 }
 
+/// The incremental consent for changing tokens: redirects the browser to the identity provider,
+/// which asks the signed-in person for `vso.pats_manage` and comes back to `return_to`.
+#[server(prefix = "/auth", endpoint = "consent", input = GetUrl)]
+pub async fn ask_consent(return_to: Option<String>) -> Result<(), ApiError> {
+    use crate::ports::{portal_and_request, with_status};
+    with_status(
+        async {
+            let (portal, req) = portal_and_request()?;
+            let url = portal.begin_consent(&req, return_to).await?;
+            leptos_axum::redirect(&url);
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// The redirect URI registered with Entra ID (`/getAToken`, as in the original sample): the
 /// confidential-client code exchange happens here, on the server, with the client secret.
 /// It always answers with a redirect: to the page the user was going to, or to a page that

@@ -19,6 +19,10 @@ pub enum ApiError {
     /// Access, an organization of another tenant): signing in again would change nothing.
     #[error("You have no access to {organization}: {reason}")]
     NoAccess { organization: String, reason: String },
+    /// The sign-in may read tokens but not change them: Entra must be asked, once, for the
+    /// permission to manage them (`vso.pats_manage`), an incremental consent.
+    #[error("Changing tokens needs your permission to manage them. Microsoft asks you once, then brings you back here.")]
+    ConsentNeeded,
     #[error("That item was not found, or you cannot see it.")]
     NotFound,
     #[error("Azure DevOps is throttling requests. Try again in {retry_after_secs} seconds.")]
@@ -46,7 +50,7 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::NotSignedIn | ApiError::SessionExpired => 401,
-            ApiError::Forbidden { .. } | ApiError::NoAccess { .. } => 403,
+            ApiError::Forbidden { .. } | ApiError::NoAccess { .. } | ApiError::ConsentNeeded => 403,
             ApiError::NotFound => 404,
             ApiError::RateLimited { .. } | ApiError::TooManyRequests { .. } => 429,
             ApiError::UpstreamUnavailable | ApiError::UpstreamFailed { .. } => 502,

@@ -24,8 +24,8 @@ use leptos_router::{path, NavigateOptions, SsrMode};
 use crate::error::ApiError;
 use crate::model::Viewer;
 use crate::pages::{
-    AboutPage, HomePage, NewTokenPage, NotFoundPage, OrgsPage, ProjectsPage, SignInProblemPage, TokenPage,
-    TokensPage,
+    AboutPage, HomePage, InventoryPage, NewTokenPage, NotFoundPage, OrgsPage, ProjectsPage,
+    SignInProblemPage, TokenPage, TokensPage,
 };
 use crate::ui::{provide_hydrated, provide_toasts, stored, use_org, PageBoundary, ThemeToggle, Toaster};
 
@@ -92,6 +92,7 @@ pub fn App() -> impl IntoView {
                     // Async: the whole page is in the first response, so reading works without JavaScript.
                     <Route path=path!("/") view=|| view! { <PageBoundary><HomePage /></PageBoundary> } ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view=|| view! { <PageBoundary><TokensPage /></PageBoundary> } ssr=SsrMode::Async />
+                    <Route path=path!("/tokens/all") view=|| view! { <PageBoundary><InventoryPage /></PageBoundary> } ssr=SsrMode::Async />
                     <Route path=path!("/tokens/new") view=|| view! { <PageBoundary><NewTokenPage /></PageBoundary> } ssr=SsrMode::Async />
                     <Route path=path!("/tokens/:id") view=|| view! { <PageBoundary><TokenPage /></PageBoundary> } ssr=SsrMode::Async />
                     <Route path=path!("/orgs") view=|| view! { <PageBoundary><OrgsPage /></PageBoundary> } ssr=SsrMode::Async />

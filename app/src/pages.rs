@@ -1,13 +1,17 @@
 //! The pages of the app, one component per route.
 
+mod bulk;
 mod home;
+mod inventory;
 mod new_token;
 mod orgs;
+mod table_view;
 mod token;
 mod token_form;
 mod tokens;
 
 pub use home::HomePage;
+pub use inventory::InventoryPage;
 pub use new_token::NewTokenPage;
 pub use orgs::{OrgsPage, ProjectsPage};
 pub use token::TokenPage;

@@ -85,6 +85,10 @@ pub trait Portal: Send + Sync + 'static {
     /// page explaining why sign-in cannot start).
     async fn begin_sign_in(&self, req: &Parts, return_to: Option<String>) -> String;
 
+    /// Starts the incremental consent that lets this session change tokens: returns where to
+    /// send the browser (the authorization endpoint).
+    async fn begin_consent(&self, req: &Parts, return_to: Option<String>) -> Result<String, ApiError>;
+
     /// Finishes a sign-in from the authorization response: returns where to send the browser.
     async fn complete_sign_in(&self, req: &Parts, callback: SignInCallback) -> String;
 

@@ -6,6 +6,11 @@ use serde::{Deserialize, Serialize};
 pub const CALLBACK: &str = "/getAToken";
 /// Starts a sign-in (a GET link, so it works without JavaScript).
 pub const SIGN_IN: &str = "/auth/sign-in";
+/// Asks Entra for the permission to change tokens (`?return_to=`), then comes back there.
+pub const CONSENT: &str = "/auth/consent";
+/// The query parameter a consent round trip adds to the page it returns to when the person
+/// (or their tenant) did not grant the permission.
+pub const CONSENT_REFUSED_PARAM: &str = "consent";
 /// Ends the session (a POST form).
 pub const SIGN_OUT: &str = "/auth/sign-out";
 /// The front-channel logout URL to register with Entra ID.
@@ -54,7 +59,7 @@ pub mod api {
     pub const PROJECTS: &str = "/api/projects";
     pub const SIGN_IN_HELP: &str = "/api/sign-in-help";
     /// Every endpoint above, with [`super::SIGN_IN`], [`super::SIGN_OUT`] and [`super::CALLBACK`].
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 20] = [
         ME,
         PATS,
         PAT,
@@ -72,6 +77,7 @@ pub mod api {
         PROJECTS,
         SIGN_IN_HELP,
         super::SIGN_IN,
+        super::CONSENT,
         super::SIGN_OUT,
         super::CALLBACK,
     ];

@@ -10,7 +10,11 @@ import Provider from 'oidc-provider';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const DEVOPS = '499b84ac-1321-427f-aa17-267ca6975798';
-const DEVOPS_SCOPE = `${DEVOPS}/user_impersonation`;
+// Azure DevOps' delegated permissions the app may ask for: the classic one, and the PAT API's own
+// least-privilege set (reading at sign-in, vso.pats_manage on the first change).
+const DEVOPS_SCOPES = ['user_impersonation', 'vso.pats', 'vso.pats_manage', 'vso.profile', 'vso.project']
+  .map((s) => `${DEVOPS}/${s}`)
+  .join(' ');
 // Resource indicators are absolute URIs; the access token's audience is Azure DevOps' id, as Entra's.
 const DEVOPS_RESOURCE = 'https://app.vssps.visualstudio.com';
 const appUrl = process.env.APP_URL;
@@ -67,7 +71,7 @@ server.listen(0, '127.0.0.1', () => {
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx, resource) => {
           if (resource !== DEVOPS_RESOURCE) throw new Error('unknown resource');
-          return { scope: DEVOPS_SCOPE, audience: DEVOPS, accessTokenTTL: accessTokenTtl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+          return { scope: DEVOPS_SCOPES, audience: DEVOPS, accessTokenTTL: accessTokenTtl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
         },
       },
     },

@@ -17,10 +17,9 @@ use self::demo_mode::check_demo_mode;
 use self::lookup::Lookup;
 pub use self::urls::parse_authority;
 use self::urls::{is_loopback, org_from_endpoint, parse_base_url, validate_org};
+use crate::devops_scopes::DevopsScopes::{Classic, Least};
 
 pub use app::model::DEVOPS_RESOURCE;
-/// The delegated scope the app asks for.
-pub const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/user_impersonation";
 pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
 
 #[derive(Debug, Clone)]
@@ -41,6 +40,9 @@ pub struct Config {
     /// `TRUSTED_PROXIES`: how many proxies stand in front of the app (default 1), each setting or
     /// appending `X-Forwarded-*`; the entry the outermost one wrote is the client's.
     pub proxies: usize,
+    /// `DEVOPS_SCOPES`: `least` (default: read at sign-in, `vso.pats_manage` on the first
+    /// change) or `classic` (`user_impersonation` at sign-in).
+    pub devops_scopes: crate::devops_scopes::DevopsScopes,
     /// `CLIENT_AUTH=basic`: the client secret goes in HTTP Basic instead of the body.
     pub client_auth_basic: bool,
     /// `CLIENT_CERTIFICATE_PATH`: a PEM file with the certificate and its private key; the app
@@ -187,6 +189,7 @@ impl Config {
             trust_forwarded_headers: get.flag("TRUST_FORWARDED_HEADERS")?,
             proxies: get.number("TRUSTED_PROXIES", 1, "of proxies")? as usize,
             client_auth_basic: get.choice("CLIENT_AUTH", &[("post", false), ("basic", true)], false)?,
+            devops_scopes: get.choice("DEVOPS_SCOPES", &[("least", Least), ("classic", Classic)], Least)?,
             client_certificate,
             session_key: session_key(&get, &session_store),
             session_store,

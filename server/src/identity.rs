@@ -5,7 +5,7 @@ use std::sync::Arc;
 use app::routes::CALLBACK;
 use url::Url;
 
-use crate::config::{Config, EntraSettings, Identity, DEVOPS_SCOPE};
+use crate::config::{Config, EntraSettings, Identity};
 use crate::demo::DemoStack;
 use crate::devops::DevopsUrls;
 use crate::oidc::credential::{ClientCertificate, ClientCredential};
@@ -21,7 +21,8 @@ pub struct Upstreams {
     pub demo: Option<Arc<DemoStack>>,
 }
 
-/// The registration, asking at every sign-in for the ID token, a refresh token and Azure DevOps.
+/// The registration, asking at every sign-in for the ID token, a refresh token and Azure DevOps
+/// (reading only, unless `DEVOPS_SCOPES=classic`), and at the first change for changing tokens.
 fn registration(
     config: &Config,
     authority: Url,
@@ -34,7 +35,12 @@ fn registration(
         client_id,
         credential,
         redirect_uri,
-        scopes: ["openid", "profile", "offline_access", DEVOPS_SCOPE].into_iter().map(String::from).collect(),
+        scopes: ["openid", "profile", "offline_access"]
+            .into_iter()
+            .map(String::from)
+            .chain(config.devops_scopes.sign_in())
+            .collect(),
+        manage_scopes: config.devops_scopes.manage(),
         allowed_tenants: config.allowed_tenants.clone(),
         basic_auth: config.client_auth_basic,
     }

@@ -10,6 +10,7 @@ pub mod config;
 /// The demo stack (its own crate), re-exported for demo mode and the tests.
 pub use demo_stack as demo;
 pub mod devops;
+pub mod devops_scopes;
 pub mod http;
 mod identity;
 pub mod oidc;

@@ -2,22 +2,24 @@
 
 pub mod credential;
 mod discovery;
+mod errors;
 pub mod id_token;
 
 pub use self::discovery::{check_discovered_issuer, Discovery};
+use self::errors::classify_token_error;
+pub use self::errors::{aadsts_code, error_chain};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
 use oauth2::basic::{
-    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
-    BasicTokenIntrospectionResponse, BasicTokenType,
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
 };
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
-    EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
+    EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope,
+    StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -61,6 +63,9 @@ pub struct TokenSet {
     pub refresh_token: Option<Secret>,
     /// Unix seconds.
     pub expires_at: u64,
+    /// The scopes granted, as the token response said (`None` when it did not).
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 impl std::fmt::Debug for TokenSet {
@@ -83,6 +88,9 @@ pub struct PendingSignIn {
     pub redirect_uri: String,
     pub return_to: String,
     pub started_at: u64,
+    /// Set for an incremental consent: the `oid` of the signed-in user it is for.
+    #[serde(default)]
+    pub consent_for: Option<String>,
 }
 
 /// Why a call to the identity provider failed.
@@ -124,6 +132,8 @@ pub struct Registration {
     pub credential: ClientCredential,
     pub redirect_uri: Url,
     pub scopes: Vec<String>,
+    /// Asked for on the first change (incremental consent); empty when sign-in asks for everything.
+    pub manage_scopes: Vec<String>,
     /// Tenant ids allowed to sign in; empty allows any.
     pub allowed_tenants: Vec<String>,
     /// `client_secret_basic` instead of `client_secret_post`.
@@ -174,6 +184,11 @@ impl OidcClient {
         &self.reg.client_id
     }
 
+    /// What changing tokens needs beyond the sign-in's scopes (empty: nothing more).
+    pub fn manage_scopes(&self) -> &[String] {
+        &self.reg.manage_scopes
+    }
+
     /// The extra body parameters of a token request: a fresh client assertion with a certificate.
     fn assertion_params(&self, token_endpoint: &str) -> Result<Vec<(&'static str, String)>, OidcError> {
         match &self.reg.credential {
@@ -212,10 +227,13 @@ impl OidcClient {
 
     /// The authorization URL to send the browser to, and what the callback must check.
     /// `redirect_uri` is the configured one unless forwarded headers give this request another.
+    /// `consent` (the user's `oid` and login hint) makes it an incremental consent for the
+    /// manage scopes.
     pub async fn begin(
         &self,
         return_to: String,
         redirect_uri: Option<Url>,
+        consent: Option<(&str, &str)>,
     ) -> Result<(Url, PendingSignIn), OidcError> {
         let client = self.oauth_client().await?;
         let redirect_uri =
@@ -227,8 +245,12 @@ impl OidcClient {
             .set_pkce_challenge(challenge)
             .set_redirect_uri(std::borrow::Cow::Borrowed(&redirect_uri))
             .add_extra_param("nonce", nonce.secret().clone());
-        for s in &self.reg.scopes {
+        let manage = consent.map(|_| self.reg.manage_scopes.iter()).into_iter().flatten();
+        for s in self.reg.scopes.iter().chain(manage) {
             req = req.add_scope(Scope::new(s.clone()));
+        }
+        if let Some((_, hint)) = consent.filter(|(_, h)| !h.is_empty()) {
+            req = req.add_extra_param("login_hint", hint.to_string());
         }
         let (url, state) = req.url();
         let pending = PendingSignIn {
@@ -238,6 +260,7 @@ impl OidcClient {
             redirect_uri: redirect_uri.as_str().to_string(),
             return_to,
             started_at: now_secs(),
+            consent_for: consent.map(|(oid, _)| oid.to_string()),
         };
         Ok((url, pending))
     }
@@ -269,11 +292,12 @@ impl OidcClient {
     /// (as MSAL does); a provider that did not grant it (OpenID Connect lets one ignore it
     /// without `prompt=consent`) answers `invalid_scope` before spending the token, and the
     /// request is made once more without it.
-    pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, OidcError> {
-        match self.refresh_with(refresh_token, true).await {
+    /// `manage`: the session was granted the manage scopes, which are asked for again.
+    pub async fn refresh(&self, refresh_token: &Secret, manage: bool) -> Result<TokenSet, OidcError> {
+        match self.refresh_with(refresh_token, true, manage).await {
             Err(OidcError::Provider { error, .. }) if error == "invalid_scope" => {
                 tracing::info!("the identity provider refused offline_access on refresh: asking without it");
-                self.refresh_with(refresh_token, false).await
+                self.refresh_with(refresh_token, false, manage).await
             }
             other => other,
         }
@@ -283,12 +307,14 @@ impl OidcClient {
         &self,
         refresh_token: &Secret,
         offline_access: bool,
+        manage: bool,
     ) -> Result<TokenSet, OidcError> {
         let client = self.oauth_client().await?;
         let refresh_token_value = RefreshToken::new(refresh_token.expose().to_string());
         let mut req = client.exchange_refresh_token(&refresh_token_value);
         // The resource's scopes, not the ID token's.
-        for s in self.reg.scopes.iter().filter(|s| match s.as_str() {
+        let granted = self.reg.manage_scopes.iter().filter(|_| manage);
+        for s in self.reg.scopes.iter().chain(granted).filter(|s| match s.as_str() {
             "openid" | "profile" | "email" => false,
             "offline_access" => offline_access,
             _ => true,
@@ -333,51 +359,8 @@ fn token_set(res: &OidcTokenResponse, previous_refresh: Option<&Secret>) -> Toke
             .map(|r| Secret::new(r.secret().clone()))
             .or_else(|| previous_refresh.cloned()),
         expires_at: now_secs() + lifetime,
+        scope: res.scopes().map(|v| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
     }
-}
-
-fn classify_token_error(
-    e: RequestTokenError<oauth2::HttpClientError<reqwest::Error>, BasicErrorResponse>,
-) -> OidcError {
-    match e {
-        RequestTokenError::ServerResponse(r) => {
-            let error = match r.error() {
-                BasicErrorResponseType::Extension(s) => s.clone(),
-                other => other.as_ref().to_string(),
-            };
-            OidcError::Provider { error, aadsts: r.error_description().and_then(|d| aadsts_code(d)) }
-        }
-        RequestTokenError::Request(e) => OidcError::Unavailable(error_chain(&e)),
-        RequestTokenError::Parse(_, body) => {
-            // Only the start of the body, and only its shape: it may be an HTML error page.
-            let looks_html = body.iter().take(200).any(|b| *b == b'<');
-            OidcError::InvalidResponse(if looks_html {
-                "an HTML page".into()
-            } else {
-                "unparseable JSON".into()
-            })
-        }
-        RequestTokenError::Other(s) => OidcError::InvalidResponse(s),
-    }
-}
-
-/// `AADSTS50011` from an `error_description` such as `AADSTS50011: The redirect URI ...`.
-pub fn aadsts_code(description: &str) -> Option<String> {
-    let start = description.find("AADSTS")?;
-    let digits: String = description[start + 6..].chars().take_while(|c| c.is_ascii_digit()).collect();
-    (!digits.is_empty()).then(|| format!("AADSTS{digits}"))
-}
-
-/// An error and its sources on one line, for logs.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 mod account;
 mod across_orgs;
 mod bulk;
+mod change_gate;
 mod errors;
 mod export;
 mod inventory;
@@ -281,6 +282,7 @@ impl Portal for PortalService {
     ) -> Result<CreatedPat, ApiError> {
         // The form is checked before any upstream call.
         let valid = pat_rules::validate_form(&form, self.clock.now())?;
+        self.may_change(req).await?;
         let c = self.begin_call(req, org).await?;
         let created =
             self.settle(&c.session, &c.org, self.pats.create(&c.token, &c.org, &valid).await).await?;
@@ -291,24 +293,28 @@ impl Portal for PortalService {
     async fn update_pat(&self, req: &Parts, pat: PatRef, changes: PatChanges) -> Result<Saved, ApiError> {
         check_pat_id(&pat.id)?;
         pat_rules::validate_changes(&changes, self.clock.now())?;
+        self.may_change(req).await?;
         let c = self.begin_call(req, pat.org).await?;
         self.settle(&c.session, &c.org, self.pats.update(&c.token, &c.org, pat.id, &changes).await).await
     }
 
     async fn revoke_pat(&self, req: &Parts, pat: PatRef) -> Result<(), ApiError> {
         check_pat_id(&pat.id)?;
+        self.may_change(req).await?;
         let c = self.begin_call(req, pat.org).await?;
         self.settle(&c.session, &c.org, self.pats.revoke(&c.token, &c.org, c.id, &pat.id).await).await
     }
 
     async fn rotate_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<Rotated, ApiError> {
         check_pat_id(&pat.id)?;
+        self.may_change(req).await?;
         let c = self.begin_call(req, pat.org).await?;
         self.settle(&c.session, &c.org, self.pats.rotate(&c.token, &c.org, c.id, &pat.id, expiry).await).await
     }
 
     async fn reissue_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<CreatedPat, ApiError> {
         check_pat_id(&pat.id)?;
+        self.may_change(req).await?;
         let c = self.begin_call(req, pat.org).await?;
         self.settle(&c.session, &c.org, self.pats.reissue(&c.token, &c.org, c.id, &pat.id, expiry).await)
             .await
@@ -364,6 +370,10 @@ impl Portal for PortalService {
 
     async fn begin_sign_in(&self, req: &Parts, return_to: Option<String>) -> String {
         self.sign_in.begin(req, return_to).await
+    }
+
+    async fn begin_consent(&self, req: &Parts, return_to: Option<String>) -> Result<String, ApiError> {
+        self.sign_in.begin_consent(req, return_to).await
     }
 
     async fn complete_sign_in(&self, req: &Parts, cb: SignInCallback) -> String {

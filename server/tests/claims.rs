@@ -51,7 +51,7 @@ async fn an_idle_session_ends_and_reads_do_not_extend_it() {
     let app = spawn_demo_with(TestHooks { session_idle_secs: Some(3), ..Default::default() }).await;
     let jar = Arc::new(Jar::default());
     let c = client_with(&jar);
-    app.sign_in(&c, "adele", "/").await;
+    app.sign_in_to_manage(&c, "adele", "/").await;
     let cookie = cookie_of(&jar, &app);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(Api::new(&c, &app).me().await.unwrap().user.is_some(), "still signed in after 1.5 s");
@@ -66,7 +66,7 @@ async fn an_idle_session_ends_and_reads_do_not_extend_it() {
 async fn rotating_is_rate_limited_like_creating() {
     let app = spawn_demo_env(TestHooks::default(), &[("RATE_LIMIT_TOKEN_CREATES", "1")]).await;
     let c = browser();
-    app.sign_in(&c, "lee", "/").await;
+    app.sign_in_to_manage(&c, "lee", "/").await;
     let id = Api::new(&c, &app).pats("filter=active").await.unwrap().tokens[0].authorization_id.clone();
     let api = Api::new(&c, &app);
     let body = json!({ "org": null, "id": id, "expiry": { "kind": "days", "value": 30 } });

@@ -32,7 +32,7 @@ fn encoding(headers: &HeaderMap) -> &str {
 async fn pages_and_reads_are_compressed_as_the_browser_asks() {
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "megan", "/").await;
+    app.sign_in_to_manage(&c, "megan", "/").await;
     let page = app.url("/tokens");
 
     let (plain, plain_body) = fetch(&c, &page, "text/html", None).await;
@@ -60,7 +60,7 @@ async fn pages_and_reads_are_compressed_as_the_browser_asks() {
 async fn a_new_tokens_secret_is_never_sent_compressed() {
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "megan", "/").await;
+    app.sign_in_to_manage(&c, "megan", "/").await;
     let form = PatForm {
         name: "Breach probe".into(),
         scopes: vec!["vso.code".into()],

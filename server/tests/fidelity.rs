@@ -15,7 +15,7 @@ use server::demo::devops::Failure;
 async fn signed_in_at(clock: &str) -> (TestApp, Client) {
     let app = spawn_demo_env(TestHooks::default(), &[("DEMO_CLOCK", clock)]).await;
     let c = browser();
-    assert_eq!(app.sign_in(&c, "megan", "/").await, "/");
+    assert_eq!(app.sign_in_to_manage(&c, "megan", "/").await, "/");
     (app, c)
 }
 
@@ -223,7 +223,7 @@ async fn organizations_that_refuse_the_user_are_no_access_not_a_sign_in_loop() {
     let (status, e) = api.pats("filter=active").await.unwrap_err();
     assert_eq!((status, e), (StatusCode::UNAUTHORIZED, ApiError::SessionExpired));
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    app.sign_in(&c, "megan", "/").await;
+    app.sign_in_to_manage(&c, "megan", "/").await;
     devops.fail_next(Failure::Unauthorized401, None, 1);
     let (status, e) = api.pats("filter=active").await.unwrap_err();
     assert_eq!(status, StatusCode::FORBIDDEN, "{e:?}");

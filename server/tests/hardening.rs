@@ -45,7 +45,7 @@ async fn starting_sign_ins_is_rate_limited_per_session_and_address() {
 async fn creating_tokens_is_rate_limited_and_the_error_says_when_to_retry() {
     let app = spawn_demo_env(TestHooks::default(), &[("RATE_LIMIT_TOKEN_CREATES", "2")]).await;
     let c = browser();
-    app.sign_in(&c, "megan", "/").await;
+    app.sign_in_to_manage(&c, "megan", "/").await;
     let create = |n: usize| {
         c.post(app.url(app::routes::api::CREATE_PAT))
             .header("content-type", "application/json")
@@ -76,7 +76,7 @@ async fn creating_tokens_is_rate_limited_and_the_error_says_when_to_retry() {
 async fn every_request_has_an_id_in_its_response_and_in_its_log_lines() {
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "lee", "/").await;
+    app.sign_in_to_manage(&c, "lee", "/").await;
     let res = c.get(app.url("/api/pats?filter=active")).send().await.unwrap();
     let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
     assert_eq!(id.len(), 16);
@@ -235,7 +235,7 @@ async fn a_whole_journey_leaks_no_secret_token_or_pat() {
 async fn a_graceful_shutdown_lets_requests_in_flight_finish() {
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "adele", "/").await;
+    app.sign_in_to_manage(&c, "adele", "/").await;
     // Azure DevOps answers slowly, so the request is still in flight when shutdown begins.
     let devops = app.running.demo.as_ref().unwrap().devops.clone();
     devops.fail_next(server::demo::devops::Failure::Slow(std::time::Duration::from_millis(1500)), None, 1);
@@ -260,7 +260,7 @@ async fn starting_more_servers_never_stalls_a_page_being_rendered() {
     use std::time::Duration;
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "adele", "/").await;
+    app.sign_in_to_manage(&c, "adele", "/").await;
     let starts = tokio::spawn(async {
         for _ in 0..100 {
             spawn_demo().await.shutdown().await;
@@ -310,7 +310,7 @@ async fn sign_ins_in_progress_are_capped_but_signed_in_users_are_not() {
     let app = spawn_demo_env(TestHooks::default(), &[("MAX_PENDING_SIGN_INS", "3")]).await;
     // A signed-in user first (one pending start, then signed in).
     let signed_in = browser();
-    app.sign_in(&signed_in, "adele", "/").await;
+    app.sign_in_to_manage(&signed_in, "adele", "/").await;
     for _ in 0..2 {
         let c = browser();
         let res = get_html(&c, &app.url("/auth/sign-in?return_to=/")).await;
@@ -332,7 +332,7 @@ async fn sign_ins_in_progress_are_capped_but_signed_in_users_are_not() {
 async fn an_internal_error_shows_the_request_id_as_its_reference() {
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "adele", "/").await;
+    app.sign_in_to_manage(&c, "adele", "/").await;
     let devops = app.running.demo.as_ref().unwrap().devops.clone();
     devops.fail_next(server::demo::devops::Failure::Undocumented418, None, 1);
     let res = c

@@ -28,7 +28,7 @@ fn parsed<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> T {
 async fn every_organization_in_one_table_global_tokens_once_and_failures_on_their_own() {
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "megan", "/").await;
+    app.sign_in_to_manage(&c, "megan", "/").await;
     let api = Api::new(&c, &app);
     let (status, body) = inventory(&api, "filter=all&sort=name").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -79,7 +79,7 @@ async fn an_organization_that_does_not_answer_is_one_failure_among_answers() {
     let hooks = TestHooks { http_timeout: Some(Duration::from_secs(1)), ..TestHooks::default() };
     let app = spawn_demo_with(hooks).await;
     let c = browser();
-    app.sign_in(&c, "megan", "/").await;
+    app.sign_in_to_manage(&c, "megan", "/").await;
     let api = Api::new(&c, &app);
     assert_eq!(inventory(&api, "filter=active").await.0, StatusCode::OK, "organizations remembered");
     let devops = app.running.demo.as_ref().unwrap().devops.clone();
@@ -100,7 +100,7 @@ async fn an_organization_that_does_not_answer_is_one_failure_among_answers() {
 async fn exports_list_every_token_and_no_secret() {
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "megan", "/").await;
+    app.sign_in_to_manage(&c, "megan", "/").await;
     let api = Api::new(&c, &app);
     let created = api
         .create_pat(
@@ -139,7 +139,7 @@ async fn exports_list_every_token_and_no_secret() {
 async fn a_bulk_revoke_previews_then_reports_each_token_and_keeps_the_failure() {
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "megan", "/").await;
+    app.sign_in_to_manage(&c, "megan", "/").await;
     let api = Api::new(&c, &app);
     let (_, body) = inventory(&api, "filter=active&sort=valid_to").await;
     let inv: Inventory = parsed(body);

@@ -14,7 +14,7 @@ use server::demo::devops::Failure;
 async fn signed_in(hooks: TestHooks, env: &[(&str, &str)]) -> (TestApp, Client) {
     let app = spawn_demo_env(hooks, env).await;
     let c = browser();
-    assert_eq!(app.sign_in(&c, "adele", "/").await, "/");
+    assert_eq!(app.sign_in_to_manage(&c, "adele", "/").await, "/");
     (app, c)
 }
 
@@ -474,13 +474,13 @@ async fn organizations_are_looked_up_once_per_sign_in_for_a_while() {
     assert_eq!(devops.request_count(&Method::GET), before, "no call to Azure DevOps");
     // Another user has a list of their own.
     let other = browser();
-    app.sign_in(&other, "megan", "/").await;
+    app.sign_in_to_manage(&other, "megan", "/").await;
     let before = devops.request_count(&Method::GET);
     let (status, _, _) = Api::new(&other, &app).get(app::routes::api::ORGS).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(devops.request_count(&Method::GET) - before, 2, "looked up for this user");
     // A new sign-in starts afresh (the user may have joined an organization).
-    app.sign_in(&c, "adele", "/").await;
+    app.sign_in_to_manage(&c, "adele", "/").await;
     let before = devops.request_count(&Method::GET);
     let (status, _, _) = Api::new(&c, &app).get(app::routes::api::ORGS).await;
     assert_eq!(status, StatusCode::OK);

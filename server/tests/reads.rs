@@ -14,7 +14,7 @@ use server::demo::devops::Failure;
 async fn the_revoked_list_is_read_when_needed_and_reused_until_a_revoke() {
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "lee", "/").await;
+    app.sign_in_to_manage(&c, "lee", "/").await;
     let api = Api::new(&c, &app);
     let devops = app.running.demo.as_ref().unwrap().devops.clone();
     let gets = || devops.request_count(&Method::GET);
@@ -44,7 +44,7 @@ async fn the_revoked_list_is_read_when_needed_and_reused_until_a_revoke() {
 async fn a_session_has_a_few_reads_at_a_time_and_the_rest_wait_or_are_refused() {
     let app = spawn_demo().await;
     let c = browser();
-    app.sign_in(&c, "lee", "/").await;
+    app.sign_in_to_manage(&c, "lee", "/").await;
     let devops = app.running.demo.as_ref().unwrap().devops.clone();
     devops.fail_next(Failure::Slow(Duration::from_millis(400)), Some(Method::GET), 20);
     let started = Instant::now();

@@ -33,10 +33,16 @@ async fn sign_in_list_and_sign_out_through_the_demo_stack() {
     assert_eq!(q["code_challenge_method"], "S256");
     assert_eq!(q["redirect_uri"], app.url("/getAToken"));
     assert!(q.contains_key("state") && q.contains_key("nonce") && q.contains_key("code_challenge"));
-    assert!(
-        q["scope"].contains("offline_access")
-            && q["scope"].contains("499b84ac-1321-427f-aa17-267ca6975798/user_impersonation")
-    );
+    // Least privilege: reading only at sign-in (the first change asks for vso.pats_manage).
+    let scopes: Vec<&str> = q["scope"].split(' ').collect();
+    let devops = "499b84ac-1321-427f-aa17-267ca6975798";
+    for s in ["openid", "profile", "offline_access"] {
+        assert!(scopes.contains(&s), "{s} in {scopes:?}");
+    }
+    for s in ["vso.pats", "vso.profile", "vso.project"] {
+        assert!(scopes.contains(&format!("{devops}/{s}").as_str()), "{s} in {scopes:?}");
+    }
+    assert!(!q["scope"].contains("user_impersonation") && !q["scope"].contains("vso.pats_manage"));
     assert!(!authorize.as_str().contains(&app.client_secret()), "the secret never goes to the browser");
 
     let callback = app.pick_user(&c, &authorize, "adele").await;

@@ -5,6 +5,7 @@ mod pat_checks;
 mod pats;
 mod profile;
 mod projects;
+mod scopes;
 mod seed;
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ use time::OffsetDateTime;
 
 pub use self::failures::Failure;
 use self::pats::StoredPat;
+use self::scopes::Need;
 use super::entra::EntraStandIn;
 use app::model::DEVOPS_RESOURCE;
 
@@ -110,6 +112,8 @@ struct Caller {
     oid: String,
     name: String,
     username: String,
+    /// The scope names the token carries.
+    scopes: Vec<String>,
 }
 
 impl DevopsStandIn {
@@ -218,6 +222,7 @@ impl DevopsStandIn {
                 .or_else(|| claim("preferred_username"))
                 .unwrap_or_else(|| format!("{oid}@demo")),
             oid,
+            scopes: scopes::scope_names(&claim("scp").or_else(|| claim("scope")).unwrap_or_default()),
         })
     }
 
@@ -230,8 +235,10 @@ impl DevopsStandIn {
         q: &HashMap<String, String>,
         org: &str,
         preview: bool,
+        need: Need,
     ) -> Result<Caller, Response> {
         let caller = self.authenticate(headers).await?;
+        scopes::require(&caller, need)?;
         require_api_version(q, preview)?;
         match org {
             CONDITIONAL_ACCESS_ORG => return Err(conditional_access()),

@@ -2,6 +2,7 @@
 
 mod authorize;
 mod client_auth;
+mod consent;
 mod discovery;
 mod errors;
 mod logout;
@@ -60,6 +61,8 @@ pub struct EntraStandIn {
     used_jtis: Mutex<std::collections::HashSet<String>>,
     /// A key that signs but is never published (for the unknown-kid case).
     stray_key: Mutex<Option<Arc<SigningKey>>>,
+    /// The Azure DevOps permissions each user (by key) consented to themselves.
+    consents: Mutex<HashMap<String, std::collections::BTreeSet<String>>>,
 }
 
 impl EntraStandIn {
@@ -79,6 +82,7 @@ impl EntraStandIn {
             client_auth_methods: Mutex::new(Vec::new()),
             used_jtis: Mutex::new(std::collections::HashSet::new()),
             stray_key: Mutex::new(None),
+            consents: Mutex::new(HashMap::new()),
         }
     }
 

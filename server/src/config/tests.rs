@@ -202,3 +202,15 @@ fn trusted_proxies_count_only_with_forwarded_headers_on() {
         "TRUSTED_PROXIES"
     );
 }
+
+#[test]
+fn devops_scopes_are_least_privilege_unless_classic_is_asked_for() {
+    use crate::devops_scopes::DevopsScopes;
+    assert_eq!(Config::from_lookup(lookup(&[])).unwrap().devops_scopes, DevopsScopes::Least);
+    let classic = Config::from_lookup(lookup(&[("DEVOPS_SCOPES", "classic")])).unwrap();
+    assert_eq!(classic.devops_scopes, DevopsScopes::Classic);
+    assert_eq!(
+        Config::from_lookup(lookup(&[("DEVOPS_SCOPES", "all")])).unwrap_err().variable,
+        "DEVOPS_SCOPES"
+    );
+}

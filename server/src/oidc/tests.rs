@@ -34,6 +34,7 @@ fn token_sets_do_not_debug_their_tokens() {
         access_token: Secret::new("eyJabc"),
         refresh_token: Some(Secret::new("r-1")),
         expires_at: 5,
+        scope: None,
     };
     let s = format!("{t:?}");
     assert!(!s.contains("eyJabc") && !s.contains("r-1"));
@@ -89,6 +90,7 @@ async fn the_key_set_is_refetched_once_old_and_kept_while_the_provider_is_down()
         credential: ClientCredential::Secret(Secret::new("s")),
         redirect_uri: Url::parse("http://127.0.0.1/getAToken").unwrap(),
         scopes: vec![],
+        manage_scopes: vec![],
         allowed_tenants: vec![],
         basic_auth: false,
     };

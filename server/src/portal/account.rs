@@ -26,6 +26,9 @@ pub struct Account {
     /// Unix seconds: the start of the absolute session lifetime.
     pub signed_in_at: u64,
     pub tokens: TokenSet,
+    /// The tokens may change Azure DevOps tokens (`vso.pats_manage`, or `user_impersonation`).
+    #[serde(default)]
+    pub can_manage: bool,
 }
 
 /// Loads and stores the [`Account`] of a session.

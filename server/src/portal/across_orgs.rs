@@ -112,6 +112,7 @@ impl PortalService {
     ) -> Result<Vec<BulkOutcome>, ApiError> {
         check_targets(&targets)?;
         let to = new_expiry(action, self.clock.now())?;
+        self.may_change(req).await?;
         let (_, id, token) = self.signed_in(req).await?;
         let outcomes = self.pats.apply(&token, id, action, targets, to).await;
         let changed = outcomes.iter().filter(|o| o.error.is_none()).count();

@@ -15,6 +15,8 @@ use super::account::{Account, Accounts};
 use super::errors::store_error;
 use super::public_url::PublicUrl;
 use super::sid_index::SidIndex;
+
+mod consent;
 use crate::oidc::id_token::IdTokenError;
 use crate::oidc::{now_secs, OidcClient, OidcError, PendingSignIn, SignedIn};
 
@@ -119,7 +121,7 @@ impl SignIn {
         }
         let redirect_uri =
             PublicUrl::forwarded(req).and_then(|b| Url::parse(&PublicUrl::join(&b, CALLBACK)).ok());
-        match self.oidc.begin(return_to, redirect_uri).await {
+        match self.oidc.begin(return_to, redirect_uri, None).await {
             Ok((url, pending)) => match self.accounts.store_pending(&session, &pending).await {
                 Ok(()) => {
                     if new_session {
@@ -149,6 +151,9 @@ impl SignIn {
         let Ok(session) = session_of(req) else { return SignInProblem::Unavailable.path(None) };
         // Single use: whatever happens next, this sign-in attempt is spent.
         let pending: Option<PendingSignIn> = self.accounts.take_pending(&session).await;
+        if let Some(p) = pending.clone().filter(|p| p.consent_for.is_some()) {
+            return self.complete_consent(&session, cb, p).await;
+        }
         let (code, pending) = match check_callback(cb, pending) {
             Ok(checked) => checked,
             Err((problem, code)) => return problem.path(code.as_deref()),
@@ -167,7 +172,8 @@ impl SignIn {
 
     /// Stores the new account under a new session id and indexes it by `sid`.
     async fn establish(&self, session: &Session, signed_in: SignedIn) -> Result<(), SignInProblem> {
-        let account = account_of(signed_in);
+        // Entra's tokens carry every scope consented before, so an earlier consent still counts.
+        let account = account_of(signed_in, self.oidc.manage_scopes().is_empty());
         // Signed in: the session lives as long as any signed-in session.
         session.set_expiry(Some(Expiry::OnInactivity(self.idle)));
         // A new session id at sign-in, so an id planted before sign-in is worthless after it.
@@ -288,8 +294,9 @@ fn exchange_problem(e: OidcError) -> Problem {
     }
 }
 
-fn account_of(signed_in: SignedIn) -> Account {
+fn account_of(signed_in: SignedIn, asked_manage: bool) -> Account {
     let c = signed_in.claims;
+    let can_manage = crate::devops_scopes::grants_manage(signed_in.tokens.scope.as_deref(), asked_manage);
     Account {
         name: c.name.clone().unwrap_or_else(|| c.preferred_username.clone().unwrap_or_default()),
         username: c.preferred_username.clone().or(c.email.clone()).unwrap_or_default(),
@@ -299,6 +306,7 @@ fn account_of(signed_in: SignedIn) -> Account {
         login_hint: c.login_hint.clone(),
         signed_in_at: now_secs(),
         tokens: signed_in.tokens,
+        can_manage,
     }
 }
 

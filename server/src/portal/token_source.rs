@@ -126,9 +126,11 @@ impl TokenSource {
         let Some(refresh_token) = account.tokens.refresh_token.clone() else {
             return Err(ApiError::SessionExpired);
         };
-        match self.oidc.refresh(&refresh_token).await {
+        match self.oidc.refresh(&refresh_token, account.can_manage).await {
             Ok(tokens) => {
                 tracing::info!(expires_at = tokens.expires_at, "access token refreshed");
+                // A permission withdrawn since (by an administrator) is asked for again on the next change.
+                account.can_manage &= crate::devops_scopes::grants_manage(tokens.scope.as_deref(), true);
                 account.tokens = tokens;
                 self.accounts.store(session, &account).await?;
                 session.save().await.map_err(|e| store_error("session save", &e))?;

@@ -191,7 +191,35 @@ impl TestApp {
         location(&res)
     }
 
-    /// The whole sign-in; returns where the app sent the browser at the end.
+    /// The incremental consent for changing tokens (the demo's consent page, accepted or not):
+    /// returns where the app sent the browser at the end.
+    pub async fn consent(&self, c: &Client, user: &str, return_to: &str, accept: bool) -> String {
+        let res = get_html(c, &self.url(&format!("/auth/consent?return_to={return_to}"))).await;
+        assert_eq!(res.status(), StatusCode::FOUND, "the consent starts with a redirect");
+        let authorize = Url::parse(&location(&res)).expect("absolute authorize URL");
+        assert_eq!(get_html(c, authorize.as_str()).await.status(), StatusCode::OK);
+        let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+        form.push(("user".into(), user.into()));
+        let page = c.post(authorize.as_str()).form(&form).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "the provider asks for consent");
+        assert!(page.text().await.unwrap().contains("vso.pats_manage"));
+        form.push(if accept { ("consent".into(), "accept".into()) } else { ("cancel".into(), "1".into()) });
+        let res = c.post(authorize.as_str()).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "the provider redirects back");
+        let res = get_html(c, &location(&res)).await;
+        assert_eq!(res.status(), StatusCode::FOUND);
+        location(&res)
+    }
+
+    /// Signs in, then grants the permission to change tokens (least privilege asks for it on the
+    /// first change): for tests about changes rather than about sign-in.
+    pub async fn sign_in_to_manage(&self, c: &Client, user: &str, return_to: &str) -> String {
+        let to = self.sign_in(c, user, return_to).await;
+        assert_eq!(self.consent(c, user, return_to, true).await, return_to);
+        to
+    }
+
+    /// The whole sign-in (reading only, by default); returns where the app sent the browser at the end.
     pub async fn sign_in(&self, c: &Client, user: &str, return_to: &str) -> String {
         let authorize = self.start_sign_in(c, return_to).await;
         let callback = self.pick_user(c, &authorize, user).await;

@@ -220,7 +220,8 @@ impl PatCall {
         let Query(q) = Query::<HashMap<String, String>>::from_request_parts(parts, s)
             .await
             .map_err(IntoResponse::into_response)?;
-        let caller = s.enter_org(&parts.headers, &q, &org, true).await?;
+        let need = super::scopes::Need::pats(&parts.method);
+        let caller = s.enter_org(&parts.headers, &q, &org, true, need).await?;
         Ok(PatCall { s: s.clone(), org, q, caller })
     }
 }

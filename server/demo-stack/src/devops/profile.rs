@@ -11,6 +11,9 @@ pub(super) async fn profile(
         Ok(c) => c,
         Err(r) => return r,
     };
+    if let Err(r) = super::scopes::require(&caller, super::scopes::Need::Profile) {
+        return r;
+    }
     if let Err(r) = require_api_version(&q, false) {
         return r;
     }
@@ -38,6 +41,9 @@ pub(super) async fn accounts(
         Ok(c) => c,
         Err(r) => return r,
     };
+    if let Err(r) = super::scopes::require(&caller, super::scopes::Need::Profile) {
+        return r;
+    }
     if q.api_version.is_none() {
         return vss_error(
             StatusCode::BAD_REQUEST,

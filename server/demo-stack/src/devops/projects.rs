@@ -107,7 +107,7 @@ pub(super) async fn list(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = s.enter_org(&headers, &q, &org, false).await {
+    if let Err(r) = s.enter_org(&headers, &q, &org, false, super::scopes::Need::Projects).await {
         return r;
     }
     let state = q.get("stateFilter").map(String::as_str).unwrap_or("wellFormed");

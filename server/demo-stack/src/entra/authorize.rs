@@ -43,6 +43,9 @@ pub(super) struct AuthorizeParams {
     user: Option<String>,
     #[serde(default)]
     cancel: Option<String>,
+    // Set by the consent page's Accept button.
+    #[serde(default)]
+    consent: Option<String>,
 }
 
 /// Checks what must be right before anything is sent back to `redirect_uri`.
@@ -104,6 +107,14 @@ fn check_request(p: &AuthorizeParams) -> Result<(), Response> {
     if !p.scope.split(' ').any(|s| s == "openid") {
         return Err(redirect_error(p, "invalid_scope", 70011, "The scope must include 'openid'."));
     }
+    if let Some(unknown) = super::consent::unregistered(&p.scope) {
+        return Err(redirect_error(
+            p,
+            "invalid_scope",
+            650053,
+            &format!("The application asked for scope '{unknown}' that doesn't exist on the resource."),
+        ));
+    }
     if matches!(p.response_mode.as_deref(), Some(m) if m != "query") {
         return Err(redirect_error(
             p,
@@ -141,8 +152,8 @@ pub(super) async fn authorize(
     }
 }
 
-/// The demo sign-in page for a checked request.
-fn picker(s: &EntraStandIn, p: &AuthorizeParams) -> Response {
+/// The request as hidden form fields, so the picker's and the consent page's answers carry it.
+fn hidden_fields(p: &AuthorizeParams) -> String {
     let hidden =
         |name: &str, v: &str| format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape_html(v));
     let mut fields = String::new();
@@ -160,6 +171,12 @@ fn picker(s: &EntraStandIn, p: &AuthorizeParams) -> Response {
             fields.push_str(&hidden(k, v));
         }
     }
+    fields
+}
+
+/// The demo sign-in page for a checked request.
+fn picker(s: &EntraStandIn, p: &AuthorizeParams) -> Response {
+    let fields = hidden_fields(p);
     let hint = p.login_hint.clone().unwrap_or_default().to_lowercase();
     let buttons: String = s
         .users
@@ -193,6 +210,17 @@ fn submit(s: &EntraStandIn, p: &AuthorizeParams) -> Response {
             "The user account does not exist in this directory.",
         );
     };
+    // Permissions the user has not agreed to yet: the consent page first (Accept records them).
+    let key = s.users[user].key.clone();
+    let missing = s.missing_consent(&key, &p.scope);
+    if !missing.is_empty() {
+        if p.consent.as_deref() != Some("accept") {
+            let page = super::consent::consent_page(&hidden_fields(p), &key, &missing);
+            return ([(header::CACHE_CONTROL, "no-store"), (header::X_FRAME_OPTIONS, "DENY")], Html(page))
+                .into_response();
+        }
+        s.grant_consent(&key, &missing);
+    }
     let code = random_token(48);
     {
         let mut codes = s.codes.lock().unwrap_or_else(|e| e.into_inner());

@@ -221,10 +221,16 @@ fn redeem_refresh(s: &EntraStandIn, client_id: &str, form: &HashMap<String, Stri
             "The provided grant has expired due to it being revoked, a fresh auth token is needed.",
         );
     }
-    s.refreshes.fetch_add(1, Ordering::SeqCst);
     // The scopes asked for now decide what comes back: as with Entra, a refresh token only when
-    // `offline_access` is among them.
+    // `offline_access` is among them, and only permissions the user consented to.
     let scope = form.get("scope").filter(|sc| !sc.trim().is_empty()).unwrap_or(&claims.scope);
+    if !s.missing_consent(&claims.user, scope).is_empty() {
+        return invalid_grant(
+            65001,
+            "The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource.",
+        );
+    }
+    s.refreshes.fetch_add(1, Ordering::SeqCst);
     issue_tokens(s, client_id, scope, user, &claims.sid, None)
 }
 
@@ -268,15 +274,16 @@ fn issue_tokens(
 ) -> Response {
     let u = &s.users[user];
     let now = now_secs();
+    let granted = s.token_scopes(&u.key, scope);
     let access = s.current_key().sign(&json!({
         "aud": DEVOPS_RESOURCE, "iss": s.issuer_for(DEMO_TENANT), "iat": now, "nbf": now, "exp": now + s.access_token_ttl,
         "oid": u.oid, "tid": DEMO_TENANT, "sub": u.oid, "name": u.name, "upn": u.username,
-        "scp": "user_impersonation", "appid": client_id, "ver": "1.0",
+        "scp": granted.join(" "), "appid": client_id, "ver": "1.0",
     }));
     let scopes: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
     let mut body = json!({
         "token_type": "Bearer",
-        "scope": format!("{DEVOPS_RESOURCE}/user_impersonation"),
+        "scope": granted.iter().map(|g| format!("{DEVOPS_RESOURCE}/{g}")).collect::<Vec<_>>().join(" "),
         "expires_in": s.access_token_ttl,
         "ext_expires_in": s.access_token_ttl,
         "access_token": access,

@@ -1,0 +1,196 @@
+//! Bulk hygiene on the inventory: a selection of tokens across organizations (kept while the
+//! person pages, sorts and searches), revoked or extended together after a preview read fresh
+//! from Azure DevOps; each token's outcome is reported and the failures stay selected for a retry.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+
+use crate::api::{bulk_apply, bulk_preview};
+use crate::error::ApiError;
+use crate::inventory::{BulkAction, BulkOutcome, BulkPlan, BulkTarget, EXTEND_CHOICES, MAX_BULK};
+use crate::ui::{use_hydrated, use_toasts, ErrorPanel};
+
+/// The tokens the person ticked, by [`BulkTarget::key`].
+#[derive(Clone, Copy)]
+pub(super) struct Selection(RwSignal<BTreeSet<String>>);
+
+impl Selection {
+    pub(super) fn new() -> Self {
+        Self(RwSignal::new(BTreeSet::new()))
+    }
+
+    pub(super) fn has(self, key: &str) -> bool {
+        self.0.with(|s| s.contains(key))
+    }
+
+    pub(super) fn has_all(self, keys: &[String]) -> bool {
+        !keys.is_empty() && self.0.with(|s| keys.iter().all(|k| s.contains(k)))
+    }
+
+    /// Ticks (`on`) or unticks every one of `keys`.
+    pub(super) fn set(self, keys: &[String], on: bool) {
+        self.0.update(|s| {
+            for k in keys {
+                if on {
+                    s.insert(k.clone());
+                } else {
+                    s.remove(k);
+                }
+            }
+        });
+    }
+
+    pub(super) fn len(self) -> usize {
+        self.0.with(BTreeSet::len)
+    }
+
+    fn targets(self) -> Vec<BulkTarget> {
+        self.0.with_untracked(|s| s.iter().filter_map(|k| BulkTarget::parse(k)).collect())
+    }
+
+    fn replace(self, keys: BTreeSet<String>) {
+        self.0.set(keys);
+    }
+}
+
+type PreviewAction = Action<(BulkAction, Vec<BulkTarget>), Result<BulkPlan, ApiError>>;
+type ApplyAction = Action<(BulkAction, Vec<BulkTarget>), Result<Vec<BulkOutcome>, ApiError>>;
+
+/// The bar above the inventory: how many tokens are selected, the bulk actions, then the
+/// preview to confirm and the outcome of the last change. `changed` runs after a change.
+#[component]
+pub(super) fn BulkBar(selection: Selection, changed: Callback<()>) -> impl IntoView {
+    let preview: PreviewAction =
+        Action::new(|(a, t): &(BulkAction, Vec<BulkTarget>)| bulk_preview(*a, t.clone()));
+    let apply: ApplyAction = Action::new(|(a, t): &(BulkAction, Vec<BulkTarget>)| bulk_apply(*a, t.clone()));
+    let hydrated = use_hydrated();
+    let busy = move || !hydrated.get() || preview.pending().get() || apply.pending().get();
+    let count = move || selection.len();
+    let too_many = move || count() > MAX_BULK;
+    let ask = move |action: BulkAction| {
+        apply.value().set(None);
+        preview.dispatch((action, selection.targets()));
+    };
+    report_outcomes(apply, selection, changed);
+    view! {
+        <div class="bulk-bar" data-testid="bulk-bar">
+            <p class="muted" data-testid="selected-count" aria-live="polite">
+                {move || match count() { 0 => "Select tokens to revoke or extend them together.".to_string(), 1 => "1 token selected".to_string(), n => format!("{n} tokens selected") }}
+            </p>
+            <div class="actions">
+                <button type="button" class="button danger" data-testid="bulk-revoke"
+                    disabled=move || busy() || count() == 0 || too_many() on:click=move |_| ask(BulkAction::Revoke)>"Revoke…"</button>
+                {EXTEND_CHOICES.into_iter().map(|days| view! {
+                    <button type="button" class="button secondary" data-testid=format!("bulk-extend-{days}")
+                        disabled=move || busy() || count() == 0 || too_many()
+                        on:click=move |_| ask(BulkAction::Extend { days })>{format!("Extend +{days} days…")}</button>
+                }).collect_view()}
+                <button type="button" class="button ghost" data-testid="bulk-clear" disabled=move || busy() || count() == 0
+                    on:click=move |_| { selection.replace(BTreeSet::new()); preview.value().set(None); }>"Clear selection"</button>
+            </div>
+            {move || too_many().then(|| view! { <p class="field-error">{format!("At most {MAX_BULK} tokens at a time: untick some.")}</p> })}
+        </div>
+        {move || preview.value().get().map(|r| match r {
+            Ok(plan) => view! { <PreviewPanel plan=plan preview=preview apply=apply /> }.into_any(),
+            Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+        })}
+        {move || apply.value().get().map(|r| match r {
+            Ok(outcomes) => view! { <Outcomes outcomes=outcomes /> }.into_any(),
+            Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+        })}
+    }
+}
+
+/// After a change: the failures stay selected (and only they), the inventory reloads, a toast sums up.
+fn report_outcomes(apply: ApplyAction, selection: Selection, changed: Callback<()>) {
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        let Some(Ok(outcomes)) = apply.value().get() else { return };
+        let failed: BTreeSet<String> =
+            outcomes.iter().filter(|o| o.error.is_some()).map(|o| o.target.key()).collect();
+        let done = outcomes.len() - failed.len();
+        let word = |n: usize| if n == 1 { "token" } else { "tokens" };
+        if failed.is_empty() {
+            toasts.success(format!("{done} {} changed.", word(done)));
+        } else {
+            toasts.failure(format!(
+                "{done} {} changed; {} failed and {} still selected for a retry.",
+                word(done),
+                failed.len(),
+                if failed.len() == 1 { "is" } else { "are" }
+            ));
+        }
+        selection.replace(failed);
+        changed.run(());
+    });
+}
+
+/// Exactly what the change will do, token by token, before anything changes.
+#[component]
+fn PreviewPanel(plan: BulkPlan, preview: PreviewAction, apply: ApplyAction) -> impl IntoView {
+    let changing = plan.changing();
+    let action = plan.action;
+    let targets: Vec<BulkTarget> =
+        plan.items.iter().filter(|i| i.skip.is_none()).map(|i| i.target.clone()).collect();
+    let confirm = match (action, changing) {
+        (BulkAction::Revoke, 1) => "Revoke 1 token".to_string(),
+        (BulkAction::Revoke, n) => format!("Revoke {n} tokens"),
+        (BulkAction::Extend { days }, n) => format!("Extend {n} by {days} days"),
+    };
+    let after = move |new_valid_to: Option<String>| match action {
+        BulkAction::Revoke => "Revoked".to_string(),
+        BulkAction::Extend { .. } => {
+            format!("Valid to {}", new_valid_to.unwrap_or_default().get(..10).unwrap_or_default())
+        }
+    };
+    view! {
+        <section class="card bulk-preview" data-testid="bulk-preview" aria-label="What will change">
+            <h2>{format!("{}: {changing} of {} will change", action.label(), plan.items.len())}</h2>
+            <table class="pats">
+                <thead><tr><th scope="col">"Token"</th><th scope="col">"Organization"</th><th scope="col">"Valid to"</th><th scope="col">"After"</th></tr></thead>
+                <tbody>
+                    {plan.items.into_iter().map(|i| {
+                        let state = if i.skip.is_some() { "skip" } else { "change" };
+                        let outcome = match i.skip { Some(why) => why, None => after(i.new_valid_to) };
+                        view! {
+                            <tr data-testid="preview-item" data-state=state>
+                                <th scope="row">{i.name}</th>
+                                <td>{i.organization.unwrap_or_else(|| "All (global)".into())}</td>
+                                <td class="date">{i.valid_to.get(..10).unwrap_or_default().to_string()}</td>
+                                <td>{outcome}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <div class="actions">
+                <button type="button" class="button primary" data-testid="bulk-confirm"
+                    disabled=move || changing == 0 || apply.pending().get()
+                    on:click=move |_| { apply.dispatch((action, targets.clone())); preview.value().set(None); }>{confirm}</button>
+                <button type="button" class="button secondary" data-testid="bulk-cancel"
+                    on:click=move |_| preview.value().set(None)>"Cancel"</button>
+            </div>
+        </section>
+    }
+}
+
+/// One line per token of the last change: done, or why not.
+#[component]
+fn Outcomes(outcomes: Vec<BulkOutcome>) -> impl IntoView {
+    view! {
+        <section class="card bulk-results" data-testid="bulk-results" aria-label="What changed">
+            <h2>"What changed"</h2>
+            <ul class="plain">
+                {outcomes.into_iter().map(|o| match (o.done, o.error) {
+                    (_, Some(e)) => view! {
+                        <li data-testid="bulk-outcome" data-state="failed"><strong>{o.name}</strong>" (" {o.target.org} "): " <span class="field-error">{e.to_string()}</span></li>
+                    }.into_any(),
+                    (done, None) => view! {
+                        <li data-testid="bulk-outcome" data-state="done"><strong>{o.name}</strong>" (" {o.target.org} "): " {done.unwrap_or_default()}</li>
+                    }.into_any(),
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
