@@ -4,6 +4,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod clock;
+pub mod consent;
 pub mod error;
 pub mod inventory;
 pub mod model;
@@ -11,6 +12,7 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 pub mod routes;
+pub mod scope_tasks;
 pub mod scopes;
 pub mod ui;
 pub mod when;
@@ -88,6 +90,7 @@ pub fn App() -> impl IntoView {
             <Header />
             <RestoreSaved />
             <main id="main">
+                <consent::ConsentAnswer />
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     // Async: the whole page is in the first response, so reading works without JavaScript.
                     <Route path=path!("/") view=|| view! { <PageBoundary><HomePage /></PageBoundary> } ssr=SsrMode::Async />

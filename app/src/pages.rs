@@ -5,6 +5,7 @@ mod home;
 mod inventory;
 mod new_token;
 mod orgs;
+mod scope_picker;
 mod table_view;
 mod token;
 mod token_form;

@@ -30,12 +30,18 @@ export async function hydrated(page: Page) {
 /**
  * Signs in on the demo stack as a demo user, starting from `from` (a path, or a URL on another
  * server): the "Sign in" link, the demo provider's account picker, back signed in. With
- * `onPicker`, runs it on the provider's page first (checks, screenshots). Works with and without
- * JavaScript.
+ * `onPicker`, runs it on the provider's page first (checks, screenshots). The sign-in asks for
+ * reading only (least privilege); unless `manage` is false, the permission to change tokens is
+ * then granted too, as the first change would ask for it. Works with and without JavaScript.
  */
 export async function signIn(
   page: Page,
-  { from = '/', user = 'Adele Vance', onPicker }: { from?: string; user?: string; onPicker?: () => Promise<void> } = {},
+  {
+    from = '/',
+    user = 'Adele Vance',
+    onPicker,
+    manage = true,
+  }: { from?: string; user?: string; onPicker?: () => Promise<void>; manage?: boolean } = {},
 ) {
   await page.goto(from);
   await hydrated(page);
@@ -43,5 +49,20 @@ export async function signIn(
   if (onPicker) await onPicker();
   await page.getByRole('button', { name: user }).click();
   await expect(page.getByTestId('user-name')).toHaveText(user);
+  await hydrated(page);
+  if (manage) await allowChanges(page, user);
+}
+
+/**
+ * The incremental consent for changing tokens, started directly (the app starts it on the first
+ * change): the demo provider's picker, its consent page, Accept; back on the same page.
+ */
+export async function allowChanges(page: Page, user: string) {
+  const here = new URL(page.url());
+  await page.goto(`${here.origin}/auth/consent?return_to=${encodeURIComponent(here.pathname + here.search)}`);
+  await page.getByRole('button', { name: user }).click();
+  await expect(page.getByRole('heading', { name: 'Permissions requested' })).toBeVisible();
+  await page.getByRole('button', { name: 'Accept' }).click();
+  await expect(page).toHaveURL(here.toString());
   await hydrated(page);
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 
 use crate::api::{bulk_apply, bulk_preview};
+use crate::consent;
 use crate::error::ApiError;
 use crate::inventory::{BulkAction, BulkOutcome, BulkPlan, BulkTarget, EXTEND_CHOICES, MAX_BULK};
 use crate::ui::{use_hydrated, use_toasts, ErrorPanel};
@@ -49,6 +50,10 @@ impl Selection {
         self.0.with_untracked(|s| s.iter().filter_map(|k| BulkTarget::parse(k)).collect())
     }
 
+    fn keys(self) -> BTreeSet<String> {
+        self.0.get_untracked()
+    }
+
     fn replace(self, keys: BTreeSet<String>) {
         self.0.set(keys);
     }
@@ -73,6 +78,12 @@ pub(super) fn BulkBar(selection: Selection, changed: Callback<()>) -> impl IntoV
         preview.dispatch((action, selection.targets()));
     };
     report_outcomes(apply, selection, changed);
+    // Back from the consent round trip: the selection as the person left it.
+    Effect::new(move |_| {
+        if let Some(keys) = consent::take_draft::<BTreeSet<String>>() {
+            selection.replace(keys);
+        }
+    });
     view! {
         <div class="bulk-bar" data-testid="bulk-bar">
             <p class="muted" data-testid="selected-count" aria-live="polite">
@@ -92,7 +103,7 @@ pub(super) fn BulkBar(selection: Selection, changed: Callback<()>) -> impl IntoV
             {move || too_many().then(|| view! { <p class="field-error">{format!("At most {MAX_BULK} tokens at a time: untick some.")}</p> })}
         </div>
         {move || preview.value().get().map(|r| match r {
-            Ok(plan) => view! { <PreviewPanel plan=plan preview=preview apply=apply /> }.into_any(),
+            Ok(plan) => view! { <PreviewPanel plan=plan preview=preview apply=apply selection=selection /> }.into_any(),
             Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
         })}
         {move || apply.value().get().map(|r| match r {
@@ -106,7 +117,12 @@ pub(super) fn BulkBar(selection: Selection, changed: Callback<()>) -> impl IntoV
 fn report_outcomes(apply: ApplyAction, selection: Selection, changed: Callback<()>) {
     let toasts = use_toasts();
     Effect::new(move |_| {
-        let Some(Ok(outcomes)) = apply.value().get() else { return };
+        let outcomes = match apply.value().get() {
+            Some(Ok(outcomes)) => outcomes,
+            Some(Err(e)) if consent::follow(&e) => return,
+            _ => return,
+        };
+        consent::drop_draft();
         let failed: BTreeSet<String> =
             outcomes.iter().filter(|o| o.error.is_some()).map(|o| o.target.key()).collect();
         let done = outcomes.len() - failed.len();
@@ -128,7 +144,12 @@ fn report_outcomes(apply: ApplyAction, selection: Selection, changed: Callback<(
 
 /// Exactly what the change will do, token by token, before anything changes.
 #[component]
-fn PreviewPanel(plan: BulkPlan, preview: PreviewAction, apply: ApplyAction) -> impl IntoView {
+fn PreviewPanel(
+    plan: BulkPlan,
+    preview: PreviewAction,
+    apply: ApplyAction,
+    selection: Selection,
+) -> impl IntoView {
     let changing = plan.changing();
     let action = plan.action;
     let targets: Vec<BulkTarget> =
@@ -167,7 +188,11 @@ fn PreviewPanel(plan: BulkPlan, preview: PreviewAction, apply: ApplyAction) -> i
             <div class="actions">
                 <button type="button" class="button primary" data-testid="bulk-confirm"
                     disabled=move || changing == 0 || apply.pending().get()
-                    on:click=move |_| { apply.dispatch((action, targets.clone())); preview.value().set(None); }>{confirm}</button>
+                    on:click=move |_| {
+                        consent::keep_draft(&selection.keys());
+                        apply.dispatch((action, targets.clone()));
+                        preview.value().set(None);
+                    }>{confirm}</button>
                 <button type="button" class="button secondary" data-testid="bulk-cancel"
                     on:click=move |_| preview.value().set(None)>"Cancel"</button>
             </div>

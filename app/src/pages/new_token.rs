@@ -7,6 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::token_form::{form_error, ExpiryPicker, ScopePicker, SecretReveal};
 use crate::api::create_pat;
+use crate::consent;
 use crate::error::ApiError;
 use crate::model::{CreatedPat, Expiry, PatForm, MAX_NAME_CHARS};
 use crate::ui::{org_href, use_hydrated, use_org, use_toasts, ErrorPanel, FieldError, NeedsJs};
@@ -31,6 +32,15 @@ pub fn NewTokenPage() -> impl IntoView {
         async move { create_pat(org, form).await }
     });
     keep_created(create, created);
+    // Back from the consent round trip: the form as the person left it.
+    Effect::new(move |_| {
+        if let Some(f) = consent::take_draft::<PatForm>() {
+            name.set(f.name);
+            scopes.set(f.scopes);
+            expiry.set(f.expiry);
+            all_orgs.set(f.all_orgs);
+        }
+    });
 
     let done = Callback::new(move |_| {
         let o = org.get_untracked();
@@ -53,13 +63,20 @@ pub fn NewTokenPage() -> impl IntoView {
 fn keep_created(create: CreateAction, created: RwSignal<Option<CreatedPat>>) {
     let toasts = use_toasts();
     Effect::new(move |_| match create.value().get() {
+        Some(Err(e)) if consent::follow(&e) => {
+            toasts.success("Asking Microsoft for the permission to change your tokens…")
+        }
         Some(Ok(c)) => {
+            consent::drop_draft();
             toasts.success(format!("Token “{}” created.", c.token.display_name));
             created.set(Some(c));
             // The secret is in this component's memory only: the result slot is cleared.
             create.value().set(None);
         }
-        Some(Err(e)) => toasts.failure(format!("The token was not created: {e}")),
+        Some(Err(e)) => {
+            consent::drop_draft();
+            toasts.failure(format!("The token was not created: {e}"))
+        }
         None => {}
     });
 }
@@ -78,12 +95,15 @@ fn NewTokenForm(
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        create.dispatch(PatForm {
+        let form = PatForm {
             name: name.get_untracked(),
             scopes: scopes.get_untracked(),
             expiry: expiry.get_untracked(),
             all_orgs: all_orgs.get_untracked(),
-        });
+        };
+        // Kept in this tab in case the change needs the consent round trip (no secret in it).
+        consent::keep_draft(&form);
+        create.dispatch(form);
     };
     view! {
         <section class="card">

@@ -1,100 +1,16 @@
-//! The parts of the token forms: scope picker, expiry picker, and the secret shown once.
+//! The parts of the token forms: scope picker (in `scope_picker.rs`), expiry picker, and the secret
+//! shown once.
 
 use leptos::prelude::*;
 
 use crate::error::ApiError;
 use crate::model::{CreatedPat, Expiry};
-use crate::scopes::{is_known, FULL_ACCESS, SCOPE_AREAS};
 use leptos_router::components::A;
 
 use crate::ui::{copy_to_clipboard, org_href, use_org, FieldError};
 
-/// Scopes grouped by area, as checkboxes with readable names; scopes the token already carries
-/// that the catalogue has no name for are listed verbatim, checked, and kept unless unchecked.
-#[component]
-pub fn ScopePicker(selected: RwSignal<Vec<String>>, error: Signal<Option<ApiError>>) -> impl IntoView {
-    let toggle = move |name: &str, on: bool| toggle_scope(selected, name, on);
-    let others: Vec<String> =
-        selected.with_untracked(|s| s.iter().filter(|x| !is_known(x)).cloned().collect());
-    let full = move || selected.with(|s| s.iter().any(|x| x == FULL_ACCESS));
-    view! {
-        <fieldset class="scopes-picker" aria-describedby="scopes-error" data-testid="scope-picker">
-            <legend>"Scopes"</legend>
-            <p class="muted">"Choose only what the token needs."</p>
-            <FieldError field="scopes" error=error />
-            <div class="scope-areas">
-                {SCOPE_AREAS.iter().map(|(area, scopes)| view! {
-                    <fieldset class="scope-area" disabled=full>
-                        <legend>{*area}</legend>
-                        {scopes.iter().map(|s| {
-                            let name = s.name;
-                            let id = format!("scope-{}", name.replace('.', "-"));
-                            let for_id = id.clone();
-                            view! {
-                                <label for=for_id class="check">
-                                    <input
-                                        id=id
-                                        type="checkbox"
-                                        value=name
-                                        prop:checked=move || selected.with(|sel| sel.iter().any(|x| x == name))
-                                        on:change=move |ev| toggle(name, event_target_checked(&ev))
-                                    />
-                                    <span>{s.label}</span>
-                                    <code class="scope-name">{name}</code>
-                                </label>
-                            }
-                        }).collect_view()}
-                    </fieldset>
-                }).collect_view()}
-                {(!others.is_empty()).then(|| view! { <OtherScopes others=others selected=selected disabled=Signal::derive(full) /> })}
-            </div>
-            <label for="scope-full" class="check full-access">
-                <input
-                    id="scope-full"
-                    type="checkbox"
-                    prop:checked=full
-                    on:change=move |ev| toggle(FULL_ACCESS, event_target_checked(&ev))
-                />
-                <span>"Full access (every scope; your organization may forbid it)"</span>
-            </label>
-        </fieldset>
-    }
-}
-
-fn toggle_scope(selected: RwSignal<Vec<String>>, name: &str, on: bool) {
-    selected.update(|s| {
-        s.retain(|x| x != name);
-        if on {
-            s.push(name.to_string());
-        }
-    })
-}
-
-/// The scopes of a token that the catalogue has no name for, verbatim: kept unless unchecked.
-#[component]
-fn OtherScopes(
-    others: Vec<String>,
-    selected: RwSignal<Vec<String>>,
-    disabled: Signal<bool>,
-) -> impl IntoView {
-    view! {
-        <fieldset class="scope-area" disabled=disabled data-testid="other-scopes">
-            <legend>"Other scopes on this token"</legend>
-            {others.into_iter().enumerate().map(|(i, name)| {
-                let id = format!("scope-other-{i}");
-                let (for_id, checked_name, toggled_name) = (id.clone(), name.clone(), name.clone());
-                view! {
-                    <label for=for_id class="check">
-                        <input id=id type="checkbox" value=name.clone()
-                            prop:checked=move || selected.with(|sel| sel.contains(&checked_name))
-                            on:change=move |ev| toggle_scope(selected, &toggled_name, event_target_checked(&ev)) />
-                        <code class="scope-name">{name}</code>
-                    </label>
-                }
-            }).collect_view()}
-        </fieldset>
-    }
-}
+// The scope picker lives in its own file; the forms take it from here with the rest.
+pub use super::scope_picker::ScopePicker;
 
 /// 7, 30 or 90 days, or a date.
 #[component]

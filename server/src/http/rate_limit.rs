@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::error::ApiError;
-use app::routes::{api, SIGN_IN};
+use app::routes::{api, CONSENT, SIGN_IN};
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -137,7 +137,8 @@ enum Limited {
 
 fn limited(req: &Request) -> Option<Limited> {
     match (req.method(), req.uri().path()) {
-        (&Method::GET, path) if path == SIGN_IN => Some(Limited::SignIn),
+        // A consent round trip starts like a sign-in (a pending sign-in in the session).
+        (&Method::GET, path) if path == SIGN_IN || path == CONSENT => Some(Limited::SignIn),
         (&Method::POST, path) if [api::CREATE_PAT, api::ROTATE_PAT, api::REISSUE_PAT].contains(&path) => {
             Some(Limited::Create)
         }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::calls::TokenCalls;
+use crate::consent;
 use crate::model::{Expiry, PatChanges, PatSummary, MAX_NAME_CHARS};
 use crate::pages::token_form::{form_error, ExpiryPicker, ScopePicker};
 use crate::ui::{ErrorPanel, FieldError};
@@ -63,8 +64,17 @@ pub(super) fn EditCard(token: PatSummary, calls: TokenCalls) -> impl IntoView {
     let expiry = RwSignal::new(current_expiry(&token));
     let update = calls.update;
     let error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
+    // Back from the consent round trip: the edit as the person left it.
+    Effect::new(move |_| {
+        if let Some((n, sc, ex)) = consent::take_draft::<(String, Vec<String>, Expiry)>() {
+            name.set(n);
+            scopes.set(sc);
+            expiry.set(ex);
+        }
+    });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        consent::keep_draft(&(name.get_untracked(), scopes.get_untracked(), expiry.get_untracked()));
         let changes =
             changes_between(&token, name.get_untracked(), scopes.get_untracked(), expiry.get_untracked());
         update.dispatch((token.authorization_id.clone(), changes));

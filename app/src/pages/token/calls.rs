@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{reissue_pat, revoke_pat, rotate_pat, update_pat};
+use crate::consent;
 use crate::error::ApiError;
 use crate::model::{CreatedPat, Expiry, PatChanges, Rotated, Saved};
 use crate::ui::{org_href, use_hydrated, use_toasts, Toasts};
@@ -79,6 +80,7 @@ fn report_update(update: UpdateAction, toasts: Toasts, on_change: Callback<()>) 
             }
             on_change.run(());
         }
+        Some(Err(e)) if consent::follow(&e) => {}
         Some(Err(e)) => toasts.failure(format!("Not saved: {e}")),
         None => {}
     });
@@ -92,6 +94,7 @@ fn report_revoke(revoke: RevokeAction, toasts: Toasts, org: Memo<Option<String>>
             toasts.success("Token revoked: it no longer works.");
             navigate(&org_href("/tokens?filter=revoked", org.get_untracked().as_deref()), Default::default());
         }
+        Some(Err(e)) if consent::follow(&e) => {}
         Some(Err(e)) => toasts.failure(format!("Not revoked: {e}")),
         None => {}
     });
@@ -118,6 +121,7 @@ fn report_rotate(
             rotate.value().set(None);
             on_change.run(());
         }
+        Some(Err(e)) if consent::follow(&e) => {}
         Some(Err(e)) => toasts.failure(format!("Not rotated: {e}")),
         None => {}
     });
@@ -131,6 +135,7 @@ fn report_reissue(reissue: ReissueAction, toasts: Toasts, rotated: RwSignal<Opti
             rotated.set(Some(created));
             reissue.value().set(None);
         }
+        Some(Err(e)) if consent::follow(&e) => {}
         Some(Err(e)) => toasts.failure(format!("Not re-issued: {e}")),
         None => {}
     });
