@@ -22,7 +22,7 @@ test('no serious or critical accessibility violation on any page', async ({ page
   const detail = await first.getAttribute('href');
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => localStorage.setItem('pat-portal.theme', JSON.stringify(t)), theme);
-    for (const url of ['/', '/tokens', '/tokens?filter=all', '/tokens/new', detail!, '/orgs', '/orgs/fabrikam-demo/projects', '/about', '/signin-problem?reason=cancelled']) {
+    for (const url of ['/', '/tokens', '/tokens?filter=all', '/tokens/all', '/tokens/new', detail!, '/orgs', '/orgs/fabrikam-demo/projects', '/about', '/signin-problem?reason=cancelled']) {
       await page.goto(url);
       await hydrated(page);
       await expect(page.locator('html')).toHaveAttribute('data-theme', theme);

@@ -31,13 +31,16 @@ function assetsOf(html: string): string[] {
 
 // Brotli bytes of the hydrate code (wasm + JS) a route loads. Issue 13's goals are 160 KB for
 // the lightest routes and 200 KB for the heaviest; these budgets are what the build reaches
-// today (README, "Performance"), so any growth fails here. Raised once, from 320 to 325 KB, for
-// the reminder card on the dashboard (issue 14, item 5: +5.0 KB).
+// today (README, "Performance"), so any growth fails here. Raised from 320 to 325 KB for the
+// reminder card on the dashboard (issue 14, item 5: +5.0 KB), then to 385 KB for issue 14's
+// items 1 to 4 (+59.8 KB: the /tokens/all page with its selection, bulk preview and outcomes,
+// the scope tasks and catalogue search, the consent round trip).
 const BUDGET_KB: Record<string, number> = {
-  '/': 325,
-  '/about': 325,
-  '/orgs': 325,
-  '/tokens': 325,
+  '/': 385,
+  '/about': 385,
+  '/orgs': 385,
+  '/tokens': 385,
+  '/tokens/all': 385,
 };
 
 test('pages are compressed, assets precompressed, hashed and kept for a year', async ({ baseURL }) => {

@@ -26,6 +26,17 @@ test('reads work without JavaScript; mutations say they need it', async ({ page 
   await expect(page).toHaveURL(/org=contoso-demo/);
   await expect(page.getByTestId('table-org')).toHaveText('contoso-demo');
 
+  // Every organization at once: server-rendered too, the failing organization on its own rows;
+  // the bulk buttons stay disabled, the exports are plain links.
+  await page.goto('/tokens/all?filter=all');
+  await expect(page.getByTestId('inventory-table')).toBeVisible();
+  await expect(page.getByTestId('org-failure')).toContainText('northwind-demo');
+  await expect(page.getByTestId('bulk-revoke')).toBeDisabled();
+  await expect(page.getByTestId('export-csv')).toHaveAttribute('href', /inventory\.csv\?filter=all/);
+  await page.getByRole('link', { name: 'Next page' }).click();
+  await expect(page).toHaveURL(/after=/);
+  await expect(page.getByTestId('inventory-row').first()).toBeVisible();
+
   await page.goto('/tokens/new');
   await expect(page.getByTestId('needs-js')).toBeVisible();
   await expect(page.getByTestId('create-token')).toBeDisabled();

@@ -200,6 +200,14 @@ fn PreviewPanel(
     }
 }
 
+/// Why a token was left as it was, in the words of the reason (without a field name).
+fn outcome_error(e: &ApiError) -> String {
+    match e {
+        ApiError::InvalidInput { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// One line per token of the last change: done, or why not.
 #[component]
 fn Outcomes(outcomes: Vec<BulkOutcome>) -> impl IntoView {
@@ -209,7 +217,7 @@ fn Outcomes(outcomes: Vec<BulkOutcome>) -> impl IntoView {
             <ul class="plain">
                 {outcomes.into_iter().map(|o| match (o.done, o.error) {
                     (_, Some(e)) => view! {
-                        <li data-testid="bulk-outcome" data-state="failed"><strong>{o.name}</strong>" (" {o.target.org} "): " <span class="field-error">{e.to_string()}</span></li>
+                        <li data-testid="bulk-outcome" data-state="failed"><strong>{o.name}</strong>" (" {o.target.org} "): " <span class="field-error">{outcome_error(&e)}</span></li>
                     }.into_any(),
                     (done, None) => view! {
                         <li data-testid="bulk-outcome" data-state="done"><strong>{o.name}</strong>" (" {o.target.org} "): " {done.unwrap_or_default()}</li>
