@@ -91,6 +91,17 @@ pub fn take_draft<D: DeserializeOwned>() -> Option<D> {
     None
 }
 
+/// Puts a draft of this page back into `value` once the page is hydrated (a single value: the
+/// expiry picked on a rotation or a re-issue).
+pub fn restore_into<D: DeserializeOwned + Send + Sync + 'static>(value: leptos::prelude::RwSignal<D>) {
+    use leptos::prelude::*;
+    Effect::new(move |_| {
+        if let Some(d) = take_draft::<D>() {
+            value.set(d);
+        }
+    });
+}
+
 /// What the page says when it comes back from a consent round trip without the permission.
 pub fn answer_text(answer: &str) -> String {
     match answer {

@@ -221,6 +221,7 @@ async fn devops_refuses_bad_tokens_like_azure_devops() {
 
     let good = stack.entra.current_key().sign(&serde_json::json!({
         "aud": server::config::DEVOPS_RESOURCE, "iss": "x", "exp": now + 600, "oid": stack.entra.users[0].oid,
+        "scp": "vso.pats vso.profile",
     }));
     let body: Value =
         c.get(format!("{url}&%24top=5")).bearer_auth(&good).send().await.unwrap().json().await.unwrap();

@@ -140,6 +140,8 @@ async fn a_whole_journey_leaks_no_secret_token_or_pat() {
     assert_eq!(res.status(), StatusCode::FOUND);
     let h = res.headers().clone();
     keep(&h, &res.text().await.unwrap());
+    // The permission to change tokens (least privilege asks for it on the first change).
+    assert_eq!(app.consent(&c, "adele", "/tokens", true).await, "/tokens");
 
     // List (pages and API), create, read again, rotate: every call refreshes the token.
     let refreshes_before =

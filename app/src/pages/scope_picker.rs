@@ -217,7 +217,8 @@ fn OtherScopes(
     }
 }
 
-#[cfg(test)]
+// Rendered to HTML: server rendering only (the hydrate build cannot render to a string).
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 

@@ -38,7 +38,7 @@ pub struct TokenSource {
 /// What a re-read of the session found.
 enum Reread {
     Fresh(Secret),
-    Stale(Account),
+    Stale(Box<Account>),
 }
 
 impl TokenSource {
@@ -68,7 +68,7 @@ impl TokenSource {
         // Another request may have refreshed while this one waited.
         let account = match self.reread(session).await? {
             Reread::Fresh(token) => return Ok(token),
-            Reread::Stale(account) => account,
+            Reread::Stale(account) => *account,
         };
         let Some(shared) = &self.shared_lock else { return self.refresh_now(session, account).await };
         // Across instances too: with the shared lock held, another instance may just have
@@ -76,7 +76,7 @@ impl TokenSource {
         let held = self.hold_shared(shared.as_ref(), session, &key).await?;
         let result = match self.reread(session).await {
             Ok(Reread::Fresh(token)) => Ok(token),
-            Ok(Reread::Stale(account)) => self.refresh_now(session, account).await,
+            Ok(Reread::Stale(account)) => self.refresh_now(session, *account).await,
             Err(e) => Err(e),
         };
         if let Some((k, t)) = &held {
@@ -117,7 +117,7 @@ impl TokenSource {
         Ok(if is_fresh(&account.tokens) {
             Reread::Fresh(account.tokens.access_token)
         } else {
-            Reread::Stale(account)
+            Reread::Stale(Box::new(account))
         })
     }
 

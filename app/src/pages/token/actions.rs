@@ -128,6 +128,7 @@ pub(super) fn ReplaceGlobalCard(token: PatSummary, calls: TokenCalls) -> impl In
 pub(super) fn ReissueCard(token: PatSummary, calls: TokenCalls, why: &'static str) -> impl IntoView {
     let reissue = calls.reissue;
     let expiry = RwSignal::new(Expiry::Days(30));
+    consent::restore_into(expiry);
     let error = Signal::derive(move || reissue.value().get().and_then(|r| r.err()));
     let id = token.authorization_id;
     view! {
@@ -138,7 +139,7 @@ pub(super) fn ReissueCard(token: PatSummary, calls: TokenCalls, why: &'static st
             {move || form_error(error.get()).map(|e| view! { <ErrorPanel error=e /> })}
             <div class="actions">
                 <button type="button" class="button primary" disabled=move || calls.busy() data-testid="reissue-token"
-                    on:click=move |_| { reissue.dispatch((id.clone(), expiry.get_untracked())); }>
+                    on:click=move |_| { consent::keep_draft(&expiry.get_untracked()); reissue.dispatch((id.clone(), expiry.get_untracked())); }>
                     {move || if reissue.pending().get() { "Re-issuing…" } else { "Re-issue token" }}
                 </button>
             </div>
@@ -151,6 +152,7 @@ pub(super) fn ReissueCard(token: PatSummary, calls: TokenCalls, why: &'static st
 pub(super) fn RotateCard(id: String, calls: TokenCalls) -> impl IntoView {
     let rotate = calls.rotate;
     let expiry = RwSignal::new(Expiry::Days(30));
+    consent::restore_into(expiry);
     let error = Signal::derive(move || rotate.value().get().and_then(|r| r.err()));
     view! {
         <section class="card">
@@ -160,7 +162,7 @@ pub(super) fn RotateCard(id: String, calls: TokenCalls) -> impl IntoView {
             {move || form_error(error.get()).map(|e| view! { <ErrorPanel error=e /> })}
             <div class="actions">
                 <button type="button" class="button primary" disabled=move || calls.busy() data-testid="rotate-token"
-                    on:click=move |_| { rotate.dispatch((id.clone(), expiry.get_untracked())); }>
+                    on:click=move |_| { consent::keep_draft(&expiry.get_untracked()); rotate.dispatch((id.clone(), expiry.get_untracked())); }>
                     {move || if rotate.pending().get() { "Rotating…" } else { "Rotate token" }}
                 </button>
             </div>

@@ -69,6 +69,7 @@ impl TokenCalls {
 fn report_update(update: UpdateAction, toasts: Toasts, on_change: Callback<()>) {
     Effect::new(move |_| match update.value().get() {
         Some(Ok(Saved { token: t, cut })) => {
+            consent::drop_draft();
             let saved = format!(
                 "Saved “{}”, valid until {}.",
                 t.display_name,
@@ -81,7 +82,10 @@ fn report_update(update: UpdateAction, toasts: Toasts, on_change: Callback<()>) 
             on_change.run(());
         }
         Some(Err(e)) if consent::follow(&e) => {}
-        Some(Err(e)) => toasts.failure(format!("Not saved: {e}")),
+        Some(Err(e)) => {
+            consent::drop_draft();
+            toasts.failure(format!("Not saved: {e}"));
+        }
         None => {}
     });
 }
@@ -95,7 +99,10 @@ fn report_revoke(revoke: RevokeAction, toasts: Toasts, org: Memo<Option<String>>
             navigate(&org_href("/tokens?filter=revoked", org.get_untracked().as_deref()), Default::default());
         }
         Some(Err(e)) if consent::follow(&e) => {}
-        Some(Err(e)) => toasts.failure(format!("Not revoked: {e}")),
+        Some(Err(e)) => {
+            consent::drop_draft();
+            toasts.failure(format!("Not revoked: {e}"));
+        }
         None => {}
     });
 }
@@ -109,6 +116,7 @@ fn report_rotate(
 ) {
     Effect::new(move |_| match rotate.value().get() {
         Some(Ok(r)) => {
+            consent::drop_draft();
             if r.old_revoked {
                 toasts.success("Rotated: the new token is ready and the old one is revoked.");
             } else {
@@ -122,7 +130,10 @@ fn report_rotate(
             on_change.run(());
         }
         Some(Err(e)) if consent::follow(&e) => {}
-        Some(Err(e)) => toasts.failure(format!("Not rotated: {e}")),
+        Some(Err(e)) => {
+            consent::drop_draft();
+            toasts.failure(format!("Not rotated: {e}"));
+        }
         None => {}
     });
 }
@@ -131,12 +142,16 @@ fn report_rotate(
 fn report_reissue(reissue: ReissueAction, toasts: Toasts, rotated: RwSignal<Option<CreatedPat>>) {
     Effect::new(move |_| match reissue.value().get() {
         Some(Ok(created)) => {
+            consent::drop_draft();
             toasts.success(format!("Re-issued: “{}” is ready.", created.token.display_name));
             rotated.set(Some(created));
             reissue.value().set(None);
         }
         Some(Err(e)) if consent::follow(&e) => {}
-        Some(Err(e)) => toasts.failure(format!("Not re-issued: {e}")),
+        Some(Err(e)) => {
+            consent::drop_draft();
+            toasts.failure(format!("Not re-issued: {e}"));
+        }
         None => {}
     });
 }

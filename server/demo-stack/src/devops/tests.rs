@@ -49,11 +49,12 @@ fn test_now() -> OffsetDateTime {
     app::clock::Clock::starting_at(TEST_START).now()
 }
 
-/// A valid Azure DevOps bearer for `oid`.
+/// A valid Azure DevOps bearer for `oid`, with the classic scope (everything).
 fn bearer(oid: &str) -> String {
     let now = crate::now_secs();
     entra().current_key().sign(&json!({
         "aud": DEVOPS_RESOURCE, "iss": "demo", "oid": oid, "exp": now + 600, "name": "Test user",
+        "scp": "user_impersonation",
     }))
 }
 
