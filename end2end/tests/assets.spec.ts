@@ -33,7 +33,7 @@ function assetsOf(html: string): string[] {
 // the lightest routes and 200 KB for the heaviest; these budgets are what the build reaches
 // today (README, "Performance"), so any growth fails here. Raised from 320 to 325 KB for the
 // reminder card on the dashboard (issue 14, item 5: +5.0 KB), then to 385 KB for issue 14's
-// items 1 to 4 (+59.8 KB: the /tokens/all page with its selection, bulk preview and outcomes,
+// items 1 to 4 (+60.4 KB: the /tokens/all page with its selection, bulk preview and outcomes,
 // the scope tasks and catalogue search, the consent round trip).
 const BUDGET_KB: Record<string, number> = {
   '/': 385,
