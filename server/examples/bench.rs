@@ -150,6 +150,8 @@ async fn main() {
     let access = stack.entra.current_key().sign(&json!({
         "aud": server::config::DEVOPS_RESOURCE, "iss": stack.entra.issuer_for("bench"), "iat": now, "nbf": now,
         "exp": now + 3600, "oid": user.oid, "tid": "bench", "sub": user.oid,
+        // The stand-in enforces the PAT API's scopes: listing needs vso.pats.
+        "scp": "vso.pats",
     }));
 
     let through_app = app.url("/api/pats?filter=active");
