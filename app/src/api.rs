@@ -52,14 +52,7 @@ pub async fn list_pats(
     search: Option<String>,
     after: Option<String>,
 ) -> Result<PatPage, ApiError> {
-    let query = crate::ports::PatListQuery {
-        org,
-        filter,
-        sort: sort.unwrap_or_default(),
-        descending: desc.unwrap_or(false),
-        search: search.filter(|s| !s.trim().is_empty()),
-        after,
-    };
+    let query = crate::ports::PatListQuery::new(org, filter, sort, desc, search, after);
     call(|p, req| async move { p.list_pats(&req, query).await }).await
 }
 
@@ -115,14 +108,7 @@ pub async fn list_inventory(
     search: Option<String>,
     after: Option<String>,
 ) -> Result<Inventory, ApiError> {
-    let query = crate::ports::PatListQuery {
-        org: None,
-        filter,
-        sort: sort.unwrap_or_default(),
-        descending: desc.unwrap_or(false),
-        search: search.filter(|s| !s.trim().is_empty()),
-        after,
-    };
+    let query = crate::ports::PatListQuery::new(None, filter, sort, desc, search, after);
     call(|p, req| async move { p.inventory(&req, query).await }).await
 }
 

@@ -110,6 +110,28 @@ pub struct PatListQuery {
     pub after: Option<String>,
 }
 
+impl PatListQuery {
+    /// A query as a server function receives it: sort by name and ascending unless said, and a
+    /// blank search is no search.
+    pub fn new(
+        org: Option<String>,
+        filter: PatFilter,
+        sort: Option<PatSort>,
+        desc: Option<bool>,
+        search: Option<String>,
+        after: Option<String>,
+    ) -> Self {
+        PatListQuery {
+            org,
+            filter,
+            sort: sort.unwrap_or_default(),
+            descending: desc.unwrap_or(false),
+            search: search.filter(|s| !s.trim().is_empty()),
+            after,
+        }
+    }
+}
+
 /// One token: its authorization id, in an organization (`None`: the default one).
 #[derive(Debug, Clone)]
 pub struct PatRef {

@@ -119,8 +119,12 @@ fn report_outcomes(apply: ApplyAction, selection: Selection, changed: Callback<(
     Effect::new(move |_| {
         let outcomes = match apply.value().get() {
             Some(Ok(outcomes)) => outcomes,
-            Some(Err(e)) if consent::follow(&e) => return,
-            _ => return,
+            // A change refused for want of consent goes to ask for it; other errors show in the bar.
+            Some(Err(e)) => {
+                consent::follow(&e);
+                return;
+            }
+            None => return,
         };
         consent::drop_draft();
         let failed: BTreeSet<String> =

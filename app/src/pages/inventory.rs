@@ -10,7 +10,6 @@ use leptos_router::components::A;
 use super::bulk::{BulkBar, Selection};
 use super::table_view::{status_badges, FilterChips, SearchForm, SortHeader, TableView};
 use crate::api::list_inventory;
-use crate::encode_query_value;
 use crate::inventory::{Inventory, InventoryRow, OrgFailure};
 use crate::model::{PatSort, PatStatus};
 use crate::routes::{INVENTORY_CSV, INVENTORY_JSON};
@@ -59,17 +58,7 @@ pub fn InventoryPage() -> impl IntoView {
 /// The view as a file: the same filter, sort and search, every page, no secrets.
 #[component]
 fn ExportLinks(view: Memo<TableView>) -> impl IntoView {
-    let query = move || {
-        let v = view.get();
-        let mut q = format!("?filter={}&sort={}", v.filter.as_api(), v.sort.key());
-        if v.desc {
-            q.push_str("&desc=true");
-        }
-        if let Some(s) = &v.search {
-            q.push_str(&format!("&q={}", encode_query_value(s)));
-        }
-        q
-    };
+    let query = move || view.with(|v| v.query(v.filter, v.sort, v.desc));
     // `download` and `rel=external`: the router leaves these links to the browser.
     view! {
         <p class="exports">

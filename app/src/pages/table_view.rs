@@ -40,16 +40,22 @@ impl TableView {
         })
     }
 
-    /// The URL of this view with some parts changed (a new view starts at the first page).
-    pub(super) fn href(&self, filter: PatFilter, sort: PatSort, desc: bool) -> String {
-        let mut q = format!("{}?filter={}&sort={}", self.path, filter.as_api(), sort.key());
+    /// The query string (`?filter=…&sort=…`, `&desc=true`, `&q=…`) of this view with some
+    /// parts changed; the organization and the page are not in it.
+    pub(super) fn query(&self, filter: PatFilter, sort: PatSort, desc: bool) -> String {
+        let mut q = format!("?filter={}&sort={}", filter.as_api(), sort.key());
         if desc {
             q.push_str("&desc=true");
         }
         if let Some(s) = &self.search {
             q.push_str(&format!("&q={}", encode_query_value(s)));
         }
-        org_href(&q, self.org.as_deref())
+        q
+    }
+
+    /// The URL of this view with some parts changed (a new view starts at the first page).
+    pub(super) fn href(&self, filter: PatFilter, sort: PatSort, desc: bool) -> String {
+        org_href(&format!("{}{}", self.path, self.query(filter, sort, desc)), self.org.as_deref())
     }
 
     /// The URL of the page after this one, at position `after`.
