@@ -2,12 +2,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::pat_overview;
 use crate::model::{Overview, PatSummary, LEAD_CHOICES, UPCOMING_WEEKS};
-use crate::ui::{org_href, stored, use_org, DateWhen, ErrorPanel, Skeleton};
+use crate::ui::{go, org_href, stored, url, use_org, DateWhen, ErrorPanel, Remember, Skeleton};
 use crate::{MeResource, SignInLink};
 
 #[component]
@@ -18,6 +16,7 @@ pub fn HomePage() -> impl IntoView {
     let overview = Resource::new(move || (org.get(), lead.get()), |(o, l)| pat_overview(o, l));
     view! {
         <Title text="Dashboard · Azure DevOps token portal" />
+        {lead.get_untracked().map(|l| view! { <Remember name=stored::LEAD.to_string() value=serde_json::json!(l) /> })}
         <Suspense fallback=|| view! { <Skeleton label="Loading your dashboard" lines=4 /> }>
             {move || Suspend::new(async move {
                 match me.await.map(|v| v.user) {
@@ -29,7 +28,7 @@ pub fn HomePage() -> impl IntoView {
                         {match overview.await {
                             Ok(o) => view! { <Dashboard overview=o org=org.get_untracked() /> }.into_any(),
                             Err(e) => view! {
-                                <ErrorPanel error=e retry=Callback::new(move |_| overview.refetch()) />
+                                <ErrorPanel error=e />
                             }.into_any(),
                         }}
                     }.into_any(),
@@ -73,17 +72,17 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
         );
         view! {
             <p class="notice" data-testid="global-notice">{text}" "
-                <A href=org_href("/tokens?filter=active", o)>"Review your tokens"</A></p>
+                <a href=org_href("/tokens?filter=active", o)>"Review your tokens"</a></p>
         }
     });
     view! {
         {global}
         <section class="counts" aria-label=format!("Tokens in {}", overview.organization) data-testid="counts">
             {counts.into_iter().map(|(label, n, filter, class)| view! {
-                <A href=org_href(&format!("/tokens?filter={filter}"), o) attr:class=class>
+                <a href=org_href(&format!("/tokens?filter={filter}"), o) class=class>
                     <span class="count-n">{n}</span>
                     <span class="count-label">{label}</span>
-                </A>
+                </a>
             }).collect_view()}
         </section>
         <section class="card" data-testid="expiring">
@@ -103,9 +102,9 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
             <h2>"Upcoming expiries"</h2>
             <Timeline upcoming=overview.upcoming.clone() />
             <p class="muted">
-                <A href=org_href("/tokens/new", o)>"Create a token"</A>
+                <a href=org_href("/tokens/new", o)>"Create a token"</a>
                 " · "
-                <A href=org_href("/tokens", o)>"All tokens"</A>
+                <a href=org_href("/tokens", o)>"All tokens"</a>
             </p>
         </section>
     }
@@ -116,7 +115,7 @@ fn SoonItem(token: PatSummary, org: Option<String>) -> impl IntoView {
     let href = org_href(&format!("/tokens/{}", token.authorization_id), org.as_deref());
     view! {
         <li>
-            <A href=href>{token.display_name}</A>
+            <a href=href>{token.display_name}</a>
             " expires on "
             <DateWhen at=token.valid_to.clone() words=token.expires.clone() />
         </li>
@@ -183,29 +182,22 @@ fn within(n: u32) -> String {
 /// The reminder lead time in the address (`?lead=`), remembered in this browser whenever it is
 /// chosen (the app puts the remembered one back into the address on the first page load).
 fn use_lead() -> Memo<Option<u32>> {
-    let query = use_query_map();
-    let lead = Memo::new(move |_| query.read().get("lead").and_then(|v| v.parse::<u32>().ok()));
-    Effect::new(move |_| {
-        if let Some(l) = lead.get() {
-            stored::set(stored::LEAD, &l);
-        }
-    });
-    lead
+    let lead = url::query_value("lead").and_then(|v| v.parse::<u32>().ok());
+    Memo::new(move |_| lead)
 }
 
 /// The calendar to download, and the lead time that it and the dashboard use. A plain GET form
 /// (it works without JavaScript); with JavaScript a new choice applies at once.
-#[component]
+#[leptos::island]
 fn Reminders(lead: u32, org: Option<String>) -> impl IntoView {
     let mut ics = format!("{}?lead={lead}", crate::routes::REMINDERS_ICS);
     if let Some(o) = &org {
         ics.push_str(&format!("&org={}", crate::encode_query_value(o)));
     }
-    let navigate = use_navigate();
     let org_for_nav = org.clone();
     let on_change = move |ev: leptos::ev::Event| {
         let chosen = event_target_value(&ev);
-        navigate(&org_href(&format!("/?lead={chosen}"), org_for_nav.as_deref()), Default::default());
+        go(&org_href(&format!("/?lead={chosen}"), org_for_nav.as_deref()), false);
     };
     view! {
         <section class="card reminders" data-testid="reminders">

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 use super::bulk::{BulkBar, Selection};
 use super::table_view::{status_badges, FilterChips, SearchForm, SortHeader, TableView};
@@ -14,7 +13,7 @@ use crate::inventory::{Inventory, InventoryRow, OrgFailure};
 use crate::model::{PatSort, PatStatus};
 use crate::routes::{INVENTORY_CSV, INVENTORY_JSON};
 use crate::scopes::scope_label;
-use crate::ui::{org_href, use_hydrated, DateWhen, ErrorPanel, Skeleton};
+use crate::ui::{org_href, use_hydrated, use_toasts, DateWhen, ErrorPanel, Skeleton};
 
 /// Columns of the table, for the failure rows that span it.
 const COLUMNS: &str = "5";
@@ -22,14 +21,10 @@ const COLUMNS: &str = "5";
 #[component]
 pub fn InventoryPage() -> impl IntoView {
     let view_of_url = TableView::of_url("/tokens/all");
-    // Created outside the Transition so that server rendering waits for it (reading works without JavaScript).
     let page = Resource::new(
         move || view_of_url.get(),
         |v| list_inventory(v.filter, Some(v.sort), Some(v.desc), v.search, v.after),
     );
-    // Kept while the person pages, sorts and searches: the component stays as the query changes.
-    let selection = Selection::new();
-    let reload = Callback::new(move |_| page.refetch());
     view! {
         <Title text="Every organization · Azure DevOps token portal" />
         <section class="card">
@@ -37,21 +32,44 @@ pub fn InventoryPage() -> impl IntoView {
                 <h1>"Tokens in every organization"</h1>
                 <ExportLinks view=view_of_url />
             </div>
-            <p class="switch"><A href="/tokens">"One organization"</A>" · "<strong>"Every organization"</strong></p>
+            <p class="switch"><a href="/tokens">"One organization"</a>" · "<strong>"Every organization"</strong></p>
             <div class="controls">
                 <FilterChips view=view_of_url />
                 <SearchForm view=view_of_url />
             </div>
-            <BulkBar selection=selection changed=reload />
-            <Transition fallback=|| view! { <Skeleton label="Loading tokens from every organization" lines=6 /> }>
+            <Suspense fallback=|| view! { <Skeleton label="Loading tokens from every organization" lines=6 /> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(inv) => view! { <InventoryTable inventory=inv view=view_of_url.get_untracked() selection=selection reload=reload /> }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=e retry=reload /> }.into_any(),
+                        Ok(inv) => view! { <InventoryView inventory=inv /> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
+    }
+}
+
+/// The selection, the bulk changes and the table: an island. The selection lasts while the
+/// person pages, sorts and searches (see [`Selection::of_page_load`]); after a change the
+/// table reads the tokens again in place.
+#[leptos::island]
+fn InventoryView(inventory: Inventory) -> impl IntoView {
+    let view_of_url = TableView::of_url("/tokens/all");
+    let inventory = RwSignal::new(inventory);
+    let selection = Selection::of_page_load();
+    let toasts = use_toasts();
+    let reload = Callback::new(move |_| {
+        let v = view_of_url.get_untracked();
+        leptos::task::spawn_local(async move {
+            match list_inventory(v.filter, Some(v.sort), Some(v.desc), v.search, v.after).await {
+                Ok(i) => inventory.set(i),
+                Err(e) => toasts.failure(format!("The tokens could not be read again: {e}")),
+            }
+        });
+    });
+    view! {
+        <BulkBar selection=selection changed=reload />
+        {move || view! { <InventoryTable inventory=inventory.get() view=view_of_url.get_untracked() selection=selection reload=reload /> }}
     }
 }
 
@@ -82,7 +100,7 @@ fn InventoryTable(
     let hydrated = use_hydrated();
     let all_here = {
         let keys = keys.clone();
-        move || selection.has_all(&keys)
+        move || hydrated.get() && selection.has_all(&keys)
     };
     let no_rows = keys.is_empty();
     let empty = tokens.is_empty().then(|| {
@@ -90,7 +108,7 @@ fn InventoryTable(
         view! { <tbody><tr><td colspan=COLUMNS data-testid="pats-empty">{format!("No {filter} tokens in the organizations that answered.")}</td></tr></tbody> }
     });
     let next =
-        next.map(|after| view! { <p class="pager"><A href=view.next_href(&after)>"Next page"</A></p> });
+        next.map(|after| view! { <p class="pager"><a href=view.next_href(&after)>"Next page"</a></p> });
     view! {
         <table class="pats inventory" data-testid="inventory-table">
             <caption class="visually-hidden">{format!("{} tokens in every organization", view.filter.label())}</caption>
@@ -127,12 +145,12 @@ fn InventoryRowView(row: InventoryRow, selection: Selection) -> impl IntoView {
     let href = org_href(&format!("/tokens/{}", row.token.authorization_id), Some(&row.via));
     let scopes = row.token.scopes.iter().map(|s| scope_label(s)).collect::<Vec<_>>().join(", ");
     let replace = (row.token.global.is_some() && matches!(row.token.status, PatStatus::Active | PatStatus::ExpiringSoon))
-        .then(|| view! { <A href=href.clone() attr:class="button secondary small" attr:data-testid="replace-link">"Replace"</A> });
+        .then(|| view! { <a href=href.clone() class="button secondary small" data-testid="replace-link">"Replace"</a> });
     let label = format!("Select {}", row.token.display_name);
     let status = status_badges(&row.token);
     let checked = {
         let key = key.clone();
-        move || selection.has(&key)
+        move || hydrated.get() && selection.has(&key)
     };
     view! {
         <tr data-testid="inventory-row">
@@ -141,7 +159,7 @@ fn InventoryRowView(row: InventoryRow, selection: Selection) -> impl IntoView {
                     disabled=move || !hydrated.get() prop:checked=checked
                     on:change=move |ev| selection.set(std::slice::from_ref(&key), event_target_checked(&ev)) />
             </td>
-            <th scope="row"><A href=href>{row.token.display_name.clone()}</A><span class="scopes muted">{scopes}</span></th>
+            <th scope="row"><a href=href>{row.token.display_name.clone()}</a><span class="scopes muted">{scopes}</span></th>
             <td data-testid="row-org">{row.organization.unwrap_or_else(|| "All (global)".into())}</td>
             <td class="date"><DateWhen at=row.token.valid_to.clone() words=row.token.expires.clone() /></td>
             <td>{status}" "{replace}</td>
@@ -161,7 +179,7 @@ fn FailureRows(failure: OrgFailure, reload: Callback<()>) -> impl IntoView {
                 <td colspan="3">
                     <p role="status">{format!("Not read: {error}")}</p>
                     <button type="button" class="button secondary small" on:click=move |_| reload.run(())>"Try again"</button>
-                    " "<A href=own_page>{format!("Open {organization} alone")}</A>
+                    " "<a href=own_page>{format!("Open {organization} alone")}</a>
                 </td>
             </tr>
         </tbody>

@@ -2,23 +2,29 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 use super::token_form::{form_error, ExpiryPicker, ScopePicker, SecretReveal};
 use crate::api::create_pat;
 use crate::consent;
 use crate::error::ApiError;
 use crate::model::{CreatedPat, Expiry, PatForm, MAX_NAME_CHARS};
-use crate::ui::{org_href, use_hydrated, use_org, use_toasts, ErrorPanel, FieldError, NeedsJs};
+use crate::ui::{go, org_href, use_hydrated, use_org, use_toasts, ErrorPanel, FieldError, NeedsJs};
 
 /// The call that creates a token.
 type CreateAction = Action<PatForm, Result<CreatedPat, ApiError>>;
 
 #[component]
 pub fn NewTokenPage() -> impl IntoView {
+    view! {
+        <Title text="New token · Azure DevOps token portal" />
+        <NewToken />
+    }
+}
+
+/// The form, then the secret: an island.
+#[leptos::island]
+fn NewToken() -> impl IntoView {
     let org = use_org();
-    let navigate = use_navigate();
 
     let name = RwSignal::new(String::new());
     let scopes = RwSignal::new(Vec::<String>::new());
@@ -45,11 +51,10 @@ pub fn NewTokenPage() -> impl IntoView {
     let done = Callback::new(move |_| {
         let o = org.get_untracked();
         created.set(None);
-        navigate(&org_href("/tokens", o.as_deref()), Default::default());
+        go(&org_href("/tokens", o.as_deref()), false);
     });
 
     view! {
-        <Title text="New token · Azure DevOps token portal" />
         {move || match created.get() {
             Some(c) => view! { <SecretReveal created=c on_done=done /> }.into_any(),
             None => view! {
@@ -132,7 +137,7 @@ fn NewTokenForm(
                         disabled=move || !hydrated.get() || create.pending().get()>
                         {move || if create.pending().get() { "Creating…" } else { "Create token" }}
                     </button>
-                    <A href=move || org_href("/tokens", org.get().as_deref())>"Cancel"</A>
+                    <a href=move || org_href("/tokens", org.get().as_deref())>"Cancel"</a>
                 </div>
             </form>
         </section>

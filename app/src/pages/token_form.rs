@@ -5,7 +5,6 @@ use leptos::prelude::*;
 
 use crate::error::ApiError;
 use crate::model::{CreatedPat, Expiry};
-use leptos_router::components::A;
 
 use crate::ui::{copy_to_clipboard, org_href, use_org, FieldError};
 
@@ -130,7 +129,7 @@ pub fn SecretReveal(created: CreatedPat, #[prop(into)] on_done: Callback<()>) ->
                 <button type="button" class="button secondary" on:click=move |_| on_done.run(()) data-testid="secret-done">
                     "I have copied it"
                 </button>
-                <A href=new_href>"Open the new token"</A>
+                <a href=new_href>"Open the new token"</a>
             </div>
         </section>
     }

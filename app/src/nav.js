@@ -1,0 +1,87 @@
+// Client-side navigation between the server-rendered pages (the islands build; see README,
+// "Performance"). A click on a link of this app, or a GET form, fetches the next page's HTML,
+// puts its <body> in place of this one and hydrates its islands: the document, the WebAssembly
+// module and what it keeps (toasts, a selection) stay, so no page loads in full. Everything else
+// (other sites, downloads, rel="external", /api/ and /auth/ addresses, POST forms, a failed
+// fetch) is left to the browser. Islands call window.__nav(href, replace) to navigate.
+(() => {
+	let latest = 0;
+
+	const ownPage = (url) =>
+		url.origin === location.origin && !/^\/(api|auth|demo|pkg)\//.test(url.pathname);
+
+	async function nav(href, replace) {
+		const url = new URL(href, location.href);
+		if (!ownPage(url)) {
+			replace ? location.replace(url.href) : location.assign(url.href);
+			return;
+		}
+		const mine = ++latest;
+		// The hydration marker (body[data-hydrated]) is off until the next page's islands are.
+		document.body.removeAttribute("data-hydrated");
+		let resp, html;
+		try {
+			resp = await fetch(url.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+			if (!(resp.headers.get("content-type") || "").startsWith("text/html")) throw new Error("not a page");
+			html = await resp.text();
+		} catch (_) {
+			location.assign(url.href);
+			return;
+		}
+		if (mine !== latest) return;
+		const next = new DOMParser().parseFromString(html, "text/html");
+		const at = new URL(resp.url || url.href);
+		at.hash = url.hash;
+		if (replace) history.replaceState(null, "", at.href);
+		else history.pushState(null, "", at.href);
+		show(next, at);
+	}
+
+	function show(next, at) {
+		document.title = next.title;
+		// Scripts parsed here never run: the page's data reaches its islands as their props.
+		document.body.replaceChildren(...next.body.childNodes);
+		// Before the module has loaded, its first run hydrates whatever page is here then.
+		if (window.__hydrateIsland) {
+			for (const island of document.body.querySelectorAll("leptos-island")) {
+				window.__hydrateIsland(island, island.dataset.component);
+			}
+			document.body.setAttribute("data-hydrated", "true");
+		}
+		const target = at.hash && document.getElementById(decodeURIComponent(at.hash.slice(1)));
+		if (target) target.scrollIntoView();
+		else window.scrollTo(0, 0);
+		document.dispatchEvent(new CustomEvent("pagechange"));
+	}
+
+	window.__nav = nav;
+
+	addEventListener("click", (ev) => {
+		if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+		const a = ev.target instanceof Element ? ev.target.closest("a[href]") : null;
+		if (!a || a.target || a.hasAttribute("download")) return;
+		if ((a.getAttribute("rel") || "").split(/\s+/).includes("external")) return;
+		const url = new URL(a.href, location.href);
+		if (!ownPage(url)) return;
+		// A link within this page (the skip link) stays the browser's.
+		const here = url.pathname === location.pathname && url.search === location.search;
+		if (url.hash && here) return;
+		ev.preventDefault();
+		// A link to the page shown changes nothing, as it did in the single-page build.
+		if (!here) nav(url.href, false);
+	});
+
+	addEventListener("submit", (ev) => {
+		const form = ev.target;
+		if (ev.defaultPrevented || !(form instanceof HTMLFormElement) || form.target) return;
+		// Only the plain GET forms the server renders; the islands' own forms handle themselves.
+		if ((form.getAttribute("method") || "").toLowerCase() !== "get") return;
+		const url = new URL(form.action, location.href);
+		if (!ownPage(url)) return;
+		url.search = new URLSearchParams(new FormData(form, ev.submitter)).toString();
+		ev.preventDefault();
+		nav(url.href, false);
+	});
+
+	addEventListener("popstate", () => nav(location.href, true));
+})();
