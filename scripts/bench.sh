@@ -3,6 +3,7 @@
 #  1. the hydrate bundle's size (raw, gzip, brotli);
 #  2. per route, the bytes of a first and a repeat visit and Chromium's time to hydrated at
 #     2 Mbit/s and 100 ms RTT (CDP throttling), on the release build with precompressed assets;
+#     then what client-side navigation leaves in the browser's memory;
 #  3. the server's time per page when Azure DevOps answers in 150 ms;
 #  4. authenticated /api/pats throughput through the app versus direct to the DevOps stand-in.
 #   scripts/bench.sh [concurrency] [seconds]
@@ -22,6 +23,8 @@ server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 (cd end2end && node bench/first-visit.mjs "http://127.0.0.1:$port" 2000 100)
+echo
+(cd end2end && node bench/nav-memory.mjs "http://127.0.0.1:$port" 25)
 kill $server_pid
 echo
 

@@ -62,7 +62,8 @@ fn InventoryView(inventory: Inventory) -> impl IntoView {
         let v = view_of_url.get_untracked();
         leptos::task::spawn_local(async move {
             match list_inventory(v.filter, Some(v.sort), Some(v.desc), v.search, v.after).await {
-                Ok(i) => inventory.set(i),
+                // `try_`: the page may have been left meanwhile (its islands cleaned up).
+                Ok(i) => drop(inventory.try_set(i)),
                 Err(e) => toasts.failure(format!("The tokens could not be read again: {e}")),
             }
         });

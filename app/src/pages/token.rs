@@ -52,7 +52,8 @@ fn TokenView(token: PatSummary) -> impl IntoView {
         let (org, id) = (org.get_untracked(), id.clone());
         leptos::task::spawn_local(async move {
             match get_pat(org, id).await {
-                Ok(t) => token.set(t),
+                // `try_`: the page may have been left meanwhile (its islands cleaned up).
+                Ok(t) => drop(token.try_set(t)),
                 Err(e) => toasts.failure(format!("The token could not be read again: {e}")),
             }
         });

@@ -104,7 +104,9 @@ pub fn SecretReveal(created: CreatedPat, #[prop(into)] on_done: Callback<()>) ->
     let copy = move |_| {
         let s = secret.clone();
         leptos::task::spawn_local(async move {
-            copied.set(Some(copy_to_clipboard(s).await));
+            let done = copy_to_clipboard(s).await;
+            // `try_`: the page may have been left meanwhile (its islands cleaned up).
+            let _ = copied.try_set(Some(done));
         });
     };
     view! {
