@@ -63,11 +63,6 @@ pub fn go(href: &str, replace: bool) {
     let _ = (href, replace);
 }
 
-/// Loads this page again from the server, in place (after a change the server shows).
-pub fn reload() {
-    go(&format!("{}{}", url::path(), url::search()), true);
-}
-
 /// Reactive state that outlives the island that first asks for it: made under an owner of its
 /// own, never disposed (it lasts as long as the page load).
 #[cfg(feature = "hydrate")]

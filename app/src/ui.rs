@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::ApiError;
-pub use crate::nav::{go, reload, url};
+pub use crate::nav::{go, url};
 use crate::SignInLink;
 
 /// The organization the URL names (`?org=`); `None` means the server's default.
@@ -232,10 +232,6 @@ pub mod stored {
         pub filter: PatFilter,
         pub sort: PatSort,
         pub desc: bool,
-    }
-
-    pub fn save_tokens_view(view: TokensView) {
-        set(TOKENS_VIEW, &view);
     }
 
     /// None when nothing was saved, or what was saved no longer reads as a view.
