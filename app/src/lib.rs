@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod boot;
 #[cfg(feature = "ssr")]
 pub mod clock;
 pub mod consent;
@@ -23,6 +24,7 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
+use crate::boot::Boot;
 use crate::error::ApiError;
 use crate::model::Viewer;
 use crate::pages::{
@@ -43,6 +45,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             res.insert_header(http::HeaderName::from_static(CSP_NONCE_HEADER), v);
         }
     }
+    #[cfg(feature = "ssr")]
+    provide_context(boot::built(&options));
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -52,8 +56,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options islands=true />
-                <NavScript />
+                <Boot options />
                 <MetaTags />
             </head>
             <body>
@@ -61,12 +64,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// Client-side navigation between the server-rendered pages (`nav.js`), with this response's nonce.
-#[component]
-fn NavScript() -> impl IntoView {
-    view! { <script nonce=leptos::nonce::use_nonce()>{include_str!("nav.js")}</script> }
 }
 
 /// Carries the nonce from the page render to the server's security-header middleware.

@@ -4,6 +4,9 @@
 // module and what it keeps (toasts, a selection) stay, so no page loads in full. Everything else
 // (other sites, downloads, rel="external", /api/ and /auth/ addresses, POST forms, a failed
 // fetch) is left to the browser. Islands call window.__nav(href, replace) to navigate.
+// It also loads the module (its files are this script's data-js and data-wasm, see boot.rs) and
+// hydrates the first page's islands; body[data-hydrated] is on once every island of the page
+// shown is hydrated, including those whose code loads from a chunk of its own.
 (() => {
 	let latest = 0;
 	// Leptos 0.8 keeps what each hydrated island holds for the life of the document (about
@@ -11,6 +14,8 @@
 	// navigation loads its page in full, which frees it all.
 	const FULL_LOAD_EVERY = 200;
 	let count = 0;
+	const files = document.currentScript.dataset;
+	let mod = null;
 
 	const ownPage = (url) =>
 		url.origin === location.origin && !/^\/(api|auth|demo|pkg)\//.test(url.pathname);
@@ -39,25 +44,50 @@
 		at.hash = url.hash;
 		if (replace) history.replaceState(null, "", at.href);
 		else history.pushState(null, "", at.href);
-		show(next, at);
+		show(next, at, mine);
 	}
 
-	function show(next, at) {
+	function show(next, at, mine) {
 		document.title = next.title;
 		// Scripts parsed here never run: the page's data reaches its islands as their props.
 		document.body.replaceChildren(...next.body.childNodes);
 		// Before the module has loaded, its first run hydrates whatever page is here then.
-		if (window.__hydrateIsland) {
-			for (const island of document.body.querySelectorAll("leptos-island")) {
-				window.__hydrateIsland(island, island.dataset.component);
-			}
-			document.body.setAttribute("data-hydrated", "true");
-		}
+		if (mod) hydrateAll(mine);
 		const target = at.hash && document.getElementById(decodeURIComponent(at.hash.slice(1)));
 		if (target) target.scrollIntoView();
 		else window.scrollTo(0, 0);
 		document.dispatchEvent(new CustomEvent("pagechange"));
 	}
+
+	// Every island of the page, each as soon as its code is here (a lazy island's code is a chunk
+	// of its own, fetched by its hydrate function), then the marker, unless the page changed.
+	async function hydrateAll(mine) {
+		const waits = [];
+		for (const el of document.body.querySelectorAll("leptos-island")) {
+			const hydrate = mod[el.dataset.component];
+			if (!hydrate) {
+				console.warn(`no hydrate function for the island ${el.dataset.component}`);
+				continue;
+			}
+			waits.push(Promise.resolve().then(() => hydrate(el)).catch((e) => console.error(e)));
+		}
+		await Promise.all(waits);
+		if (mine === latest) document.body.setAttribute("data-hydrated", "true");
+	}
+
+	function boot() {
+		import(files.js)
+			.then(async (m) => {
+				await m.default({ module_or_path: files.wasm });
+				m.hydrate();
+				mod = m;
+				// Whatever page is here now (a navigation may have happened meanwhile).
+				hydrateAll(latest);
+			})
+			.catch((e) => console.error("the page's scripts did not load", e));
+	}
+	if (document.readyState === "loading") addEventListener("DOMContentLoaded", boot);
+	else boot();
 
 	window.__nav = nav;
 

@@ -58,18 +58,25 @@ async function visit(path, first) {
   await page.waitForLoadState('networkidle');
   let total = 0;
   let assets = 0;
+  let code = 0;
   for (const [id, n] of bytes) {
     total += n;
-    if (new URL(urls.get(id) ?? base).pathname.startsWith('/pkg/')) assets += n;
+    const path = new URL(urls.get(id) ?? base).pathname;
+    if (path.startsWith('/pkg/')) assets += n;
+    if (/^\/pkg\/.*\.(js|wasm)$/.test(path)) code += n;
   }
-  return { ms, total, assets };
+  return { ms, total, assets, code };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kb = (n) => (n / 1024).toFixed(1);
 console.log(`first and repeat visits at ${kbps} kbit/s, ${rtt} ms RTT (median of ${runs}), signed in`);
-console.log('route'.padEnd(34) + 'visit'.padEnd(8) + 'KB on the wire'.padStart(16) + 'KB assets'.padStart(11) + 'hydrated ms'.padStart(13));
-for (const path of ['/', '/tokens', token, '/tokens/new', '/orgs', '/about']) {
+// KB on the wire: every response of the visit with its headers; KB assets: those under /pkg/;
+// KB code: the wasm and JS among them (the hydrate code, issue 13's per-route figure).
+console.log(
+  'route'.padEnd(34) + 'visit'.padEnd(8) + 'KB on the wire'.padStart(16) + 'KB assets'.padStart(11) + 'KB code'.padStart(9) + 'hydrated ms'.padStart(13),
+);
+for (const path of ['/', '/tokens', token, '/tokens/new', '/tokens/all', '/orgs', '/about']) {
   for (const first of [true, false]) {
     const rows = [];
     for (let i = 0; i < runs; i++) {
@@ -82,6 +89,7 @@ for (const path of ['/', '/tokens', token, '/tokens/new', '/orgs', '/about']) {
         (first ? 'first' : 'repeat').padEnd(8) +
         kb(median(rows.map((r) => r.total))).padStart(16) +
         kb(median(rows.map((r) => r.assets))).padStart(11) +
+        kb(median(rows.map((r) => r.code))).padStart(9) +
         median(rows.map((r) => r.ms)).toFixed(0).padStart(13),
     );
   }

@@ -4,6 +4,8 @@
 //! exported as CSV or JSON.
 
 use leptos::prelude::*;
+
+use crate::boot::PreloadIsland;
 use leptos_meta::Title;
 
 use super::bulk::{BulkBar, Selection};
@@ -40,7 +42,7 @@ pub fn InventoryPage() -> impl IntoView {
             <Suspense fallback=|| view! { <Skeleton label="Loading tokens from every organization" lines=6 /> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(inv) => view! { <InventoryView inventory=inv /> }.into_any(),
+                        Ok(inv) => view! { <PreloadIsland name="InventoryView" /><InventoryView inventory=inv /> }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
                     }
                 })}
@@ -51,8 +53,10 @@ pub fn InventoryPage() -> impl IntoView {
 
 /// The selection, the bulk changes and the table: an island. The selection lasts while the
 /// person pages, sorts and searches (see [`Selection::of_page_load`]); after a change the
-/// table reads the tokens again in place.
-#[leptos::island]
+/// table reads the tokens again in place. Loaded only where it is shown (`split`: see
+/// [`crate::boot`]).
+#[cfg_attr(feature = "split", leptos::island(lazy))]
+#[cfg_attr(not(feature = "split"), leptos::island)]
 fn InventoryView(inventory: Inventory) -> impl IntoView {
     let view_of_url = TableView::of_url("/tokens/all");
     let inventory = RwSignal::new(inventory);

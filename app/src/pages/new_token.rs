@@ -1,6 +1,8 @@
 //! `/tokens/new`: name, scopes, expiry and where the token is valid; the secret is shown once.
 
 use leptos::prelude::*;
+
+use crate::boot::PreloadIsland;
 use leptos_meta::Title;
 
 use super::token_form::{form_error, ExpiryPicker, ScopePicker, SecretReveal};
@@ -17,12 +19,15 @@ type CreateAction = Action<PatForm, Result<CreatedPat, ApiError>>;
 pub fn NewTokenPage() -> impl IntoView {
     view! {
         <Title text="New token · Azure DevOps token portal" />
+        <PreloadIsland name="NewToken" />
         <NewToken />
     }
 }
 
-/// The form, then the secret: an island.
-#[leptos::island]
+/// The form, then the secret: an island, loaded only where it is shown (`split`: see
+/// [`crate::boot`]).
+#[cfg_attr(feature = "split", leptos::island(lazy))]
+#[cfg_attr(not(feature = "split"), leptos::island)]
 fn NewToken() -> impl IntoView {
     let org = use_org();
 

@@ -4,6 +4,8 @@ mod actions;
 mod calls;
 
 use leptos::prelude::*;
+
+use crate::boot::PreloadIsland;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -27,7 +29,7 @@ pub fn TokenPage() -> impl IntoView {
         <Suspense fallback=|| view! { <Skeleton label="Loading the token" lines=5 /> }>
             {move || Suspend::new(async move {
                 match token.await {
-                    Ok(t) => view! { <TokenView token=t /> }.into_any(),
+                    Ok(t) => view! { <PreloadIsland name="TokenView" /><TokenView token=t /> }.into_any(),
                     Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
                 }
             })}
@@ -36,7 +38,9 @@ pub fn TokenPage() -> impl IntoView {
 }
 
 /// The token and its changes: an island, so a change applies and the token reloads in place.
-#[leptos::island]
+/// Loaded only where it is shown (`split`: see [`crate::boot`]).
+#[cfg_attr(feature = "split", leptos::island(lazy))]
+#[cfg_attr(not(feature = "split"), leptos::island)]
 fn TokenView(token: PatSummary) -> impl IntoView {
     let id = token.authorization_id.clone();
     let token = RwSignal::new(token);
