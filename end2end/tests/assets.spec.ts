@@ -67,20 +67,20 @@ async function expectCachedAndCompressed(baseURL: string, asset: string) {
 // an empty cache, until the page is hydrated and the network idle: the main module and, on the
 // pages that show one of the three heavy islands, the chunks of its code (the split build, see
 // app/src/boot.rs). Issue 13's goals are 160 KB for the light routes and 200 KB for the
-// heaviest; these budgets are what the build reaches today (README, "Performance"), so any
-// growth fails here. History: the single-page build ended at 385 KB, the islands build without
-// split measured 233.4 KB on every route (2026-12-05).
-const LIGHT_KB = 160;
-const HEAVY_KB = 200;
+// heaviest; these budgets are what the build reaches today, 2026-12-05 (README, "Performance"),
+// so any growth fails here. The token page (211 KB) is still above its goal. History: the
+// single-page build ended at 385 KB; the islands build without split measured 233.4 KB on
+// every route.
+const LIGHT_KB = 83;
 const BUDGET_KB: [string, number][] = [
   ['/', LIGHT_KB],
   ['/about', LIGHT_KB],
   ['/orgs', LIGHT_KB],
   ['/orgs/fabrikam-demo/projects', LIGHT_KB],
   ['/tokens', LIGHT_KB],
-  ['/tokens/new', HEAVY_KB],
-  ['/tokens/all', HEAVY_KB],
-  ['TOKEN', HEAVY_KB],
+  ['/tokens/new', 179],
+  ['/tokens/all', 186],
+  ['TOKEN', 212],
 ];
 
 test('each route fetches only its own hydrate code, within its budget', async ({ browser, baseURL }) => {
