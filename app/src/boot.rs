@@ -117,24 +117,25 @@ fn snake_case(name: &str) -> String {
 #[component]
 pub fn Boot(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    let built = {
+    let (js, wasm, split_js) = {
         // Islands: only what is inside an island carries hydration markers.
         if let Some(sc) = Owner::current_shared_context() {
             sc.set_is_hydrating(false);
         }
-        built(&options).clone()
+        let b = built(&options);
+        (b.js.clone(), b.wasm.clone(), b.split_js.clone())
     };
     #[cfg(not(feature = "ssr"))]
-    let built = {
+    let (js, wasm, split_js) = {
         let _ = options;
-        Built::default()
+        (String::new(), String::new(), None::<String>)
     };
     let nonce = leptos::nonce::use_nonce();
     view! {
-        <link rel="modulepreload" href=built.js.clone() crossorigin="" />
-        {built.split_js.map(|s| view! { <link rel="modulepreload" href=s crossorigin="" /> })}
-        <link rel="preload" href=built.wasm.clone() r#as="fetch" r#type="application/wasm" crossorigin="" />
-        <script nonce=nonce data-js=built.js data-wasm=built.wasm>{include_str!("nav.js")}</script>
+        <link rel="modulepreload" href=js.clone() crossorigin="" />
+        {split_js.map(|s| view! { <link rel="modulepreload" href=s crossorigin="" /> })}
+        <link rel="preload" href=wasm.clone() r#as="fetch" r#type="application/wasm" crossorigin="" />
+        <script nonce=nonce data-js=js data-wasm=wasm>{include_str!("nav.js")}</script>
     }
 }
 

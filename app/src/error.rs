@@ -107,6 +107,15 @@ impl FromServerFnError for ApiError {
     }
 }
 
+/// Code of the app that could not be fetched when it was needed (a wasm chunk of the split
+/// build, see `crate::boot`): to the person, the connection failed, and trying again may work.
+#[cfg(feature = "split")]
+impl From<leptos::wasm_split::SplitLoaderError> for ApiError {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        ApiError::Unreachable
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

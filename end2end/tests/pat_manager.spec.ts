@@ -87,6 +87,49 @@ test('create a token, read its secret once, find it, extend, rotate and revoke i
   expect(problems).toEqual([]);
 });
 
+test('change a token\'s scopes: the picker is fetched when asked for, and again after a failed fetch', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  await page.getByLabel('Name').fill(unique());
+  await page.locator('#scope-vso-code').check();
+  await page.getByTestId('create-token').click();
+  await expect(page.getByTestId('secret-reveal')).toBeVisible();
+  const href = await page.getByRole('link', { name: 'Open the new token' }).getAttribute('href');
+
+  // A full load of the token's page: the picker's code is not in this document yet. The edit
+  // form says the scopes stay as they are, and offers to change them.
+  await page.goto(href!);
+  await hydrated(page);
+  await expect(page.getByTestId('token-detail').locator('li')).toHaveCount(1);
+  await expect(page.getByTestId('scopes-closed')).toContainText('1 scope, listed above');
+  await expect(page.getByTestId('scope-picker')).toHaveCount(0);
+  expect(problems).toEqual([]);
+
+  // Its code cannot be fetched (the connection dropped): an error with "Try again" in the form,
+  // and what was typed stays.
+  await page.getByLabel('Name').fill('Renamed while offline');
+  await page.route('**/pkg/**', (r) => r.abort());
+  await page.getByTestId('change-scopes').click();
+  const edit = page.locator('section.card').filter({ has: page.getByTestId('save-token') });
+  await expect(edit.getByTestId('error')).toContainText('Check your connection and try again');
+  await page.unroute('**/pkg/**');
+  const failed = problems.length;
+
+  // Connected again: "Try again" fetches it; the token's scopes are checked.
+  await edit.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('scope-picker')).toBeVisible();
+  await expect(page.locator('#scope-vso-code')).toBeChecked();
+  await page.locator('#scope-vso-build_execute').check();
+  await page.getByTestId('save-token').click();
+  await expect(page.getByTestId('token-detail').locator('li')).toHaveCount(2);
+  await expect(page.getByTestId('token-name')).toHaveText('Renamed while offline');
+  await expect(page.getByTestId('scopes-closed')).toContainText('2 scopes, listed above');
+  await shot(page, 'a7-rescoped');
+  expect(problems.slice(failed)).toEqual([]);
+});
+
 test('a field error shows next to its field', async ({ page }) => {
   await signIn(page, { from: '/tokens/new' });
   await page.goto('/tokens/new?org=contoso-demo');

@@ -2,6 +2,7 @@
 
 mod actions;
 mod calls;
+mod edit_scopes;
 
 use leptos::prelude::*;
 

@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 
 use super::calls::TokenCalls;
+use super::edit_scopes::EditScopes;
 use crate::consent;
 use crate::model::{Expiry, PatChanges, PatSummary, MAX_NAME_CHARS};
-use crate::pages::token_form::{form_error, ExpiryPicker, ScopePicker};
+use crate::pages::token_form::{form_error, ExpiryPicker};
 use crate::ui::{ErrorPanel, FieldError};
 
 /// Longer validity in one click: only the expiry is sent, so the name and scopes stay as they are.
@@ -62,11 +63,15 @@ pub(super) fn EditCard(token: PatSummary, calls: TokenCalls) -> impl IntoView {
     let name = RwSignal::new(token.display_name.clone());
     let scopes = RwSignal::new(token.scopes.clone());
     let expiry = RwSignal::new(current_expiry(&token));
+    // The scope picker is fetched when asked for (or when a kept draft changed the scopes).
+    let picking = RwSignal::new(false);
     let update = calls.update;
     let error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
     // Back from the consent round trip: the edit as the person left it.
+    let loaded = token.scopes.clone();
     Effect::new(move |_| {
         if let Some((n, sc, ex)) = consent::take_draft::<(String, Vec<String>, Expiry)>() {
+            picking.set(picking.get_untracked() || sc != loaded);
             name.set(n);
             scopes.set(sc);
             expiry.set(ex);
@@ -90,7 +95,7 @@ pub(super) fn EditCard(token: PatSummary, calls: TokenCalls) -> impl IntoView {
                         prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
                     <FieldError field="name" error=error />
                 </div>
-                <ScopePicker selected=scopes error=error />
+                <EditScopes selected=scopes error=error open=picking />
                 <ExpiryPicker expiry=expiry error=error legend="Expires" id_prefix="edit" />
                 {move || form_error(error.get()).map(|e| view! { <ErrorPanel error=e /> })}
                 <div class="actions">
