@@ -68,9 +68,10 @@ async function expectCachedAndCompressed(baseURL: string, asset: string) {
 // pages that show one of the three heavy islands, the chunks of its code (the split build, see
 // app/src/boot.rs). Issue 13's goals are 160 KB for the light routes and 200 KB for the
 // heaviest; these budgets are what the build reaches today, 2026-12-05 (README, "Performance"),
-// so any growth fails here. The token page (211 KB) is still above its goal. History: the
-// single-page build ended at 385 KB; the islands build without split measured 233.4 KB on
-// every route.
+// so any growth fails here. A token's page fetches the scope picker's chunks only when its edit
+// form is asked to change scopes (pat_manager.spec.ts), not here. History: the single-page build
+// ended at 385 KB; the islands build without split measured 233.4 KB on every route; the token
+// page 210.8 KB before its picker was fetched on demand.
 const LIGHT_KB = 83;
 const BUDGET_KB: [string, number][] = [
   ['/', LIGHT_KB],
@@ -78,9 +79,9 @@ const BUDGET_KB: [string, number][] = [
   ['/orgs', LIGHT_KB],
   ['/orgs/fabrikam-demo/projects', LIGHT_KB],
   ['/tokens', LIGHT_KB],
-  ['/tokens/new', 179],
+  ['/tokens/new', 185],
   ['/tokens/all', 186],
-  ['TOKEN', 212],
+  ['TOKEN', 198],
 ];
 
 test('each route fetches only its own hydrate code, within its budget', async ({ browser, baseURL }) => {

@@ -4,14 +4,26 @@
 //! the new-token form; without it, it is called in place.
 
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 
 use crate::error::ApiError;
 use crate::pages::token_form::ScopePicker;
 use crate::ui::ErrorPanel;
 
+/// Where the picker is. `Ready`: its view waits in the component's slot, to be placed once.
+#[derive(Clone, Debug, PartialEq)]
+enum Picker {
+    Closed,
+    Loading,
+    Failed(ApiError),
+    Ready,
+}
+
 /// The scopes as they are and a button to change them; once pressed, the picker (after
 /// "Loading…", or an error with "Try again" when its code could not be fetched).
+///
+/// Without `Suspense`: its async rendering path weighs about 20 KB of brotli in this island,
+/// half of what moving the picker out saves. The view is made when its code has arrived and
+/// kept until the page places it.
 #[component]
 pub(super) fn EditScopes(
     selected: RwSignal<Vec<String>>,
@@ -19,12 +31,37 @@ pub(super) fn EditScopes(
     /// Set here when the button is pressed, and by the form when a kept draft changed the scopes.
     open: RwSignal<bool>,
 ) -> impl IntoView {
-    let attempt = RwSignal::new(0u32);
-    let retry = Callback::new(move |_| attempt.update(|n| *n += 1));
-    let count = move || match selected.with(Vec::len) {
-        1 => "1 scope".to_string(),
-        n => format!("{n} scopes"),
+    let state = RwSignal::new(Picker::Closed);
+    let slot = StoredValue::new_local(None::<AnyView>);
+    // The picker's signals belong to this component: its owner, not that of the "Try again"
+    // button (gone once loading starts), and no observer (an effect would track the picker).
+    let owner = Owner::current();
+    let load = move || {
+        state.set(Picker::Loading);
+        let task = async move {
+            match picker(selected, error).await {
+                Ok(view) => {
+                    slot.set_value(Some(view));
+                    state.set(Picker::Ready);
+                }
+                Err(e) => state.set(Picker::Failed(e)),
+            }
+        };
+        let spawn = || untrack(|| leptos::task::spawn_local_scoped(task));
+        match &owner {
+            Some(owner) => owner.with(spawn),
+            None => spawn(),
+        }
     };
+    let retry = Callback::new({
+        let load = load.clone();
+        move |_| load()
+    });
+    Effect::new(move |_| {
+        if open.get() && state.get_untracked() == Picker::Closed {
+            load();
+        }
+    });
     // The server refused the scopes as they are (one retired since the token was made, say):
     // the picker opens, with the reason next to it.
     Effect::new(move |_| {
@@ -32,8 +69,13 @@ pub(super) fn EditScopes(
             open.set(true);
         }
     });
-    let closed = move || {
-        view! {
+    let count = move || match selected.with(Vec::len) {
+        1 => "1 scope".to_string(),
+        n => format!("{n} scopes"),
+    };
+    move || {
+        match state.get() {
+        Picker::Closed => view! {
             <fieldset class="scopes-closed" data-testid="scopes-closed">
                 <legend>"Scopes"</legend>
                 <p class="muted">{count} ", listed above, stay as they are unless you change them."</p>
@@ -42,23 +84,15 @@ pub(super) fn EditScopes(
                 </button>
             </fieldset>
         }
-    };
-    view! {
-        <Show when=move || open.get() fallback=closed>
-            <Suspense fallback=|| view! { <p class="muted" role="status" data-testid="scope-picker-loading">"Loading the scope picker…"</p> }>
-                {move || {
-                    attempt.track();
-                    // The loading future holds the chunk loader's JavaScript promise: this page's
-                    // thread only, as every future in the browser is.
-                    Suspend::new(SendWrapper::new(async move {
-                        match picker(selected, error).await {
-                            Ok(view) => view,
-                            Err(e) => view! { <ErrorPanel error=e retry=retry /> }.into_any(),
-                        }
-                    }))
-                }}
-            </Suspense>
-        </Show>
+        .into_any(),
+        Picker::Loading => {
+            view! { <p class="muted" role="status" data-testid="scope-picker-loading">"Loading the scope picker…"</p> }
+                .into_any()
+        }
+        Picker::Failed(e) => view! { <ErrorPanel error=e retry=retry /> }.into_any(),
+        // `state` stays `Ready` from here on, so this runs once.
+        Picker::Ready => slot.try_update_value(Option::take).flatten().unwrap_or_else(|| ().into_any()),
+    }
     }
 }
 
