@@ -492,3 +492,25 @@ async fn organizations_are_looked_up_once_per_sign_in_for_a_while() {
     assert_eq!(devops.request_count(&Method::GET) - before, 2);
     app.shutdown().await;
 }
+
+/// A token's page, rendered while Azure DevOps answers slowly (so the render's task moves between
+/// the runtime's threads), always comes back whole: nothing the page keeps may be tied to the
+/// thread that began it. Found by `examples/page_time.rs`: the edit form's scope slot was a
+/// thread-local value, and dropping it on the other thread panicked mid-response.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_page_renders_whole_when_its_task_moves_between_threads() {
+    let (app, c) = signed_in(TestHooks::default(), &[]).await;
+    let id = Api::new(&c, &app).pats("filter=active").await.unwrap().tokens[0].authorization_id.clone();
+    let devops = app.running.demo.as_ref().unwrap().devops.clone();
+    for round in 0..12 {
+        devops.clear_failures();
+        devops.fail_next(Failure::Slow(Duration::from_millis(15)), None, 1000);
+        let res = get_html(&c, &app.url(&format!("/tokens/{id}"))).await;
+        assert_eq!(res.status(), StatusCode::OK, "round {round}");
+        let body = res.text().await.expect("the whole page, not a connection cut short");
+        let tail = &body[body.len().saturating_sub(300)..];
+        assert!(body.contains("data-testid=\"scopes-closed\""), "round {round}: no edit form: {tail}");
+        assert!(body.contains("</body></html>"), "round {round}: cut short: {tail}");
+    }
+    devops.clear_failures();
+}

@@ -3,6 +3,8 @@
 //! them. In the split build (`split`, see [`crate::boot`]) it comes from a wasm chunk it shares with
 //! the new-token form; without it, it is called in place.
 
+use std::sync::Mutex;
+
 use leptos::prelude::*;
 
 use crate::error::ApiError;
@@ -32,7 +34,9 @@ pub(super) fn EditScopes(
     open: RwSignal<bool>,
 ) -> impl IntoView {
     let state = RwSignal::new(Picker::Closed);
-    let slot = StoredValue::new_local(None::<AnyView>);
+    // Thread-safe storage: the server renders this too, and drops its owner on whichever thread
+    // finishes the response (a local `StoredValue` panics there).
+    let slot = StoredValue::new(Mutex::new(None::<AnyView>));
     // The picker's signals belong to this component: its owner, not that of the "Try again"
     // button (gone once loading starts), and no observer (an effect would track the picker).
     let owner = Owner::current();
@@ -41,7 +45,7 @@ pub(super) fn EditScopes(
         let task = async move {
             match picker(selected, error).await {
                 Ok(view) => {
-                    slot.set_value(Some(view));
+                    slot.update_value(|s| *s = Mutex::new(Some(view)));
                     state.set(Picker::Ready);
                 }
                 Err(e) => state.set(Picker::Failed(e)),
@@ -62,15 +66,12 @@ pub(super) fn EditScopes(
             load();
         }
     });
-    // The server refused the scopes as they are (one retired since the token was made, say):
-    // the picker opens, with the reason next to it.
-    Effect::new(move |_| {
-        if matches!(error.get(), Some(ApiError::InvalidInput { ref field, .. }) if field == "scopes") {
-            open.set(true);
-        }
-    });
+    open_on_scopes_error(error, open);
     // `state` stays `Ready` once it is, so the view in the slot is placed once.
-    let placed = move || slot.try_update_value(Option::take).flatten().unwrap_or_else(|| ().into_any());
+    let placed = move || {
+        let view = slot.try_with_value(|s| s.lock().ok().and_then(|mut v| v.take())).flatten();
+        view.unwrap_or_else(|| ().into_any())
+    };
     move || match state.get() {
         Picker::Closed => view! { <ScopesKept selected=selected open=open /> }.into_any(),
         Picker::Loading => view! {
@@ -80,6 +81,16 @@ pub(super) fn EditScopes(
         Picker::Failed(e) => view! { <ErrorPanel error=e retry=retry /> }.into_any(),
         Picker::Ready => placed(),
     }
+}
+
+/// The server refused the scopes as they are (one retired since the token was made, say): the
+/// picker opens, with the reason next to it.
+fn open_on_scopes_error(error: Signal<Option<ApiError>>, open: RwSignal<bool>) {
+    Effect::new(move |_| {
+        if matches!(error.get(), Some(ApiError::InvalidInput { ref field, .. }) if field == "scopes") {
+            open.set(true);
+        }
+    });
 }
 
 /// The scopes as they stay, and the button that opens the picker.
