@@ -45,7 +45,7 @@ pub(super) fn EditScopes(
         let task = async move {
             match picker(selected, error).await {
                 Ok(view) => {
-                    slot.update_value(|s| *s = Mutex::new(Some(view)));
+                    slot.with_value(|s| s.lock().map(|mut v| *v = Some(view)).ok());
                     state.set(Picker::Ready);
                 }
                 Err(e) => state.set(Picker::Failed(e)),
