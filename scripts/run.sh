@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/tools.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/devops-pat-portal/target}"
-# Content-hashed asset names (cached for a year), precompressed assets, and the heavy islands'
-# code in wasm chunks of their own (--split with the `split` feature): README, "Performance".
+# Content-hashed asset names (cached for a year), precompressed assets, and the lazy routes'
+# code in wasm chunks of their own (--split, which every build of the app needs): README, "Performance".
 export LEPTOS_HASH_FILES=true
-exec cargo leptos serve --release --precompress --split --lib-features split
+exec cargo leptos serve --release --precompress --split

@@ -33,14 +33,14 @@ step "shape: files <= 400 lines, functions <= 60 lines" python3 scripts/shape.py
 step "clippy: server and demo stack" cargo clippy -p server -p demo-stack --all-targets -- -D warnings
 step "clippy: app (ssr)" cargo clippy -p app --features ssr --all-targets -- -D warnings
 step "clippy: app (hydrate, wasm32)" cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
-step "clippy: frontend with split heavy islands (wasm32)" cargo clippy -p frontend --features split --target wasm32-unknown-unknown -- -D warnings
+step "clippy: frontend (wasm32)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 step "tests: app (ssr)" cargo test -p app --features ssr
 step "tests: app (hydrate)" cargo test -p app --features hydrate
 step "tests: server (unit + integration)" cargo test -p server
 step "tests: demo stack" cargo test -p demo-stack
 step "fuzz: each target for a few seconds on the committed corpus" scripts/fuzz.sh "${FUZZ_SECONDS:-5}"
 export LEPTOS_HASH_FILES=true
-step "release build (cargo leptos: hashed, precompressed assets, split heavy islands)" cargo leptos build --release --precompress --split --lib-features split
+step "release build (cargo leptos: hashed, precompressed assets, lazy routes split)" cargo leptos build --release --precompress --split
 
 site_root="$PWD/target/site"
 server_bin="$CARGO_TARGET_DIR/release/server"

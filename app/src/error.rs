@@ -108,8 +108,7 @@ impl FromServerFnError for ApiError {
 }
 
 /// Code of the app that could not be fetched when it was needed (a wasm chunk of the split
-/// build, see `crate::boot`): to the person, the connection failed, and trying again may work.
-#[cfg(feature = "split")]
+/// build): to the person, the connection failed, and trying again may work.
 impl From<leptos::wasm_split::SplitLoaderError> for ApiError {
     fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
         ApiError::Unreachable

@@ -2,17 +2,16 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-pub mod boot;
 #[cfg(feature = "ssr")]
 pub mod clock;
 pub mod consent;
 pub mod error;
 pub mod inventory;
 pub mod model;
-pub mod nav;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod route_code;
 pub mod routes;
 pub mod scope_tasks;
 pub mod scopes;
@@ -22,16 +21,16 @@ pub mod when;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{path, SsrMode};
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::{path, Lazy, NavigateOptions, SsrMode};
 
-use crate::boot::Boot;
 use crate::error::ApiError;
 use crate::model::Viewer;
 use crate::pages::{
-    AboutPage, HomePage, InventoryPage, NewTokenPage, NotFoundPage, OrgsPage, ProjectsPage,
-    SignInProblemPage, TokenPage, TokensPage,
+    provide_unread_secret, AboutPage, HomePage, InventoryRoute, NewTokenRoute, NotFoundPage, OrgsPage,
+    ProjectsPage, SignInProblemPage, TokenRoute, TokensPage,
 };
-use crate::ui::{go, stored, url, use_org, PageBoundary, ThemeToggle, Toaster};
+use crate::ui::{provide_hydrated, provide_toasts, stored, use_org, PageBoundary, ThemeToggle, Toaster};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -45,8 +44,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             res.insert_header(http::HeaderName::from_static(CSP_NONCE_HEADER), v);
         }
     }
-    #[cfg(feature = "ssr")]
-    provide_context(boot::built(&options));
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -56,7 +53,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                <Boot options />
+                <HydrationScripts options />
                 <MetaTags />
             </head>
             <body>
@@ -77,6 +74,18 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let me: MeResource = Resource::new_blocking(|| (), |_| api::get_me());
     provide_context(me);
+    provide_hydrated();
+    provide_toasts();
+    provide_unread_secret();
+    // Marks the page as hydrated, for people debugging and for the end-to-end tests; then the
+    // other routes' code is fetched at idle.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+        route_code::load_all_at_idle();
+    });
 
     view! {
         <Title text="Azure DevOps token portal" />
@@ -90,9 +99,10 @@ pub fn App() -> impl IntoView {
                     // Async: the whole page is in the first response, so reading works without JavaScript.
                     <Route path=path!("/") view=|| view! { <PageBoundary><HomePage /></PageBoundary> } ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view=|| view! { <PageBoundary><TokensPage /></PageBoundary> } ssr=SsrMode::Async />
-                    <Route path=path!("/tokens/all") view=|| view! { <PageBoundary><InventoryPage /></PageBoundary> } ssr=SsrMode::Async />
-                    <Route path=path!("/tokens/new") view=|| view! { <PageBoundary><NewTokenPage /></PageBoundary> } ssr=SsrMode::Async />
-                    <Route path=path!("/tokens/:id") view=|| view! { <PageBoundary><TokenPage /></PageBoundary> } ssr=SsrMode::Async />
+                    // Lazy: their code is fetched apart (see `route_code`).
+                    <Route path=path!("/tokens/all") view={Lazy::<InventoryRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/tokens/new") view={Lazy::<NewTokenRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/tokens/:id") view={Lazy::<TokenRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/orgs") view=|| view! { <PageBoundary><OrgsPage /></PageBoundary> } ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:org/projects") view=|| view! { <PageBoundary><ProjectsPage /></PageBoundary> } ssr=SsrMode::Async />
                     <Route path=path!("/about") view=|| view! { <PageBoundary><AboutPage /></PageBoundary> } ssr=SsrMode::Async />
@@ -163,109 +173,110 @@ fn OrgSwitcher() -> impl IntoView {
     let me = expect_context::<MeResource>();
     let orgs = Resource::new(|| (), |_| api::list_orgs());
     let org = use_org();
+    let location = use_location();
+    let navigate = use_navigate();
+    // Switching from a token's page goes to the token list: the token may not exist elsewhere.
+    let target = move || {
+        let p = location.pathname.get();
+        if p.starts_with("/tokens") {
+            "/tokens".to_string()
+        } else if p.starts_with("/orgs") {
+            "/orgs".to_string()
+        } else {
+            "/".to_string()
+        }
+    };
+    let go = move |name: String| {
+        stored::set(stored::ORG, &name);
+        navigate(&ui::org_href(&target(), Some(&name)), NavigateOptions::default());
+    };
+    let on_change = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| go(event_target_value(&ev))
+    };
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let signed_in = matches!(me.await, Ok(Viewer { user: Some(_), .. }));
-                let list = orgs.await.ok().filter(|_| signed_in)?;
-                let current = org.get_untracked().or(list.default.clone());
-                let names = list.orgs.into_iter().map(|o| o.name).collect::<Vec<_>>();
-                Some(view! { <OrgSelect names=names current=current target=switch_target(&url::path()).to_string() /> })
-            })}
+            {move || {
+                let on_change = on_change.clone();
+                Suspend::new(async move {
+                    let signed_in = matches!(me.await, Ok(Viewer { user: Some(_), .. }));
+                    let list = orgs.await.ok().filter(|_| signed_in)?;
+                    let current = org.get_untracked().or(list.default.clone());
+                    Some(view! {
+                        <form method="get" action=target class="org-switcher" data-testid="org-switcher">
+                            <label for="org-select">"Organization"</label>
+                            <select id="org-select" name="org" on:change=on_change>
+                                {list.orgs.into_iter().map(|o| {
+                                    let selected = current.as_deref() == Some(o.name.as_str());
+                                    view! { <option value=o.name.clone() selected=selected>{o.name.clone()}</option> }
+                                }).collect_view()}
+                            </select>
+                            <noscript><button type="submit" class="button secondary">"Switch"</button></noscript>
+                        </form>
+                    })
+                })
+            }}
         </Suspense>
     }
 }
 
-/// Where switching the organization goes from `path`: a token's page goes to the token list,
-/// since the token may not exist in the other organization.
-fn switch_target(path: &str) -> &'static str {
-    if path.starts_with("/tokens") {
-        "/tokens"
-    } else if path.starts_with("/orgs") {
-        "/orgs"
-    } else {
-        "/"
-    }
-}
-
-#[leptos::island]
-fn OrgSelect(names: Vec<String>, current: Option<String>, target: String) -> impl IntoView {
-    let action = target.clone();
-    let on_change = move |ev: leptos::ev::Event| {
-        let name = event_target_value(&ev);
-        stored::set(stored::ORG, &name);
-        go(&ui::org_href(&target, Some(&name)), false);
-    };
-    view! {
-        <form method="get" action=action class="org-switcher" data-testid="org-switcher">
-            <label for="org-select">"Organization"</label>
-            <select id="org-select" name="org" on:change=on_change>
-                {names.into_iter().map(|name| {
-                    let selected = current.as_deref() == Some(name.as_str());
-                    view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
-                }).collect_view()}
-            </select>
-            <noscript><button type="submit" class="button secondary">"Switch"</button></noscript>
-        </form>
-    }
-}
-
 /// On the first visit without an organization or table settings in the URL, brings back the
-/// ones chosen last time (kept in the browser with gloo-storage). Once per page load: the
-/// island is hydrated again after every navigation.
-#[leptos::island]
+/// ones chosen last time (kept in the browser with gloo-storage).
+#[component]
 fn RestoreSaved() -> impl IntoView {
+    let location = use_location();
+    let navigate = use_navigate();
+    let done = StoredValue::new(false);
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            thread_local!(static DONE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-            if DONE.with(|d| d.replace(true)) {
-                return;
+        if done.get_value() {
+            return;
+        }
+        done.set_value(true);
+        let path = location.pathname.get_untracked();
+        let query = location.query.get_untracked();
+        let mut extra = Vec::new();
+        if matches!(path.as_str(), "/" | "/tokens" | "/tokens/new") && query.get("org").is_none() {
+            if let Some(o) = stored::get::<String>(stored::ORG) {
+                extra.push(format!("org={}", encode_query_value(&o)));
             }
-            let (path, search) = (url::path(), url::search());
-            let extra = restore_params(&path, &|k| url::query_value(k));
-            if !extra.is_empty() {
-                let sep = if search.is_empty() { "?" } else { "&" };
-                go(&format!("{path}{search}{sep}{}", extra.join("&")), true);
+        }
+        if path == "/" && query.get("lead").is_none() {
+            if let Some(lead) = stored::get::<u32>(stored::LEAD) {
+                extra.push(format!("lead={lead}"));
             }
+        }
+        if path == "/tokens" && query.get("filter").is_none() && query.get("sort").is_none() {
+            if let Some(v) = stored::tokens_view() {
+                extra.push(format!("filter={}&sort={}", v.filter.as_api(), v.sort.key()));
+                if v.desc {
+                    extra.push("desc=true".into());
+                }
+            }
+        }
+        if !extra.is_empty() {
+            let search = location.search.get_untracked();
+            let sep = if search.is_empty() { "?" } else { "&" };
+            let to = format!("{path}{search}{sep}{}", extra.join("&"));
+            navigate(&to, NavigateOptions { replace: true, ..Default::default() });
         }
     });
 }
 
-/// What to add to the address of `path` (whose query answers `query`) from what was saved.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-fn restore_params(path: &str, query: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
-    let mut extra = Vec::new();
-    if matches!(path, "/" | "/tokens" | "/tokens/new") && query("org").is_none() {
-        if let Some(o) = stored::get::<String>(stored::ORG) {
-            extra.push(format!("org={}", encode_query_value(&o)));
-        }
-    }
-    if path == "/" && query("lead").is_none() {
-        if let Some(lead) = stored::get::<u32>(stored::LEAD) {
-            extra.push(format!("lead={lead}"));
-        }
-    }
-    if path == "/tokens" && query("filter").is_none() && query("sort").is_none() {
-        if let Some(v) = stored::tokens_view() {
-            extra.push(format!("filter={}&sort={}", v.filter.as_api(), v.sort.key()));
-            if v.desc {
-                extra.push("desc=true".into());
-            }
-        }
-    }
-    extra
-}
-
 /// A plain link to the sign-in endpoint (no JavaScript needed). `rel="external"` keeps the
-/// client-side navigation from treating it as a page of this app.
+/// client-side router from treating it as a page of this app.
 #[component]
 pub fn SignInLink(#[prop(into)] label: String) -> impl IntoView {
-    let path = url::path();
-    // Back to the same page, filters and paging included.
-    let back =
-        if path.starts_with(routes::SIGN_IN_PROBLEM) { "/".to_string() } else { path + &url::search() };
-    let href = format!("{}?return_to={}", routes::SIGN_IN, encode_query_value(&back));
+    let location = leptos_router::hooks::use_location();
+    let href = move || {
+        let path = location.pathname.get();
+        // Back to the same page, filters and paging included.
+        let back = if path.starts_with(routes::SIGN_IN_PROBLEM) {
+            "/".to_string()
+        } else {
+            path + &location.search.get()
+        };
+        format!("{}?return_to={}", routes::SIGN_IN, encode_query_value(&back))
+    };
     view! { <a href=href rel="external" class="button primary">{label}</a> }
 }
 
@@ -283,14 +294,6 @@ pub fn encode_query_value(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn switching_the_organization_leaves_a_token_for_the_list() {
-        assert_eq!(super::switch_target("/tokens/b458d849"), "/tokens");
-        assert_eq!(super::switch_target("/tokens/all"), "/tokens");
-        assert_eq!(super::switch_target("/orgs/fabrikam-demo/projects"), "/orgs");
-        assert_eq!(super::switch_target("/about"), "/");
-    }
-
     #[test]
     fn query_values_are_encoded() {
         assert_eq!(super::encode_query_value("/tokens?x=1&y"), "/tokens%3Fx%3D1%26y");

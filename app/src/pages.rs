@@ -1,4 +1,6 @@
-//! The pages of the app, one component per route.
+//! The pages of the app, one component per route. The three heavy ones (a token's page, the
+//! new-token form, the inventory with its bulk changes) are lazy routes: their code is in wasm
+//! chunks of their own, fetched for a first visit by the page's head and for the others at idle.
 
 mod bulk;
 mod home;
@@ -12,10 +14,10 @@ mod token_form;
 mod tokens;
 
 pub use home::HomePage;
-pub use inventory::InventoryPage;
-pub use new_token::NewTokenPage;
+pub use inventory::InventoryRoute;
+pub use new_token::NewTokenRoute;
 pub use orgs::{OrgsPage, ProjectsPage};
-pub use token::TokenPage;
+pub use token::{provide_unread_secret, TokenRoute};
 pub use tokens::TokensPage;
 
 use leptos::prelude::*;

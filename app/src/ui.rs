@@ -1,15 +1,15 @@
 //! Building blocks shared by the pages: the chosen organization, errors, toasts, the theme, and state kept in the browser.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::error::ApiError;
-pub use crate::nav::{go, url};
 use crate::SignInLink;
 
 /// The organization the URL names (`?org=`); `None` means the server's default.
 pub fn use_org() -> Memo<Option<String>> {
-    let org = url::query_value("org").filter(|o| !o.is_empty());
-    Memo::new(move |_| org.clone())
+    let query = use_query_map();
+    Memo::new(move |_| query.with(|q| q.get("org").filter(|o| !o.is_empty())))
 }
 
 /// `path` with the organization added to its query, so links keep the chosen organization.
@@ -23,12 +23,19 @@ pub fn org_href(path: &str, org: Option<&str>) -> String {
     }
 }
 
-/// True once the island is hydrated: controls that need JavaScript are enabled only then.
-pub fn use_hydrated() -> ReadSignal<bool> {
+/// True once the page is hydrated: controls that need JavaScript are enabled only then.
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub ReadSignal<bool>);
+
+pub fn provide_hydrated() {
     let (hydrated, set_hydrated) = signal(false);
     // Effects run only in the browser, after hydration.
     Effect::new(move |_| set_hydrated.set(true));
-    hydrated
+    provide_context(Hydrated(hydrated));
+}
+
+pub fn use_hydrated() -> ReadSignal<bool> {
+    use_context::<Hydrated>().map(|h| h.0).unwrap_or_else(|| signal(false).0)
 }
 
 /// Said where a control needs JavaScript and the page was loaded without it.
@@ -71,14 +78,8 @@ pub fn ErrorPanel(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>
         <div class="error-panel" role="alert" data-testid="error">
             <p>{error.to_string()}</p>
             {error.needs_sign_in().then(|| view! { <SignInLink label="Sign in again" /> })}
-            {retryable.then(|| match retry {
-                Some(r) => view! {
-                    <button type="button" class="button secondary" on:click=move |_| r.run(())>"Try again"</button>
-                }.into_any(),
-                // Rendered on the server: the same page again (a link, so it works without JavaScript).
-                None => view! {
-                    <a class="button secondary" href=format!("{}{}", url::path(), url::search())>"Try again"</a>
-                }.into_any(),
+            {retry.filter(|_| retryable).map(|r| view! {
+                <button type="button" class="button secondary" on:click=move |_| r.run(())>"Try again"</button>
             })}
             {not_found.then(|| view! { <a href="/tokens">"Back to your tokens"</a> })}
             {no_access.then(|| view! { <a href="/orgs" data-testid="choose-org">"Choose another organization"</a> })}
@@ -177,29 +178,21 @@ impl Toasts {
     }
 }
 
-/// The toasts of this page load: one list that every island shares and that lasts through
-/// navigations (a toast said before a navigation is still read after it).
+pub fn provide_toasts() {
+    provide_context(Toasts { list: RwSignal::new(Vec::new()), next: StoredValue::new(1) });
+}
+
 pub fn use_toasts() -> Toasts {
-    #[cfg(feature = "hydrate")]
-    {
-        thread_local!(static TOASTS: Toasts = crate::nav::lasting(|| Toasts { list: RwSignal::new(Vec::new()), next: StoredValue::new(1) }));
-        TOASTS.with(|t| *t)
-    }
-    // Nothing is said on the server.
-    #[cfg(not(feature = "hydrate"))]
-    Toasts { list: RwSignal::new(Vec::new()), next: StoredValue::new(1) }
+    expect_context::<Toasts>()
 }
 
 /// Where toasts appear: announced politely by screen readers, failures assertively.
-#[leptos::island]
+#[component]
 pub fn Toaster() -> impl IntoView {
     let toasts = use_toasts();
-    // Hydrated empty, as the server rendered it; then the toasts of this page load (some may
-    // have been said before a navigation).
-    let hydrated = use_hydrated();
     view! {
         <div class="toasts" aria-live="polite" data-testid="toasts">
-            <For each=move || if hydrated.get() { toasts.list.get() } else { Vec::new() } key=|t| t.id let:t>
+            <For each=move || toasts.list.get() key=|t| t.id let:t>
                 <div
                     class=if t.kind == ToastKind::Success { "toast ok" } else { "toast bad" }
                     role=if t.kind == ToastKind::Success { "status" } else { "alert" }
@@ -224,7 +217,7 @@ pub mod stored {
     pub const THEME: &str = "pat-portal.theme";
     /// The reminder lead time in days (the dashboard and the calendar file).
     pub const LEAD: &str = "pat-portal.reminder-lead";
-    pub const TOKENS_VIEW: &str = "pat-portal.tokens-view";
+    const TOKENS_VIEW: &str = "pat-portal.tokens-view";
 
     /// The token table's filter and sort, as the person last chose them.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +225,10 @@ pub mod stored {
         pub filter: PatFilter,
         pub sort: PatSort,
         pub desc: bool,
+    }
+
+    pub fn save_tokens_view(view: TokensView) {
+        set(TOKENS_VIEW, &view);
     }
 
     /// None when nothing was saved, or what was saved no longer reads as a view.
@@ -261,7 +258,7 @@ pub mod stored {
 }
 
 /// Light or dark: follows the system until the person chooses, then remembers the choice.
-#[leptos::island]
+#[component]
 pub fn ThemeToggle() -> impl IntoView {
     // None: follow the system.
     let theme = RwSignal::new(None::<String>);
@@ -349,11 +346,4 @@ pub fn DateWhen(at: String, words: String) -> impl IntoView {
     view! {
         <span class="when"><time datetime=at>{day}</time>{words}</span>
     }
-}
-
-/// Remembers `value` under `name` in this browser (see [`stored`]) once the page is shown: a
-/// choice the address states, kept for the next visit.
-#[leptos::island]
-pub fn Remember(name: String, value: serde_json::Value) -> impl IntoView {
-    Effect::new(move |_| stored::set(&name, &value));
 }

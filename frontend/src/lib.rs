@@ -1,13 +1,20 @@
-//! The WebAssembly entry point: sets up the reactive system for the islands of the
-//! server-rendered page. `app/src/nav.js` loads this module, calls `hydrate`, then each island's
-//! hydrate function (exported by the app crate) and marks the page hydrated.
-
-// Links the app crate: its islands export their hydrate functions from this module.
-#[allow(unused_imports)]
-pub use app::*;
+//! The WebAssembly entry point: hydrates the server-rendered page. Leptos's `HydrationScripts`
+//! loads this module and calls `hydrate`.
+// The whole app's view types are laid out here: deeper than the default limit allows.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_islands();
+    // The router hydrates a lazy route only when its code is already here: fetch the landing
+    // route's chunks first (the page's head started them with the main module), then hydrate on
+    // the synchronous path.
+    let path = leptos::prelude::window().location().pathname().unwrap_or_default();
+    // The loader needs no reactive system: wasm-bindgen's own executor drives it.
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Some(page) = app::route_code::LazyPage::of_path(&path) {
+            page.load().await;
+        }
+        leptos::mount::hydrate_body(app::App);
+    });
 }

@@ -1,6 +1,5 @@
 //! The built assets' names: with cargo-leptos' `hash-files`, each carries the hash of its content, listed in `hash.txt` beside the server binary.
 
-use app::boot::hash_of;
 use leptos::config::LeptosOptions;
 
 /// The stylesheet's path as the pages name it (for the few answers rendered outside Leptos).
@@ -24,6 +23,16 @@ pub fn hashed_build(options: &LeptosOptions) -> bool {
             .join(format!("{}.{hash}.wasm", options.output_name))
             .is_file()
     })
+}
+
+/// The hash `hash.txt` lists for one kind of file (`js`, `wasm`, `css`).
+fn hash_of(kind: &str) -> Option<String> {
+    let dir = std::env::current_exe().ok()?.parent()?.to_path_buf();
+    let text = std::fs::read_to_string(dir.join("hash.txt")).ok()?;
+    text.lines()
+        .filter_map(|l| l.trim().split_once(':'))
+        .find(|(k, _)| k.trim() == kind)
+        .map(|(_, h)| h.trim().to_string())
 }
 
 #[cfg(test)]

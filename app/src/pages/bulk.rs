@@ -17,15 +17,7 @@ use crate::ui::{use_hydrated, use_toasts, ErrorPanel};
 pub(super) struct Selection(RwSignal<BTreeSet<String>>);
 
 impl Selection {
-    /// The selection of this page load: islands are made anew on every navigation, and the
-    /// selection outlasts them.
-    pub(super) fn of_page_load() -> Self {
-        #[cfg(feature = "hydrate")]
-        {
-            thread_local!(static SELECTION: Selection = crate::nav::lasting(|| Selection(RwSignal::new(BTreeSet::new()))));
-            SELECTION.with(|s| *s)
-        }
-        #[cfg(not(feature = "hydrate"))]
+    pub(super) fn new() -> Self {
         Self(RwSignal::new(BTreeSet::new()))
     }
 
@@ -79,8 +71,7 @@ pub(super) fn BulkBar(selection: Selection, changed: Callback<()>) -> impl IntoV
     let apply: ApplyAction = Action::new(|(a, t): &(BulkAction, Vec<BulkTarget>)| bulk_apply(*a, t.clone()));
     let hydrated = use_hydrated();
     let busy = move || !hydrated.get() || preview.pending().get() || apply.pending().get();
-    // Hydrated as the server rendered it (nothing selected), then the selection of this page load.
-    let count = move || if hydrated.get() { selection.len() } else { 0 };
+    let count = move || selection.len();
     let too_many = move || count() > MAX_BULK;
     let ask = move |action: BulkAction| {
         apply.value().set(None);

@@ -2,10 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::pat_overview;
 use crate::model::{Overview, PatSummary, LEAD_CHOICES, UPCOMING_WEEKS};
-use crate::ui::{go, org_href, stored, url, use_org, DateWhen, ErrorPanel, Remember, Skeleton};
+use crate::ui::{org_href, stored, use_org, DateWhen, ErrorPanel, Skeleton};
 use crate::{MeResource, SignInLink};
 
 #[component]
@@ -16,7 +18,6 @@ pub fn HomePage() -> impl IntoView {
     let overview = Resource::new(move || (org.get(), lead.get()), |(o, l)| pat_overview(o, l));
     view! {
         <Title text="Dashboard · Azure DevOps token portal" />
-        {lead.get_untracked().map(|l| view! { <Remember name=stored::LEAD.to_string() value=serde_json::json!(l) /> })}
         <Suspense fallback=|| view! { <Skeleton label="Loading your dashboard" lines=4 /> }>
             {move || Suspend::new(async move {
                 match me.await.map(|v| v.user) {
@@ -28,7 +29,7 @@ pub fn HomePage() -> impl IntoView {
                         {match overview.await {
                             Ok(o) => view! { <Dashboard overview=o org=org.get_untracked() /> }.into_any(),
                             Err(e) => view! {
-                                <ErrorPanel error=e />
+                                <ErrorPanel error=e retry=Callback::new(move |_| overview.refetch()) />
                             }.into_any(),
                         }}
                     }.into_any(),
@@ -72,17 +73,17 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
         );
         view! {
             <p class="notice" data-testid="global-notice">{text}" "
-                <a href=org_href("/tokens?filter=active", o)>"Review your tokens"</a></p>
+                <A href=org_href("/tokens?filter=active", o)>"Review your tokens"</A></p>
         }
     });
     view! {
         {global}
         <section class="counts" aria-label=format!("Tokens in {}", overview.organization) data-testid="counts">
             {counts.into_iter().map(|(label, n, filter, class)| view! {
-                <a href=org_href(&format!("/tokens?filter={filter}"), o) class=class>
+                <A href=org_href(&format!("/tokens?filter={filter}"), o) attr:class=class>
                     <span class="count-n">{n}</span>
                     <span class="count-label">{label}</span>
-                </a>
+                </A>
             }).collect_view()}
         </section>
         <section class="card" data-testid="expiring">
@@ -102,9 +103,9 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
             <h2>"Upcoming expiries"</h2>
             <Timeline upcoming=overview.upcoming.clone() />
             <p class="muted">
-                <a href=org_href("/tokens/new", o)>"Create a token"</a>
+                <A href=org_href("/tokens/new", o)>"Create a token"</A>
                 " · "
-                <a href=org_href("/tokens", o)>"All tokens"</a>
+                <A href=org_href("/tokens", o)>"All tokens"</A>
             </p>
         </section>
     }
@@ -115,7 +116,7 @@ fn SoonItem(token: PatSummary, org: Option<String>) -> impl IntoView {
     let href = org_href(&format!("/tokens/{}", token.authorization_id), org.as_deref());
     view! {
         <li>
-            <a href=href>{token.display_name}</a>
+            <A href=href>{token.display_name}</A>
             " expires on "
             <DateWhen at=token.valid_to.clone() words=token.expires.clone() />
         </li>
@@ -182,22 +183,29 @@ fn within(n: u32) -> String {
 /// The reminder lead time in the address (`?lead=`), remembered in this browser whenever it is
 /// chosen (the app puts the remembered one back into the address on the first page load).
 fn use_lead() -> Memo<Option<u32>> {
-    let lead = url::query_value("lead").and_then(|v| v.parse::<u32>().ok());
-    Memo::new(move |_| lead)
+    let query = use_query_map();
+    let lead = Memo::new(move |_| query.read().get("lead").and_then(|v| v.parse::<u32>().ok()));
+    Effect::new(move |_| {
+        if let Some(l) = lead.get() {
+            stored::set(stored::LEAD, &l);
+        }
+    });
+    lead
 }
 
 /// The calendar to download, and the lead time that it and the dashboard use. A plain GET form
 /// (it works without JavaScript); with JavaScript a new choice applies at once.
-#[leptos::island]
+#[component]
 fn Reminders(lead: u32, org: Option<String>) -> impl IntoView {
     let mut ics = format!("{}?lead={lead}", crate::routes::REMINDERS_ICS);
     if let Some(o) = &org {
         ics.push_str(&format!("&org={}", crate::encode_query_value(o)));
     }
+    let navigate = use_navigate();
     let org_for_nav = org.clone();
     let on_change = move |ev: leptos::ev::Event| {
         let chosen = event_target_value(&ev);
-        go(&org_href(&format!("/?lead={chosen}"), org_for_nav.as_deref()), false);
+        navigate(&org_href(&format!("/?lead={chosen}"), org_for_nav.as_deref()), Default::default());
     };
     view! {
         <section class="card reminders" data-testid="reminders">

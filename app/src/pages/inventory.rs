@@ -2,31 +2,56 @@
 //! an organization column. An organization that could not be read has its own row group with
 //! the reason; the others still show. Tokens can be selected for bulk changes, and the view
 //! exported as CSV or JSON.
+//!
+//! A lazy route: its code (with the bulk changes) comes from a wasm chunk of its own, and the
+//! tokens are asked for in [`LazyRoute::data`], before that code has arrived.
 
 use leptos::prelude::*;
-
-use crate::boot::PreloadIsland;
 use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::{lazy_route, LazyRoute};
 
 use super::bulk::{BulkBar, Selection};
 use super::table_view::{status_badges, FilterChips, SearchForm, SortHeader, TableView};
 use crate::api::list_inventory;
+use crate::error::ApiError;
 use crate::inventory::{Inventory, InventoryRow, OrgFailure};
 use crate::model::{PatSort, PatStatus};
 use crate::routes::{INVENTORY_CSV, INVENTORY_JSON};
 use crate::scopes::scope_label;
-use crate::ui::{org_href, use_hydrated, use_toasts, DateWhen, ErrorPanel, Skeleton};
+use crate::ui::{org_href, use_hydrated, DateWhen, ErrorPanel, PageBoundary, Skeleton};
 
 /// Columns of the table, for the failure rows that span it.
 const COLUMNS: &str = "5";
 
+/// The table the address asks for, read while the page's code loads.
+pub struct InventoryRoute {
+    view_of_url: Memo<TableView>,
+    page: Resource<Result<Inventory, ApiError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for InventoryRoute {
+    fn data() -> Self {
+        let view_of_url = TableView::of_url("/tokens/all");
+        // Created outside the Transition so that server rendering waits for it (reading works without JavaScript).
+        let page = Resource::new(
+            move || view_of_url.get(),
+            |v| list_inventory(v.filter, Some(v.sort), Some(v.desc), v.search, v.after),
+        );
+        Self { view_of_url, page }
+    }
+
+    fn view(this: Self) -> AnyView {
+        view! { <PageBoundary><InventoryPage view_of_url=this.view_of_url page=this.page /></PageBoundary> }.into_any()
+    }
+}
+
 #[component]
-pub fn InventoryPage() -> impl IntoView {
-    let view_of_url = TableView::of_url("/tokens/all");
-    let page = Resource::new(
-        move || view_of_url.get(),
-        |v| list_inventory(v.filter, Some(v.sort), Some(v.desc), v.search, v.after),
-    );
+fn InventoryPage(view_of_url: Memo<TableView>, page: Resource<Result<Inventory, ApiError>>) -> impl IntoView {
+    // Kept while the person pages, sorts and searches: the component stays as the query changes.
+    let selection = Selection::new();
+    let reload = Callback::new(move |_| page.refetch());
     view! {
         <Title text="Every organization · Azure DevOps token portal" />
         <section class="card">
@@ -34,47 +59,21 @@ pub fn InventoryPage() -> impl IntoView {
                 <h1>"Tokens in every organization"</h1>
                 <ExportLinks view=view_of_url />
             </div>
-            <p class="switch"><a href="/tokens">"One organization"</a>" · "<strong>"Every organization"</strong></p>
+            <p class="switch"><A href="/tokens">"One organization"</A>" · "<strong>"Every organization"</strong></p>
             <div class="controls">
                 <FilterChips view=view_of_url />
                 <SearchForm view=view_of_url />
             </div>
-            <Suspense fallback=|| view! { <Skeleton label="Loading tokens from every organization" lines=6 /> }>
+            <BulkBar selection=selection changed=reload />
+            <Transition fallback=|| view! { <Skeleton label="Loading tokens from every organization" lines=6 /> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(inv) => view! { <PreloadIsland name="InventoryView" /><InventoryView inventory=inv /> }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                        Ok(inv) => view! { <InventoryTable inventory=inv view=view_of_url.get_untracked() selection=selection reload=reload /> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e retry=reload /> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
-    }
-}
-
-/// The selection, the bulk changes and the table: an island. The selection lasts while the
-/// person pages, sorts and searches (see [`Selection::of_page_load`]); after a change the
-/// table reads the tokens again in place. Loaded only where it is shown (`split`: see
-/// [`crate::boot`]).
-#[cfg_attr(feature = "split", leptos::island(lazy))]
-#[cfg_attr(not(feature = "split"), leptos::island)]
-fn InventoryView(inventory: Inventory) -> impl IntoView {
-    let view_of_url = TableView::of_url("/tokens/all");
-    let inventory = RwSignal::new(inventory);
-    let selection = Selection::of_page_load();
-    let toasts = use_toasts();
-    let reload = Callback::new(move |_| {
-        let v = view_of_url.get_untracked();
-        leptos::task::spawn_local(async move {
-            match list_inventory(v.filter, Some(v.sort), Some(v.desc), v.search, v.after).await {
-                // `try_`: the page may have been left meanwhile (its islands cleaned up).
-                Ok(i) => drop(inventory.try_set(i)),
-                Err(e) => toasts.failure(format!("The tokens could not be read again: {e}")),
-            }
-        });
-    });
-    view! {
-        <BulkBar selection=selection changed=reload />
-        {move || view! { <InventoryTable inventory=inventory.get() view=view_of_url.get_untracked() selection=selection reload=reload /> }}
     }
 }
 
@@ -105,7 +104,7 @@ fn InventoryTable(
     let hydrated = use_hydrated();
     let all_here = {
         let keys = keys.clone();
-        move || hydrated.get() && selection.has_all(&keys)
+        move || selection.has_all(&keys)
     };
     let no_rows = keys.is_empty();
     let empty = tokens.is_empty().then(|| {
@@ -113,7 +112,7 @@ fn InventoryTable(
         view! { <tbody><tr><td colspan=COLUMNS data-testid="pats-empty">{format!("No {filter} tokens in the organizations that answered.")}</td></tr></tbody> }
     });
     let next =
-        next.map(|after| view! { <p class="pager"><a href=view.next_href(&after)>"Next page"</a></p> });
+        next.map(|after| view! { <p class="pager"><A href=view.next_href(&after)>"Next page"</A></p> });
     view! {
         <table class="pats inventory" data-testid="inventory-table">
             <caption class="visually-hidden">{format!("{} tokens in every organization", view.filter.label())}</caption>
@@ -150,12 +149,12 @@ fn InventoryRowView(row: InventoryRow, selection: Selection) -> impl IntoView {
     let href = org_href(&format!("/tokens/{}", row.token.authorization_id), Some(&row.via));
     let scopes = row.token.scopes.iter().map(|s| scope_label(s)).collect::<Vec<_>>().join(", ");
     let replace = (row.token.global.is_some() && matches!(row.token.status, PatStatus::Active | PatStatus::ExpiringSoon))
-        .then(|| view! { <a href=href.clone() class="button secondary small" data-testid="replace-link">"Replace"</a> });
+        .then(|| view! { <A href=href.clone() attr:class="button secondary small" attr:data-testid="replace-link">"Replace"</A> });
     let label = format!("Select {}", row.token.display_name);
     let status = status_badges(&row.token);
     let checked = {
         let key = key.clone();
-        move || hydrated.get() && selection.has(&key)
+        move || selection.has(&key)
     };
     view! {
         <tr data-testid="inventory-row">
@@ -164,7 +163,7 @@ fn InventoryRowView(row: InventoryRow, selection: Selection) -> impl IntoView {
                     disabled=move || !hydrated.get() prop:checked=checked
                     on:change=move |ev| selection.set(std::slice::from_ref(&key), event_target_checked(&ev)) />
             </td>
-            <th scope="row"><a href=href>{row.token.display_name.clone()}</a><span class="scopes muted">{scopes}</span></th>
+            <th scope="row"><A href=href>{row.token.display_name.clone()}</A><span class="scopes muted">{scopes}</span></th>
             <td data-testid="row-org">{row.organization.unwrap_or_else(|| "All (global)".into())}</td>
             <td class="date"><DateWhen at=row.token.valid_to.clone() words=row.token.expires.clone() /></td>
             <td>{status}" "{replace}</td>
@@ -184,7 +183,7 @@ fn FailureRows(failure: OrgFailure, reload: Callback<()>) -> impl IntoView {
                 <td colspan="3">
                     <p role="status">{format!("Not read: {error}")}</p>
                     <button type="button" class="button secondary small" on:click=move |_| reload.run(())>"Try again"</button>
-                    " "<a href=own_page>{format!("Open {organization} alone")}</a>
+                    " "<A href=own_page>{format!("Open {organization} alone")}</A>
                 </td>
             </tr>
         </tbody>

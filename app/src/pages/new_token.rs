@@ -1,35 +1,42 @@
 //! `/tokens/new`: name, scopes, expiry and where the token is valid; the secret is shown once.
+//!
+//! A lazy route: its code (the scope picker above all) comes from wasm chunks it shares with a
+//! token's page. It reads nothing before it is shown.
 
 use leptos::prelude::*;
-
-use crate::boot::PreloadIsland;
 use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use leptos_router::{lazy_route, LazyRoute};
 
 use super::token_form::{form_error, ExpiryPicker, ScopePicker, SecretReveal};
 use crate::api::create_pat;
 use crate::consent;
 use crate::error::ApiError;
 use crate::model::{CreatedPat, Expiry, PatForm, MAX_NAME_CHARS};
-use crate::ui::{go, org_href, use_hydrated, use_org, use_toasts, ErrorPanel, FieldError, NeedsJs};
+use crate::ui::{org_href, use_hydrated, use_org, use_toasts, ErrorPanel, FieldError, NeedsJs, PageBoundary};
 
 /// The call that creates a token.
 type CreateAction = Action<PatForm, Result<CreatedPat, ApiError>>;
 
-#[component]
-pub fn NewTokenPage() -> impl IntoView {
-    view! {
-        <Title text="New token · Azure DevOps token portal" />
-        <PreloadIsland name="NewToken" />
-        <NewToken />
+/// `/tokens/new` as a route: no data to start before its code arrives.
+pub struct NewTokenRoute;
+
+#[lazy_route]
+impl LazyRoute for NewTokenRoute {
+    fn data() -> Self {
+        NewTokenRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <PageBoundary><NewTokenPage /></PageBoundary> }.into_any()
     }
 }
 
-/// The form, then the secret: an island, loaded only where it is shown (`split`: see
-/// [`crate::boot`]).
-#[cfg_attr(feature = "split", leptos::island(lazy))]
-#[cfg_attr(not(feature = "split"), leptos::island)]
-fn NewToken() -> impl IntoView {
+#[component]
+fn NewTokenPage() -> impl IntoView {
     let org = use_org();
+    let navigate = use_navigate();
 
     let name = RwSignal::new(String::new());
     let scopes = RwSignal::new(Vec::<String>::new());
@@ -56,10 +63,11 @@ fn NewToken() -> impl IntoView {
     let done = Callback::new(move |_| {
         let o = org.get_untracked();
         created.set(None);
-        go(&org_href("/tokens", o.as_deref()), false);
+        navigate(&org_href("/tokens", o.as_deref()), Default::default());
     });
 
     view! {
+        <Title text="New token · Azure DevOps token portal" />
         {move || match created.get() {
             Some(c) => view! { <SecretReveal created=c on_done=done /> }.into_any(),
             None => view! {
@@ -142,7 +150,7 @@ fn NewTokenForm(
                         disabled=move || !hydrated.get() || create.pending().get()>
                         {move || if create.pending().get() { "Creating…" } else { "Create token" }}
                     </button>
-                    <a href=move || org_href("/tokens", org.get().as_deref())>"Cancel"</a>
+                    <A href=move || org_href("/tokens", org.get().as_deref())>"Cancel"</A>
                 </div>
             </form>
         </section>

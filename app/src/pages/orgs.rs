@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{get_profile, list_orgs, list_projects};
@@ -34,7 +35,7 @@ pub fn OrgsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match orgs.await {
                         Ok(o) => view! { <OrgList orgs=o current=current.get_untracked() /> }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e retry=Callback::new(move |_| orgs.refetch()) /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -57,13 +58,15 @@ fn OrgList(orgs: Orgs, current: Option<String>) -> impl IntoView {
         <ul class="org-list" data-testid="org-list">
             {orgs.orgs.into_iter().map(|o| {
                 let is_current = chosen.as_deref() == Some(o.name.as_str());
+                let name = o.name.clone();
+                let remember = move |_| stored::set(stored::ORG, &name);
                 view! {
                     <li class:current=is_current>
                         <strong>{o.name.clone()}</strong>
                         {is_current.then(|| view! { <span class="badge">"current"</span> })}
                         <span class="links">
-                            <a href=format!("/orgs/{}/projects", encode_query_value(&o.name))>"Projects"</a>
-                            <TokensHere org=o.name.clone() />
+                            <A href=format!("/orgs/{}/projects", encode_query_value(&o.name))>"Projects"</A>
+                            <A href=org_href("/tokens", Some(&o.name)) on:click=remember>"Tokens here"</A>
                         </span>
                     </li>
                 }
@@ -82,14 +85,14 @@ pub fn ProjectsPage() -> impl IntoView {
     let page = Resource::new(move || (org.get(), after.get()), |(org, after)| list_projects(org, after));
     view! {
         <Title text="Projects · Azure DevOps token portal" />
-        <p class="crumbs"><a href="/orgs">"← Organizations"</a></p>
+        <p class="crumbs"><A href="/orgs">"← Organizations"</A></p>
         <section class="card">
             <h1>"Projects in " {move || org.get()}</h1>
             <Transition fallback=|| view! { <Skeleton label="Loading projects" lines=5 /> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(p) => view! { <ProjectList page=p /> }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e retry=Callback::new(move |_| page.refetch()) /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -110,7 +113,7 @@ fn ProjectList(page: ProjectPage) -> impl IntoView {
         <ul class="project-list" data-testid="project-list">
             {page.projects.into_iter().map(|p| view! { <ProjectItem project=p /> }).collect_view()}
         </ul>
-        {next.map(|href| view! { <p class="pager"><a href=href>"More projects"</a></p> })}
+        {next.map(|href| view! { <p class="pager"><A href=href>"More projects"</A></p> })}
     }
     .into_any()
 }
@@ -126,11 +129,4 @@ fn ProjectItem(project: Project) -> impl IntoView {
             {updated.map(|u| view! { <p class="muted small">"Updated " {u}</p> })}
         </li>
     }
-}
-
-/// The link to an organization's tokens, which makes it the organization remembered here.
-#[leptos::island]
-fn TokensHere(org: String) -> impl IntoView {
-    let href = org_href("/tokens", Some(&org));
-    view! { <a href=href on:click=move |_| stored::set(stored::ORG, &org)>"Tokens here"</a> }
 }

@@ -2,10 +2,12 @@
 //! and page, and the controls that change them (filter chips, search form, sortable headers).
 
 use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use crate::encode_query_value;
 use crate::model::{PatFilter, PatSort, PatSummary};
-use crate::ui::{org_href, url, use_org};
+use crate::ui::{org_href, use_org};
 
 /// What the URL asks a token table for.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -23,17 +25,19 @@ pub(super) struct TableView {
 impl TableView {
     /// The view the URL of the table at `path` asks for.
     pub(super) fn of_url(path: &'static str) -> Memo<TableView> {
-        let q = url::query_value;
-        let view = TableView {
-            path,
-            org: use_org().get_untracked(),
-            filter: q("filter").and_then(|f| PatFilter::parse(&f)).unwrap_or_default(),
-            sort: q("sort").and_then(|s| PatSort::parse(&s)).unwrap_or_default(),
-            desc: q("desc").is_some_and(|d| d == "true"),
-            search: q("q").filter(|s| !s.trim().is_empty()),
-            after: q("after"),
-        };
-        Memo::new(move |_| view.clone())
+        let query = use_query_map();
+        let org = use_org();
+        Memo::new(move |_| {
+            query.with(|q| TableView {
+                path,
+                org: org.get(),
+                filter: q.get("filter").and_then(|f| PatFilter::parse(&f)).unwrap_or_default(),
+                sort: q.get("sort").and_then(|s| PatSort::parse(&s)).unwrap_or_default(),
+                desc: q.get("desc").is_some_and(|d| d == "true"),
+                search: q.get("q").filter(|s| !s.trim().is_empty()),
+                after: q.get("after"),
+            })
+        })
     }
 
     /// The query string (`?filter=…&sort=…`, `&desc=true`, `&q=…`) of this view with some
@@ -67,11 +71,11 @@ pub(super) fn FilterChips(view: Memo<TableView>) -> impl IntoView {
         <nav class="filters" aria-label="Filter tokens">
             {PatFilter::ALL.into_iter().map(|f| {
                 view! {
-                    <a href=move || { let v = view.get(); v.href(f, v.sort, v.desc) }
-                       class=move || if view.get().filter == f { "chip selected" } else { "chip" }
-                       aria-current=move || (view.get().filter == f).then_some("true")>
+                    <A href=move || { let v = view.get(); v.href(f, v.sort, v.desc) }
+                       attr:class=move || if view.get().filter == f { "chip selected" } else { "chip" }
+                       attr:aria-current=move || (view.get().filter == f).then_some("true")>
                         {f.label()}
-                    </a>
+                    </A>
                 }
             }).collect_view()}
         </nav>
@@ -101,7 +105,7 @@ pub(super) fn SearchForm(view: Memo<TableView>) -> impl IntoView {
             {move || view.get().search.map(|_| {
                 let v = view.get();
                 let clear = TableView { search: None, ..v.clone() }.href(v.filter, v.sort, v.desc);
-                view! { <a href=clear class="clear-search">"Clear"</a> }
+                view! { <A href=clear attr:class="clear-search">"Clear"</A> }
             })}
         </form>
     }
@@ -120,7 +124,7 @@ pub(super) fn SortHeader(view: TableView, sort: PatSort) -> impl IntoView {
     };
     view! {
         <th scope="col" aria-sort=aria>
-            <a href=href class="sort" data-testid=format!("sort-{}", sort.key())>{sort.label()}{arrow}</a>
+            <A href=href attr:class="sort" attr:data-testid=format!("sort-{}", sort.key())>{sort.label()}{arrow}</A>
         </th>
     }
 }

@@ -1,85 +1,77 @@
 //! `/tokens/:id`: one token: edit (rename, rescope, new expiry), extend, rotate, revoke with confirmation.
+//!
+//! A lazy route: its code comes from wasm chunks of its own (shared with the new-token form), and
+//! the token is asked for in [`LazyRoute::data`], before that code has arrived.
 
 mod actions;
 mod calls;
 mod edit_scopes;
 
 use leptos::prelude::*;
-
-use crate::boot::PreloadIsland;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use leptos_router::{lazy_route, LazyRoute};
 
 use super::token_form::SecretReveal;
 use crate::api::get_pat;
+use crate::error::ApiError;
 use crate::model::{CreatedPat, PatStatus, PatSummary};
 use crate::scopes::scope_label;
-use crate::ui::{org_href, use_hydrated, use_org, use_toasts, DateWhen, ErrorPanel, NeedsJs, Skeleton};
+use crate::ui::{org_href, use_org, DateWhen, ErrorPanel, NeedsJs, PageBoundary, Skeleton};
 use actions::{EditCard, ExtendCard, ReissueCard, ReplaceGlobalCard, RevokeCard, RotateCard};
 use calls::TokenCalls;
 
-#[component]
-pub fn TokenPage() -> impl IntoView {
-    let org = use_org().get_untracked();
-    let id = use_params_map().with_untracked(|p| p.get("id").unwrap_or_default());
-    let list = org_href("/tokens", org.as_deref());
-    let token = Resource::new(|| (), move |_| get_pat(org.clone(), id.clone()));
-    view! {
-        <Title text="Token · Azure DevOps token portal" />
-        <p class="crumbs"><a href=list>"← All tokens"</a></p>
-        <Suspense fallback=|| view! { <Skeleton label="Loading the token" lines=5 /> }>
-            {move || Suspend::new(async move {
-                match token.await {
-                    Ok(t) => view! { <PreloadIsland name="TokenView" /><TokenView token=t /> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+/// The token the address names, read while the page's code loads.
+pub struct TokenRoute {
+    org: Memo<Option<String>>,
+    token: Resource<Result<PatSummary, ApiError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for TokenRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let org = use_org();
+        let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+        let token = Resource::new(move || (org.get(), id.get()), |(org, id)| get_pat(org, id));
+        Self { org, token }
+    }
+
+    fn view(this: Self) -> AnyView {
+        view! { <PageBoundary><TokenPage org=this.org token=this.token /></PageBoundary> }.into_any()
     }
 }
 
-/// The token and its changes: an island, so a change applies and the token reloads in place.
-/// Loaded only where it is shown (`split`: see [`crate::boot`]).
-#[cfg_attr(feature = "split", leptos::island(lazy))]
-#[cfg_attr(not(feature = "split"), leptos::island)]
-fn TokenView(token: PatSummary) -> impl IntoView {
-    let id = token.authorization_id.clone();
-    let token = RwSignal::new(token);
+/// The new token of a rotation or a re-issue until the person says they have copied its secret.
+/// Held by the app, not the page: it stays on screen when they open the new token's page, and
+/// lives only in this tab's memory.
+#[derive(Clone, Copy)]
+pub struct UnreadSecret(pub RwSignal<Option<CreatedPat>>);
+
+pub fn provide_unread_secret() {
+    provide_context(UnreadSecret(RwSignal::new(None)));
+}
+
+#[component]
+fn TokenPage(org: Memo<Option<String>>, token: Resource<Result<PatSummary, ApiError>>) -> impl IntoView {
     // Out here, not in the detail: the detail is rebuilt when the token reloads after a
     // rotation, and the new secret must stay on screen until the person has copied it.
-    let rotated = unread_secret();
+    let rotated = expect_context::<UnreadSecret>().0;
     let done = Callback::new(move |_| rotated.set(None));
-    // Hydrated as the server rendered it (no secret is ever in a page), then shown.
-    let hydrated = use_hydrated();
-    let toasts = use_toasts();
-    let org = use_org();
-    let reload = Callback::new(move |_| {
-        let (org, id) = (org.get_untracked(), id.clone());
-        leptos::task::spawn_local(async move {
-            match get_pat(org, id).await {
-                // `try_`: the page may have been left meanwhile (its islands cleaned up).
-                Ok(t) => drop(token.try_set(t)),
-                Err(e) => toasts.failure(format!("The token could not be read again: {e}")),
-            }
-        });
-    });
     view! {
-        {move || if hydrated.get() { rotated.get() } else { None }.map(|c| view! { <SecretReveal created=c on_done=done /> })}
-        {move || view! { <TokenDetail token=token.get() rotated=rotated on_change=reload /> }}
+        <Title text="Token · Azure DevOps token portal" />
+        {move || rotated.get().map(|c| view! { <SecretReveal created=c on_done=done /> })}
+        <p class="crumbs"><A href=move || org_href("/tokens", org.get().as_deref())>"← All tokens"</A></p>
+        <Transition fallback=|| view! { <Skeleton label="Loading the token" lines=5 /> }>
+            {move || Suspend::new(async move {
+                match token.await {
+                    Ok(t) => view! { <TokenDetail token=t rotated=rotated on_change=Callback::new(move |_| token.refetch()) /> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e retry=Callback::new(move |_| token.refetch()) /> }.into_any(),
+                }
+            })}
+        </Transition>
     }
-}
-
-/// The new token of a rotation or a re-issue until the person says they have copied its
-/// secret: it stays on screen when they open the new token's page. Kept in this page load's
-/// memory only.
-fn unread_secret() -> RwSignal<Option<CreatedPat>> {
-    #[cfg(feature = "hydrate")]
-    {
-        thread_local!(static UNREAD: RwSignal<Option<CreatedPat>> = crate::nav::lasting(|| RwSignal::new(None)));
-        UNREAD.with(|s| *s)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    RwSignal::new(None)
 }
 
 #[component]

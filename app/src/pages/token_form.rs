@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::error::ApiError;
 use crate::model::{CreatedPat, Expiry};
+use leptos_router::components::A;
 
 use crate::ui::{copy_to_clipboard, org_href, use_org, FieldError};
 
@@ -104,9 +105,7 @@ pub fn SecretReveal(created: CreatedPat, #[prop(into)] on_done: Callback<()>) ->
     let copy = move |_| {
         let s = secret.clone();
         leptos::task::spawn_local(async move {
-            let done = copy_to_clipboard(s).await;
-            // `try_`: the page may have been left meanwhile (its islands cleaned up).
-            let _ = copied.try_set(Some(done));
+            copied.set(Some(copy_to_clipboard(s).await));
         });
     };
     view! {
@@ -131,7 +130,7 @@ pub fn SecretReveal(created: CreatedPat, #[prop(into)] on_done: Callback<()>) ->
                 <button type="button" class="button secondary" on:click=move |_| on_done.run(()) data-testid="secret-done">
                     "I have copied it"
                 </button>
-                <a href=new_href>"Open the new token"</a>
+                <A href=new_href>"Open the new token"</A>
             </div>
         </section>
     }

@@ -2,12 +2,14 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use super::table_view::{status_badges, FilterChips, SearchForm, SortHeader, TableView};
 use crate::api::list_pats;
 use crate::model::{PatPage, PatSort, PatSummary};
 use crate::scopes::scope_label;
-use crate::ui::{org_href, stored, url, use_org, DateWhen, ErrorPanel, Remember, Skeleton};
+use crate::ui::{org_href, stored, use_org, DateWhen, ErrorPanel, Skeleton};
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -19,16 +21,16 @@ pub fn TokensPage() -> impl IntoView {
         move || view_of_url.get(),
         |v| list_pats(v.org, v.filter, Some(v.sort), Some(v.desc), v.search, v.after),
     );
+    remember_view(view_of_url);
 
     view! {
         <Title text="Tokens · Azure DevOps token portal" />
-        {remember_view(&view_of_url.get_untracked())}
         <section class="card">
             <div class="table-head">
                 <h1>"Personal access tokens"</h1>
-                <a href=move || org_href("/tokens/new", org.get().as_deref()) class="button primary">"New token"</a>
+                <A href=move || org_href("/tokens/new", org.get().as_deref()) attr:class="button primary">"New token"</A>
             </div>
-            <p class="switch"><strong>"One organization"</strong>" · "<a href="/tokens/all" data-testid="every-org">"Every organization"</a></p>
+            <p class="switch"><strong>"One organization"</strong>" · "<A href="/tokens/all" attr:data-testid="every-org">"Every organization"</A></p>
             <div class="controls">
                 <FilterChips view=view_of_url />
                 <SearchForm view=view_of_url />
@@ -37,7 +39,7 @@ pub fn TokensPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(p) => view! { <PatRows page=p view=view_of_url.get_untracked() /> }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e retry=Callback::new(move |_| page.refetch()) /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -47,11 +49,15 @@ pub fn TokensPage() -> impl IntoView {
 
 /// Keeps the table's filter and sort in the browser (`RestoreSaved` brings them back on a later
 /// visit that names neither).
-fn remember_view(view: &TableView) -> impl IntoView {
-    // Only a choice the URL states: a bare /tokens must not overwrite the saved one.
-    let stated = url::query_value("filter").is_some() || url::query_value("sort").is_some();
-    let saved = stored::TokensView { filter: view.filter, sort: view.sort, desc: view.desc };
-    stated.then(|| view! { <Remember name=stored::TOKENS_VIEW.to_string() value=serde_json::json!(saved) /> })
+fn remember_view(view: Memo<TableView>) {
+    let query = use_query_map();
+    Effect::new(move |_| {
+        let v = view.get();
+        // Only a choice the URL states: a bare /tokens must not overwrite the saved one.
+        if query.with(|q| q.get("filter").is_some() || q.get("sort").is_some()) {
+            stored::save_tokens_view(stored::TokensView { filter: v.filter, sort: v.sort, desc: v.desc });
+        }
+    });
 }
 
 #[component]
@@ -77,7 +83,7 @@ fn PatRows(page: PatPage, view: TableView) -> impl IntoView {
             </tbody>
         </table>
         <p class="muted table-foot">"Organization: " <strong data-testid="table-org">{page.organization}</strong></p>
-        {next.map(|href| view! { <p class="pager"><a href=href>"Next page"</a></p> })}
+        {next.map(|href| view! { <p class="pager"><A href=href>"Next page"</A></p> })}
     }
     .into_any()
 }
@@ -93,7 +99,7 @@ fn EmptyTable(view: TableView, organization: String) -> impl IntoView {
     view! {
         <div class="empty" data-testid="pats-empty">
             <p>{what}</p>
-            <a href=org_href("/tokens/new", view.org.as_deref())>"Create a token"</a>
+            <A href=org_href("/tokens/new", view.org.as_deref())>"Create a token"</A>
         </div>
     }
 }
@@ -105,7 +111,7 @@ fn PatRow(token: PatSummary, org: Option<String>) -> impl IntoView {
     let status = status_badges(&token);
     view! {
         <tr>
-            <th scope="row"><a href=href>{token.display_name}</a></th>
+            <th scope="row"><A href=href>{token.display_name}</A></th>
             <td class="scopes">{scopes}</td>
             <td class="date"><DateWhen at=token.valid_to.clone() words=token.expires.clone() /></td>
             <td>{status}</td>

@@ -1,12 +1,13 @@
 //! The server calls that change a token, and the toasts and navigation that report their outcome.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
 use crate::api::{reissue_pat, revoke_pat, rotate_pat, update_pat};
 use crate::consent;
 use crate::error::ApiError;
 use crate::model::{CreatedPat, Expiry, PatChanges, Rotated, Saved};
-use crate::ui::{go, org_href, use_hydrated, use_toasts, Toasts};
+use crate::ui::{org_href, use_hydrated, use_toasts, Toasts};
 
 type UpdateAction = Action<(String, PatChanges), Result<Saved, ApiError>>;
 type RevokeAction = Action<String, Result<(), ApiError>>;
@@ -91,10 +92,11 @@ fn report_update(update: UpdateAction, toasts: Toasts, on_change: Callback<()>) 
 
 /// A revoked token leaves its page for the list of revoked tokens.
 fn report_revoke(revoke: RevokeAction, toasts: Toasts, org: Memo<Option<String>>) {
+    let navigate = use_navigate();
     Effect::new(move |_| match revoke.value().get() {
         Some(Ok(())) => {
             toasts.success("Token revoked: it no longer works.");
-            go(&org_href("/tokens?filter=revoked", org.get_untracked().as_deref()), false);
+            navigate(&org_href("/tokens?filter=revoked", org.get_untracked().as_deref()), Default::default());
         }
         Some(Err(e)) if consent::follow(&e) => {}
         Some(Err(e)) => {

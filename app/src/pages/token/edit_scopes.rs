@@ -1,7 +1,6 @@
 //! The edit form's scopes. Most edits keep them, so the scope picker (its tasks, search and
 //! catalogue: the largest part of a token's page) is fetched only when the person asks to change
-//! them. In the split build (`split`, see [`crate::boot`]) it comes from a wasm chunk it shares with
-//! the new-token form; without it, it is called in place.
+//! them: it comes from a wasm chunk it shares with the new-token form.
 
 use std::sync::Mutex;
 
@@ -111,8 +110,7 @@ fn ScopesKept(selected: RwSignal<Vec<String>>, open: RwSignal<bool>) -> impl Int
     }
 }
 
-/// The picker's view, from its chunk (the split build) or called in place.
-#[cfg(feature = "split")]
+/// The picker's view, from its chunk (in place on the server).
 async fn picker(
     selected: RwSignal<Vec<String>>,
     error: Signal<Option<ApiError>>,
@@ -120,20 +118,9 @@ async fn picker(
     scope_picker(selected, error).await
 }
 
-#[cfg(not(feature = "split"))]
-async fn picker(
-    selected: RwSignal<Vec<String>>,
-    error: Signal<Option<ApiError>>,
-) -> Result<AnyView, ApiError> {
-    scope_picker(selected, error)
-}
-
 /// A split point: `fallible` turns a chunk that could not be fetched into an error (by default
 /// the loader would panic, which ends every island on the page) and the next call fetches again.
-#[cfg_attr(
-    feature = "split",
-    leptos::wasm_split::wasm_split(scope_picker, wasm_split_path = ::leptos::wasm_split, fallible)
-)]
+#[leptos::wasm_split::wasm_split(scope_picker, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn scope_picker(
     selected: RwSignal<Vec<String>>,
     error: Signal<Option<ApiError>>,
