@@ -14,10 +14,10 @@ mod token_form;
 mod tokens;
 
 pub use home::HomePage;
-pub use inventory::InventoryRoute;
-pub use new_token::NewTokenRoute;
+pub(crate) use inventory::{load_inventory_page, InventoryRoute};
+pub(crate) use new_token::{load_new_token_page, NewTokenRoute};
 pub use orgs::{OrgsPage, ProjectsPage};
-pub use token::{provide_unread_secret, TokenRoute};
+pub(crate) use token::{load_token_page, provide_unread_secret, TokenRoute};
 pub use tokens::TokensPage;
 
 use leptos::prelude::*;

@@ -1,19 +1,25 @@
-//! The code of the lazy routes in the browser: the landing route's before hydration (the router
-//! hydrates a lazy route synchronously only when its code is there), and every other one at idle
-//! once the page is up, so that later navigations download no code.
+//! The code of the lazy routes. Each heavy page is a split point of its own (a wasm chunk, with
+//! chunks of code it shares with the others): fetched for a first visit by the page's head (the
+//! server names the chunks the page used), before hydration (the router hydrates a lazy route
+//! synchronously only when its code is here), and for every other route at idle once the page is
+//! up, so that later navigations download no code.
+//!
+//! The split points are `fallible`: a chunk that cannot be fetched (the connection dropped) is an
+//! error the page shows with "Try again", never a panic that would end the app.
 
-#[cfg(feature = "hydrate")]
-use leptos_router::LazyRoute;
+use std::future::Future;
 
-#[cfg(feature = "hydrate")]
-use crate::pages::{InventoryRoute, NewTokenRoute, TokenRoute};
+use leptos::prelude::*;
 
-/// The lazy routes, by the code-sharing family their chunks belong to.
+use crate::error::ApiError;
+use crate::ui::{ErrorPanel, PageBoundary};
+
+/// The lazy routes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LazyPage {
     /// `/tokens/all`: the inventory with its bulk changes.
     Inventory,
-    /// `/tokens/new`: the new-token form (its scope picker shared with a token's page).
+    /// `/tokens/new`: the new-token form.
     NewToken,
     /// `/tokens/:id`.
     Token,
@@ -35,28 +41,52 @@ impl LazyPage {
         }
     }
 
-    /// Fetches this route's code (its wasm chunks), once: later calls find it loaded.
-    #[cfg(feature = "hydrate")]
-    pub async fn load(self) {
+    /// Fetches this route's code (its wasm chunks); once loaded, later calls return at once.
+    pub async fn load(self) -> Result<(), ApiError> {
         match self {
-            LazyPage::Inventory => InventoryRoute::preload().await,
-            LazyPage::NewToken => NewTokenRoute::preload().await,
-            LazyPage::Token => TokenRoute::preload().await,
+            LazyPage::Inventory => crate::pages::load_inventory_page().await,
+            LazyPage::NewToken => crate::pages::load_new_token_page().await,
+            LazyPage::Token => crate::pages::load_token_page().await,
         }
+        .map_err(ApiError::from)
     }
 }
 
 /// Fetches the code of every lazy route when the browser is idle. Started once the page has
-/// hydrated: its own data came with the HTML, so nothing of the page waits behind these.
+/// hydrated: its own data came with the HTML, so nothing of the page waits behind these. A chunk
+/// that cannot be fetched now is fetched when its page is opened.
 #[cfg(feature = "hydrate")]
 pub fn load_all_at_idle() {
-    leptos::prelude::request_idle_callback(|| {
+    request_idle_callback(|| {
         leptos::task::spawn_local(async {
             for page in LazyPage::ALL {
-                page.load().await;
+                let _ = page.load().await;
             }
         });
     });
+}
+
+/// A lazy route's view, once its code is here; or, when its code could not be fetched, the
+/// error with a "Try again" that loads the address in full. `key` is the split point's name: the
+/// server notes it while rendering, and the page's head then names its chunks (preloads).
+pub async fn lazy_view(
+    key: &'static str,
+    view: impl Future<Output = Result<AnyView, ApiError>>,
+) -> AnyView {
+    #[cfg(feature = "ssr")]
+    leptos::prefetch_lazy_fn_on_server(key);
+    #[cfg(not(feature = "ssr"))]
+    let _ = key;
+    match view.await {
+        Ok(view) => view,
+        Err(error) => {
+            let retry = Callback::new(|_| {
+                #[cfg(feature = "hydrate")]
+                let _ = window().location().reload();
+            });
+            view! { <PageBoundary><ErrorPanel error=error retry=retry /></PageBoundary> }.into_any()
+        }
+    }
 }
 
 #[cfg(test)]

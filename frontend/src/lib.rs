@@ -13,7 +13,11 @@ pub fn hydrate() {
     // The loader needs no reactive system: wasm-bindgen's own executor drives it.
     wasm_bindgen_futures::spawn_local(async move {
         if let Some(page) = app::route_code::LazyPage::of_path(&path) {
-            page.load().await;
+            if page.load().await.is_err() {
+                // The page stays as the server rendered it: reading and plain links still work.
+                leptos::logging::error!("The code of this page could not be fetched: it was not hydrated.");
+                return;
+            }
         }
         leptos::mount::hydrate_body(app::App);
     });

@@ -9,7 +9,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::{lazy_route, LazyRoute};
+use leptos_router::LazyRoute;
 
 use super::bulk::{BulkBar, Selection};
 use super::table_view::{status_badges, FilterChips, SearchForm, SortHeader, TableView};
@@ -25,12 +25,12 @@ use crate::ui::{org_href, use_hydrated, DateWhen, ErrorPanel, PageBoundary, Skel
 const COLUMNS: &str = "5";
 
 /// The table the address asks for, read while the page's code loads.
+#[derive(Clone, Copy)]
 pub struct InventoryRoute {
     view_of_url: Memo<TableView>,
     page: Resource<Result<Inventory, ApiError>>,
 }
 
-#[lazy_route]
 impl LazyRoute for InventoryRoute {
     fn data() -> Self {
         let view_of_url = TableView::of_url("/tokens/all");
@@ -42,9 +42,19 @@ impl LazyRoute for InventoryRoute {
         Self { view_of_url, page }
     }
 
-    fn view(this: Self) -> AnyView {
-        view! { <PageBoundary><InventoryPage view_of_url=this.view_of_url page=this.page /></PageBoundary> }.into_any()
+    async fn view(this: Self) -> AnyView {
+        crate::route_code::lazy_view("inventory_page", inventory_page(this)).await
     }
+
+    async fn preload() {
+        let _ = load_inventory_page().await;
+    }
+}
+
+/// The page's code: a split point (see [`crate::route_code`]).
+#[leptos::wasm_split::wasm_split(inventory_page, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_inventory_page))]
+pub(crate) fn inventory_page(this: InventoryRoute) -> Result<AnyView, ApiError> {
+    Ok(view! { <PageBoundary><InventoryPage view_of_url=this.view_of_url page=this.page /></PageBoundary> }.into_any())
 }
 
 #[component]

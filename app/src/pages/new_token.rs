@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use leptos_router::{lazy_route, LazyRoute};
+use leptos_router::LazyRoute;
 
 use super::token_form::{form_error, ExpiryPicker, ScopePicker, SecretReveal};
 use crate::api::create_pat;
@@ -22,15 +22,24 @@ type CreateAction = Action<PatForm, Result<CreatedPat, ApiError>>;
 /// `/tokens/new` as a route: no data to start before its code arrives.
 pub struct NewTokenRoute;
 
-#[lazy_route]
 impl LazyRoute for NewTokenRoute {
     fn data() -> Self {
         NewTokenRoute
     }
 
-    fn view(_this: Self) -> AnyView {
-        view! { <PageBoundary><NewTokenPage /></PageBoundary> }.into_any()
+    async fn view(_this: Self) -> AnyView {
+        crate::route_code::lazy_view("new_token_page", new_token_page()).await
     }
+
+    async fn preload() {
+        let _ = load_new_token_page().await;
+    }
+}
+
+/// The page's code: a split point (see [`crate::route_code`]).
+#[leptos::wasm_split::wasm_split(new_token_page, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_new_token_page))]
+pub(crate) fn new_token_page() -> Result<AnyView, ApiError> {
+    Ok(view! { <PageBoundary><NewTokenPage /></PageBoundary> }.into_any())
 }
 
 #[component]

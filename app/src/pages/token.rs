@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use leptos_router::{lazy_route, LazyRoute};
+use leptos_router::LazyRoute;
 
 use super::token_form::SecretReveal;
 use crate::api::get_pat;
@@ -23,12 +23,12 @@ use actions::{EditCard, ExtendCard, ReissueCard, ReplaceGlobalCard, RevokeCard, 
 use calls::TokenCalls;
 
 /// The token the address names, read while the page's code loads.
+#[derive(Clone, Copy)]
 pub struct TokenRoute {
     org: Memo<Option<String>>,
     token: Resource<Result<PatSummary, ApiError>>,
 }
 
-#[lazy_route]
 impl LazyRoute for TokenRoute {
     fn data() -> Self {
         let params = use_params_map();
@@ -38,9 +38,19 @@ impl LazyRoute for TokenRoute {
         Self { org, token }
     }
 
-    fn view(this: Self) -> AnyView {
-        view! { <PageBoundary><TokenPage org=this.org token=this.token /></PageBoundary> }.into_any()
+    async fn view(this: Self) -> AnyView {
+        crate::route_code::lazy_view("token_page", token_page(this)).await
     }
+
+    async fn preload() {
+        let _ = load_token_page().await;
+    }
+}
+
+/// The page's code: a split point (see [`crate::route_code`]).
+#[leptos::wasm_split::wasm_split(token_page, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_token_page))]
+pub(crate) fn token_page(this: TokenRoute) -> Result<AnyView, ApiError> {
+    Ok(view! { <PageBoundary><TokenPage org=this.org token=this.token /></PageBoundary> }.into_any())
 }
 
 /// The new token of a rotation or a re-issue until the person says they have copied its secret.
