@@ -24,7 +24,7 @@ trap 'kill $server_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 (cd end2end && node bench/first-visit.mjs "http://127.0.0.1:$port" 2000 100)
 echo
-(cd end2end && node bench/nav-memory.mjs "http://127.0.0.1:$port" 25)
+(cd end2end && node bench/nav-memory.mjs "http://127.0.0.1:$port" 500)
 kill $server_pid
 echo
 
