@@ -15,3 +15,18 @@ for (const f of readdirSync(dir).filter((f) => /\.(wasm|js)$/.test(f)).sort()) {
   }).length;
   console.log(f.padEnd(32) + kb(buf.length) + kb(gz) + kb(br));
 }
+
+// Per lazy route (the split manifest): the code a first visit to it needs, as the precompressed
+// .br files the server sends: the main module, its JS, the chunk loader and the route's chunks.
+const manifestFile = readdirSync(dir).find((f) => /^__wasm_split_manifest\..*json$/.test(f));
+if (manifestFile) {
+  const manifest = JSON.parse(readFileSync(join(dir, manifestFile), 'utf8'));
+  const br = (f) => statSync(join(dir, f + '.br')).size;
+  const main = readdirSync(dir).filter((f) => /^(devops-pat-portal\..*\.(wasm|js)|__wasm_split\..*\.js)$/.test(f));
+  const base = main.reduce((n, f) => n + br(f), 0);
+  console.log(`\nper split point: main module, JS and chunk loader (${kb(base).trim()}) + its chunks, brotli as served`);
+  for (const [key, chunks] of Object.entries(manifest).sort()) {
+    const total = base + chunks.reduce((n, c) => n + br(c + '.wasm'), 0);
+    console.log(key.padEnd(32) + kb(total) + `${main.length + chunks.length}`.padStart(6) + ' files');
+  }
+}

@@ -54,6 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
+                <SplitLoaderPreload />
                 <MetaTags />
             </head>
             <body>
@@ -61,6 +62,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// In a split build, the chunk loader (`__wasm_split.<hash>.js`) that the main module imports:
+/// named by every page's head so that it downloads beside the module instead of after it (Leptos
+/// names it only on pages that render a lazy route). Reads what `HydrationScripts` found.
+#[component]
+fn SplitLoaderPreload() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let href = use_context::<leptos::WasmSplitManifest>()
+        .and_then(|m| m.0.try_with_value(|(pkg, _, loader)| format!("{pkg}/{loader}")));
+    #[cfg(not(feature = "ssr"))]
+    let href = None::<String>;
+    href.map(|href| view! { <link rel="modulepreload" href=href crossorigin="" /> })
 }
 
 /// Carries the nonce from the page render to the server's security-header middleware.
