@@ -5,8 +5,10 @@ mod pat_checks;
 mod pats;
 mod profile;
 mod projects;
+mod quirks;
 mod scopes;
 mod seed;
+mod tenant;
 #[cfg(test)]
 mod tests;
 
@@ -20,12 +22,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
 pub use self::failures::Failure;
 use self::pats::StoredPat;
+pub use self::quirks::Throttle;
 use self::scopes::Need;
 use super::entra::EntraStandIn;
 use app::model::DEVOPS_RESOURCE;
@@ -97,6 +99,8 @@ pub struct DevopsStandIn {
     requests: Mutex<HashMap<Method, usize>>,
     /// What "now" is (the portal's clock, so that both sides agree).
     clock: app::clock::Clock,
+    /// How this Azure DevOps differs from the stand-in's defaults (test and demo switches).
+    quirks: quirks::Quirks,
 }
 
 /// Where the keys that sign bearer tokens come from.
@@ -153,6 +157,7 @@ impl DevopsStandIn {
             failures: Mutex::new(Vec::new()),
             requests: Mutex::new(HashMap::new()),
             clock: app::clock::Clock::system(),
+            quirks: quirks::Quirks::default(),
         }
     }
 
@@ -175,7 +180,9 @@ impl DevopsStandIn {
             .route("/dev/{org}/_apis/projects", get(projects::list))
             .route("/app/_apis/profile/profiles/me", get(profile::profile))
             .route("/app/_apis/accounts", get(profile::accounts))
+            .route("/dev/{org}", axum::routing::head(tenant::head))
             .with_state(self.clone())
+            .layer(axum::middleware::from_fn_with_state(self.clone(), quirks::layer))
             .layer(axum::middleware::from_fn_with_state(self, failures::layer))
     }
 
@@ -238,12 +245,11 @@ impl DevopsStandIn {
         need: Need,
     ) -> Result<Caller, Response> {
         let caller = self.authenticate(headers).await?;
-        scopes::require(&caller, need)?;
+        scopes::require(&caller, need, self.classic_refused_for_pats())?;
         require_api_version(q, preview)?;
         match org {
             CONDITIONAL_ACCESS_ORG => return Err(conditional_access()),
-            NOT_MEMBER_ORG => return Err(not_a_member(&caller, crate::entra::DEMO_TENANT)),
-            OTHER_TENANT_ORG => return Err(not_a_member(&caller, OTHER_TENANT_ID)),
+            NOT_MEMBER_ORG | OTHER_TENANT_ORG => return Err(not_a_member(&caller)),
             _ => {}
         }
         if !DEMO_ORGS.contains(&org) {
@@ -298,18 +304,14 @@ fn conditional_access() -> Response {
     )
 }
 
-/// A valid token of a user the organization does not know: 401, TF400813 naming the user, and
-/// the organization's tenant in `X-VSS-ResourceTenant`.
-fn not_a_member(caller: &Caller, tenant: &str) -> Response {
-    let mut r = vss_error(
+/// A valid token of a user the organization does not know: 401 and TF400813 naming the user.
+/// The organization's tenant is told to an anonymous request (`tenant::head`), not here.
+fn not_a_member(caller: &Caller) -> Response {
+    vss_error(
         StatusCode::UNAUTHORIZED,
         "UnauthorizedRequestException",
         &format!("TF400813: The user '{}' is not authorized to access this resource.", caller.oid),
-    );
-    if let Ok(v) = header::HeaderValue::from_str(tenant) {
-        r.headers_mut().insert("X-VSS-ResourceTenant", v);
-    }
-    r
+    )
 }
 
 /// Azure DevOps' JSON error body.

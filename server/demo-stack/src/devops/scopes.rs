@@ -53,9 +53,12 @@ pub(crate) fn scope_names(claim: &str) -> Vec<String> {
         .collect()
 }
 
-/// Refuses the call when the caller's token lacks every scope that allows it.
-pub(crate) fn require(caller: &Caller, need: Need) -> Result<(), Response> {
-    if need.allowed_by().iter().any(|a| caller.scopes.iter().any(|s| s == a)) {
+/// Refuses the call when the caller's token lacks every scope that allows it. With
+/// `classic_refused`, `user_impersonation` no longer opens the PAT lifecycle API.
+pub(crate) fn require(caller: &Caller, need: Need, classic_refused: bool) -> Result<(), Response> {
+    let pats = matches!(need, Need::ReadPats | Need::ManagePats);
+    let allows = |a: &&&str| !(classic_refused && pats && **a == "user_impersonation");
+    if need.allowed_by().iter().filter(allows).any(|a| caller.scopes.iter().any(|s| s == a)) {
         return Ok(());
     }
     Err(vss_error(
@@ -71,6 +74,20 @@ mod tests {
 
     fn caller(scp: &str) -> Caller {
         Caller { oid: "u".into(), name: "U".into(), username: "u@x".into(), scopes: scope_names(scp) }
+    }
+
+    fn require(caller: &Caller, need: Need) -> Result<(), Response> {
+        super::require(caller, need, false)
+    }
+
+    #[test]
+    fn a_classic_token_can_be_refused_by_the_pat_api_only() {
+        let classic = caller("user_impersonation");
+        assert!(super::require(&classic, Need::ReadPats, true).is_err());
+        assert!(super::require(&classic, Need::ManagePats, true).is_err());
+        assert!(super::require(&classic, Need::Profile, true).is_ok());
+        assert!(super::require(&classic, Need::Projects, true).is_ok());
+        assert!(super::require(&caller("vso.pats_manage"), Need::ManagePats, true).is_ok());
     }
 
     #[test]
