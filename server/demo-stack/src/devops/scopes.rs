@@ -1,7 +1,8 @@
 //! What each Azure DevOps call needs from the bearer token's scopes, as Microsoft documents it:
 //! the PAT lifecycle API's 7.2 spec (`specification/tokens/7.2/tokens.json` in
 //! MicrosoftDocs/vsts-rest-api-specs) asks `vso.pats` of GET and `vso.pats_manage` of POST, PUT
-//! and DELETE; profiles and accounts ask `vso.profile`; projects `vso.project`.
+//! and DELETE; profiles and accounts ask `vso.profile`; projects `vso.profile` or `vso.project`
+//! (`specification/core/7.1/core.json`, `Projects_List`).
 //! `user_impersonation` covers everything. A token without the scope is refused with 401 and
 //! TF400813, as Azure DevOps refuses a token that lacks a scope (MicrosoftDocs/vsts-rest-api-specs#441:
 //! "otherwise give 401 Unauthorized").
@@ -36,9 +37,13 @@ impl Need {
             Need::ReadPats => &["user_impersonation", "vso.pats", "vso.pats_manage"],
             Need::ManagePats => &["user_impersonation", "vso.pats_manage"],
             Need::Profile => &["user_impersonation", "vso.profile", "vso.profile_write"],
-            Need::Projects => {
-                &["user_impersonation", "vso.project", "vso.project_write", "vso.project_manage"]
-            }
+            Need::Projects => &[
+                "user_impersonation",
+                "vso.project",
+                "vso.project_write",
+                "vso.project_manage",
+                "vso.profile",
+            ],
         }
     }
 }

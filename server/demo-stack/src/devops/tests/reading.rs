@@ -77,8 +77,15 @@ async fn a_missing_scope_is_refused_like_a_missing_membership() {
         let j = stranger.json();
         (j["message"].clone(), j["typeKey"].clone())
     });
-    let a = call(&r, Method::GET, "/dev/fabrikam-demo/_apis/projects?api-version=7.1", Some(&b), None).await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "vso.project is needed");
+    let projects = "/dev/fabrikam-demo/_apis/projects?api-version=7.1";
+    assert_eq!(
+        call(&r, Method::GET, projects, Some(&b), None).await.status,
+        StatusCode::OK,
+        "vso.profile reads them"
+    );
+    let pats_only = bearer_with(&oid, "vso.pats");
+    let a = call(&r, Method::GET, projects, Some(&pats_only), None).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "vso.project or vso.profile is needed");
     // A classic token opens everything, unless the PAT API refuses it.
     let classic = bearer_with(&oid, "user_impersonation");
     assert_eq!(
