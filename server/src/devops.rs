@@ -83,6 +83,8 @@ impl Default for DevopsUrls {
 pub struct DevopsClient {
     http: reqwest::Client,
     urls: DevopsUrls,
+    /// Each user's pace, as Azure DevOps' answers ask (`pacing`).
+    pacer: pacing::Pacer,
 }
 
 fn join(base: &Url, path: &str) -> Result<Url, DevopsError> {
@@ -101,12 +103,9 @@ pub struct PatPageRequest<'a> {
     pub top: u32,
 }
 
-/// A throttled read waits for `Retry-After` and tries once more, if the wait fits this budget.
-const READ_RETRY_BUDGET_SECS: u64 = 5;
-
 impl DevopsClient {
     pub fn new(http: reqwest::Client, urls: DevopsUrls) -> Self {
-        DevopsClient { http, urls }
+        DevopsClient { http, urls, pacer: pacing::Pacer::default() }
     }
 
     fn pats_url(&self, org: &str) -> Result<Url, DevopsError> {
@@ -206,8 +205,13 @@ impl DevopsClient {
         Ok((list, next))
     }
 
-    /// A GET: idempotent, so a throttled one waits for `Retry-After` and is tried once more
-    /// when the wait is short.
+    /// What to tell the person whose token this is about the pace Azure DevOps asked for lately.
+    pub fn slowdown(&self, token: &Secret, org: &str) -> Option<pacing::Slowdown> {
+        self.pacer.notice(&pace_key(&Call::new(token, Need::ReadPats, Some(org))))
+    }
+
+    /// A GET: idempotent, so a throttled one is tried once more when its `Retry-After` fits the
+    /// pacer's budget (the pacer holds the retry for it).
     async fn read<T: serde::de::DeserializeOwned>(
         &self,
         call: &Call<'_>,
@@ -215,9 +219,8 @@ impl DevopsClient {
     ) -> Result<(T, HeaderMap), DevopsError> {
         let (status, headers, body) = self.send(call, reqwest::Method::GET, url.clone(), None::<&()>).await?;
         let (status, headers, body) = match classify(status, &headers, &body) {
-            Err(DevopsError::RateLimited(wait)) if wait <= READ_RETRY_BUDGET_SECS => {
+            Err(DevopsError::RateLimited(wait)) if wait <= pacing::WAIT_BUDGET.as_secs() => {
                 tracing::info!(wait, "Azure DevOps throttled a read: retrying once after Retry-After");
-                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
                 self.send(call, reqwest::Method::GET, url, None::<&()>).await?
             }
             _ => (status, headers, body),
@@ -271,6 +274,10 @@ impl DevopsClient {
         url: Url,
         body: Option<&B>,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), DevopsError> {
+        // Paced per user: a Retry-After still running is waited out (or fails the call as
+        // throttled when too long), and a user low on their limit goes one call at a time.
+        let key = pace_key(call);
+        let _ticket = self.pacer.before(&key).await.map_err(DevopsError::RateLimited)?;
         let mut req = self
             .http
             .request(method, url)
@@ -290,6 +297,7 @@ impl DevopsClient {
         })?;
         let status = res.status();
         let headers = res.headers().clone();
+        self.pacer.after(&key, &headers);
         let body = res.bytes().await.map_err(|e| DevopsError::Unavailable(error_chain(&e)))?;
         Ok((status, headers, body.to_vec()))
     }
@@ -308,6 +316,12 @@ impl<'a> Call<'a> {
     }
 }
 
+/// Whose pace a call counts against: the user, in the organization it is about (Azure DevOps
+/// tracks a user's consumption per organization; profile and accounts count apart).
+fn pace_key(call: &Call<'_>) -> String {
+    format!("{}@{}", grants::caller_key(call.token), call.org.unwrap_or("-"))
+}
+
 /// Percent-encodes one path segment.
 fn segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
@@ -315,6 +329,7 @@ fn segment(s: &str) -> String {
 
 mod classify;
 pub mod grants;
+pub mod pacing;
 mod tenant;
 #[cfg(test)]
 mod tests;

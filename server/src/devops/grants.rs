@@ -73,9 +73,7 @@ pub enum Verdict {
 /// The signature is not checked, on purpose: Azure DevOps checks the token; the portal reads the
 /// claim only to explain a refusal Azure DevOps already gave, never to allow anything.
 pub fn granted_scopes(token: &Secret) -> Option<Vec<String>> {
-    let payload = token.expose().split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let claims = claims_of(token)?;
     let scp = claims.get("scp")?.as_str()?;
     let names: Vec<String> = scp
         .split(' ')
@@ -83,6 +81,26 @@ pub fn granted_scopes(token: &Secret) -> Option<Vec<String>> {
         .map(|s| s.rsplit('/').next().unwrap_or(s).to_string())
         .collect();
     (!names.is_empty()).then_some(names)
+}
+
+/// Whose calls these are, for pacing them (Azure DevOps limits each user): the token's `oid`
+/// (else `sub`), or a digest of the token itself when it says neither. Never the token.
+pub fn caller_key(token: &Secret) -> String {
+    let named = claims_of(token).and_then(|c| {
+        c.get("oid").or_else(|| c.get("sub")).and_then(|v| v.as_str()).map(|v| format!("user:{v}"))
+    });
+    named.unwrap_or_else(|| {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(token.expose().as_bytes());
+        format!("token:{}", URL_SAFE_NO_PAD.encode(&digest[..16]))
+    })
+}
+
+/// The payload of a JWT, unverified (see [`granted_scopes`]).
+fn claims_of(token: &Secret) -> Option<serde_json::Value> {
+    let payload = token.expose().split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// The verdict on a refusal of `need` to a token granted `granted`. `typeKey` plays no part: the
@@ -120,6 +138,9 @@ mod tests {
         assert_eq!(granted_scopes(&jwt(serde_json::json!({"roles": ["x"]}))), None);
         assert_eq!(granted_scopes(&Secret::new("not-a-jwt".to_string())), None);
         assert_eq!(granted_scopes(&Secret::new("a.!!!.c".to_string())), None);
+        assert_eq!(caller_key(&jwt(serde_json::json!({"oid": "o1", "sub": "s1"}))), "user:o1");
+        let opaque = caller_key(&Secret::new("opaque-token".to_string()));
+        assert!(opaque.starts_with("token:") && !opaque.contains("opaque"), "{opaque}");
     }
 
     #[test]

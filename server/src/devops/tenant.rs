@@ -22,25 +22,34 @@ impl DevopsClient {
     }
 }
 
-/// The tenant an anonymous answer names: `X-VSS-ResourceTenant` (which may list several, comma
-/// separated: the first is taken), else the tenant segment of the `Bearer authorization_uri`
-/// challenge. All zeros (Microsoft accounts) is kept: the message says what it means.
+/// The tenant an anonymous answer names, in Git Credential Manager's order: the tenant segment
+/// of a `Bearer authorization_uri` challenge first, then `X-VSS-ResourceTenant` (which may list
+/// several: the first that is not all zeros). Exactly one all-zeros value means an organization
+/// backed by Microsoft accounts, kept as is: the message says what it means.
 pub fn tenant_of(headers: &HeaderMap) -> Option<String> {
-    let guid = |s: &str| uuid::Uuid::parse_str(s.trim()).ok().map(|u| u.to_string());
-    let from_header = headers
-        .get_all("x-vss-resourcetenant")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .find_map(guid);
-    from_header.or_else(|| {
+    let guid = |s: &str| uuid::Uuid::parse_str(s.trim()).ok();
+    let from_challenge =
         headers.get_all(WWW_AUTHENTICATE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
             let (_, rest) = v.split_once("authorization_uri=")?;
             let uri = rest.trim_start_matches('"').split(['"', ',', ' ']).next()?;
             let url = url::Url::parse(uri).ok()?;
-            url.path_segments()?.next().and_then(guid)
-        })
-    })
+            url.path_segments()?.next().and_then(guid).filter(|g| !g.is_nil())
+        });
+    if let Some(t) = from_challenge {
+        return Some(t.to_string());
+    }
+    let listed: Vec<uuid::Uuid> = headers
+        .get_all("x-vss-resourcetenant")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(guid)
+        .collect();
+    match listed.iter().find(|g| !g.is_nil()) {
+        Some(t) => Some(t.to_string()),
+        None if listed.len() == 1 => Some(uuid::Uuid::nil().to_string()),
+        None => None,
+    }
 }
 
 #[cfg(test)]

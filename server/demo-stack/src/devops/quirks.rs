@@ -66,6 +66,26 @@ impl DevopsStandIn {
         };
     }
 
+    /// Test switch: `oid` gets `count` more active tokens in `org`, to pass the lists' page limits.
+    pub fn add_tokens(&self, oid: &str, org: &str, count: usize) {
+        let now = self.now();
+        self.with_tokens(oid, |all| {
+            let start = all.len();
+            all.extend((start..start + count).map(|i| {
+                super::pats::StoredPat {
+                    id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{oid}:bulk:{i}").as_bytes())
+                        .to_string(),
+                    name: format!("Bulk token {i:05}"),
+                    scope: "vso.code".into(),
+                    valid_from: now - time::Duration::days(1),
+                    valid_to: now + time::Duration::days(90),
+                    org: Some(org.to_string()),
+                    revoked: false,
+                }
+            }))
+        });
+    }
+
     pub(super) fn classic_refused_for_pats(&self) -> bool {
         self.quirks.classic_refused_for_pats.load(Ordering::SeqCst)
     }

@@ -27,14 +27,18 @@ pub(super) async fn head(State(_): State<Arc<DevopsStandIn>>, Path(org): Path<St
     let Some(tenant) = tenant_of(&org) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let challenge = format!(
-        "Bearer authorization_uri=https://login.microsoftonline.com/{tenant}, Basic realm=\"https://tfsprodweu5.visualstudio.com/\", TFS-Federated"
-    );
+    let challenge = format!("Bearer authorization_uri=https://login.microsoftonline.com/{tenant}");
     let mut res = StatusCode::UNAUTHORIZED.into_response();
     let h = res.headers_mut();
+    // One challenge per header, as the service sends them.
     if let Ok(v) = HeaderValue::from_str(&challenge) {
-        h.insert(header::WWW_AUTHENTICATE, v);
+        h.append(header::WWW_AUTHENTICATE, v);
     }
+    h.append(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"https://tfsprodweu5.visualstudio.com/\""),
+    );
+    h.append(header::WWW_AUTHENTICATE, HeaderValue::from_static("TFS-Federated"));
     h.insert("X-VSS-ResourceTenant", HeaderValue::from_static(tenant));
     res
 }
