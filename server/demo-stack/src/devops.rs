@@ -1,6 +1,7 @@
 //! The Azure DevOps stand-in: PAT lifecycle, projects, profile and accounts, with the real shapes, bearer checks, organization policies and test-only failure switches.
 
 mod failures;
+mod locations;
 mod pat_checks;
 mod pats;
 mod profile;
@@ -172,6 +173,13 @@ impl DevopsStandIn {
     }
 
     pub fn router(self: Arc<Self>) -> Router {
+        use tower::Layer;
+        let inner = self.routes();
+        // Paths and api-versions are normalized before routing (`locations::normalize`).
+        Router::new().fallback_service(axum::middleware::from_fn(locations::normalize).layer(inner))
+    }
+
+    fn routes(self: Arc<Self>) -> Router {
         Router::new()
             .route(
                 "/vssps/{org}/_apis/tokens/pats",
@@ -181,6 +189,10 @@ impl DevopsStandIn {
             .route("/app/_apis/profile/profiles/me", get(profile::profile))
             .route("/app/_apis/accounts", get(profile::accounts))
             .route("/dev/{org}", axum::routing::head(tenant::head))
+            .route("/app/_apis/resourceareas", get(locations::resource_areas))
+            .route("/dev/{org}/_apis/resourceareas", get(locations::resource_areas))
+            .route("/app/_apis/{area}", axum::routing::options(locations::options))
+            .route("/dev/{org}/_apis/{area}", axum::routing::options(locations::options))
             .with_state(self.clone())
             .layer(axum::middleware::from_fn_with_state(self.clone(), quirks::layer))
             .layer(axum::middleware::from_fn_with_state(self, failures::layer))
@@ -323,7 +335,10 @@ fn vss_error(status: StatusCode, type_key: &str, message: &str) -> Response {
 /// Every call names an api-version; preview areas (the PAT API) want the `-preview` flag too.
 fn require_api_version(q: &HashMap<String, String>, preview: bool) -> Result<(), Response> {
     match q.get("api-version") {
-        Some(v) if !(v.starts_with("7.") || v.starts_with("6.")) => Err(vss_error(
+        // Any version from the area's first (1.0; 6.0 for the PAT API) to the newest (7.2):
+        // Microsoft's clients ask for old ones (azure-devops-node-api reads profiles with
+        // `3.2-preview.3`), and the service answers them.
+        Some(v) if !supported(v, preview) => Err(vss_error(
             StatusCode::BAD_REQUEST,
             "VssInvalidApiVersionException",
             "VS800012: The requested api-version is not supported.",
@@ -343,6 +358,11 @@ fn require_api_version(q: &HashMap<String, String>, preview: bool) -> Result<(),
             "VS800075: The project collection requires an api-version, but none was supplied.",
         )),
     }
+}
+
+fn supported(version: &str, preview_area: bool) -> bool {
+    let lowest = if preview_area { 6.0 } else { 1.0 };
+    version.split('-').next().and_then(|n| n.parse::<f64>().ok()).is_some_and(|n| (lowest..=7.2).contains(&n))
 }
 
 /// `$top`: 1 to 100 items per page (100 when absent).
