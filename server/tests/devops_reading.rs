@@ -58,10 +58,8 @@ async fn a_profile_without_names_is_shown_not_an_internal_error() {
 /// same (401 TF400813 naming the user, same typeKey) for a missing scope and a non-member.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_without_vso_pats_is_a_permission_to_grant_not_a_membership() {
-    let app = spawn_demo().await;
-    app.running.demo.as_ref().unwrap().entra.withhold_scope("vso.pats", true);
-    let c = browser();
-    app.sign_in(&c, "megan", "/").await;
+    // As a registration without vso.pats would: sign-in works, the token lacks it.
+    let (app, c) = signed_in(&[("DEMO_WITHHOLD_SCOPES", "vso.pats")]).await;
     let api = Api::new(&c, &app);
     let (status, e) = api.pats("filter=active").await.unwrap_err();
     assert_eq!(status, StatusCode::FORBIDDEN, "{e:?}");
