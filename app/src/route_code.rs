@@ -69,7 +69,10 @@ pub fn load_all_at_idle() {
 /// A lazy route's view, once its code is here; or, when its code could not be fetched, the
 /// error with a "Try again" that loads the address in full. `key` is the split point's name: the
 /// server notes it while rendering, and the page's head then names its chunks (preloads).
-pub async fn lazy_view(key: &'static str, view: impl Future<Output = Result<AnyView, ApiError>>) -> AnyView {
+pub async fn lazy_view(
+    key: &'static str,
+    view: impl Future<Output = Result<AnyView, ApiError>>,
+) -> AnyView {
     #[cfg(feature = "ssr")]
     leptos::prefetch_lazy_fn_on_server(key);
     #[cfg(not(feature = "ssr"))]
@@ -96,9 +99,7 @@ mod tests {
         assert_eq!(LazyPage::of_path("/tokens/new"), Some(LazyPage::NewToken));
         assert_eq!(LazyPage::of_path("/tokens/new/"), Some(LazyPage::NewToken));
         assert_eq!(LazyPage::of_path("/tokens/b458d849-0000"), Some(LazyPage::Token));
-        for light in
-            ["/", "/tokens", "/tokens/", "/orgs", "/orgs/x/projects", "/about", "/tokens/a/b", "/tokensx"]
-        {
+        for light in ["/", "/tokens", "/tokens/", "/orgs", "/orgs/x/projects", "/about", "/tokens/a/b", "/tokensx"] {
             assert_eq!(LazyPage::of_path(light), None, "{light}");
         }
     }

@@ -54,8 +54,7 @@ impl LazyRoute for InventoryRoute {
 /// The page's code: a split point (see [`crate::route_code`]).
 #[leptos::wasm_split::wasm_split(inventory_page, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_inventory_page))]
 pub(crate) fn inventory_page(this: InventoryRoute) -> Result<AnyView, ApiError> {
-    Ok(view! { <PageBoundary><InventoryPage view_of_url=this.view_of_url page=this.page /></PageBoundary> }
-        .into_any())
+    Ok(view! { <PageBoundary><InventoryPage view_of_url=this.view_of_url page=this.page /></PageBoundary> }.into_any())
 }
 
 #[component]
