@@ -56,12 +56,15 @@ export default defineConfig({
   ],
   // The app (its demo clock set before global PATs retire, whatever today is), a second one with
   // low rate limits for rate_limits.spec.ts (the next port), and a third whose clock is after
-  // 2026-12-01 for fidelity.spec.ts (the port after).
+  // 2026-12-01 for fidelity.spec.ts (the port after), and a fourth whose tokens lack vso.pats for
+  // reading.spec.ts.
   webServer: serverBin
     ? [
         server(port, { DEMO_CLOCK: '2026-11-20T12:00:00Z' }),
         server(String(Number(port) + 1), { RATE_LIMIT_SIGN_INS: '3', RATE_LIMIT_TOKEN_CREATES: '2' }),
         server(String(Number(port) + 2), { DEMO_CLOCK: '2026-12-02T12:00:00Z' }),
+        // reading.spec.ts: tokens without vso.pats, as a registration lacking it would give.
+        server(String(Number(port) + 3), { DEMO_CLOCK: '2026-11-20T12:00:00Z', DEMO_WITHHOLD_SCOPES: 'vso.pats' }),
       ]
     : undefined,
 });

@@ -23,6 +23,11 @@ pub enum ApiError {
     /// permission to manage them (`vso.pats_manage`), an incremental consent.
     #[error("Changing tokens needs your permission to manage them. Microsoft asks you once, then brings you back here.")]
     ConsentNeeded,
+    /// The access token lacks a permission the call needs (its granted scopes against the
+    /// call's, not a membership): granting it is a consent round trip through sign-in, which
+    /// asks for the permissions this app reads with.
+    #[error("This app has not been granted the permission to {permission} in Azure DevOps. Grant it: Microsoft asks you (or tells you that an administrator must), then brings you back here. No organization administrator needs to add you to anything.")]
+    PermissionMissing { permission: String },
     #[error("That item was not found, or you cannot see it.")]
     NotFound,
     #[error("Azure DevOps is throttling requests. Try again in {retry_after_secs} seconds.")]
@@ -50,7 +55,10 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::NotSignedIn | ApiError::SessionExpired => 401,
-            ApiError::Forbidden { .. } | ApiError::NoAccess { .. } | ApiError::ConsentNeeded => 403,
+            ApiError::Forbidden { .. }
+            | ApiError::NoAccess { .. }
+            | ApiError::ConsentNeeded
+            | ApiError::PermissionMissing { .. } => 403,
             ApiError::NotFound => 404,
             ApiError::RateLimited { .. } | ApiError::TooManyRequests { .. } => 429,
             ApiError::UpstreamUnavailable | ApiError::UpstreamFailed { .. } => 502,

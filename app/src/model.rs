@@ -137,6 +137,10 @@ pub struct PatPage {
     pub organization: String,
     pub tokens: Vec<PatSummary>,
     pub continuation_token: Option<String>,
+    /// Why this list is partial or was slow, in sentences for the person (a search cut at its
+    /// page limit, more revoked tokens than are read, Azure DevOps asking the portal to wait).
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 /// How the token table is sorted (Azure DevOps `sortByOption`).
@@ -328,6 +332,9 @@ pub struct Overview {
     pub global_state: Option<GlobalPat>,
     /// How many days ahead "expiring soon" looks here: the reminder lead time.
     pub lead_days: u32,
+    /// Why the counts are partial or were slow, in sentences for the person.
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 pub const UPCOMING_WEEKS: usize = 12;

@@ -74,10 +74,13 @@ pub fn ErrorPanel(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>
     );
     let not_found = matches!(error, ApiError::NotFound);
     let no_access = matches!(error, ApiError::NoAccess { .. });
+    // A permission the app lacks is granted by the consent round trip of a sign-in.
+    let grant = matches!(error, ApiError::PermissionMissing { .. });
     view! {
         <div class="error-panel" role="alert" data-testid="error">
             <p>{error.to_string()}</p>
             {error.needs_sign_in().then(|| view! { <SignInLink label="Sign in again" /> })}
+            {grant.then(|| view! { <SignInLink label="Grant the permission" /> })}
             {retry.filter(|_| retryable).map(|r| view! {
                 <button type="button" class="button secondary" on:click=move |_| r.run(())>"Try again"</button>
             })}

@@ -85,6 +85,9 @@ pub struct DemoSettings {
     /// `DEMO_CLOCK`: the instant the demo stack (portal and stand-ins) starts its clock at, to
     /// show date rules such as the retirement of global PATs on both sides; the real time by default.
     pub clock: app::clock::Clock,
+    /// `DEMO_WITHHOLD_SCOPES`: Azure DevOps permissions the demo identity provider leaves out of
+    /// its access tokens, as a registration lacking them would: to show a missing permission.
+    pub withheld_scopes: Vec<String>,
 }
 
 impl Default for DemoSettings {
@@ -94,6 +97,7 @@ impl Default for DemoSettings {
             authority_tenant: None,
             state_file: None,
             clock: app::clock::Clock::system(),
+            withheld_scopes: Vec::new(),
         }
     }
 }
@@ -172,6 +176,7 @@ impl Config {
         let demo = DemoSettings {
             state_file: demo_state_file(&session_store),
             clock: demo_clock(&get, &identity)?,
+            withheld_scopes: demo_withheld(&get, &identity)?,
             ..DemoSettings::default()
         };
         Ok(Config {
@@ -241,6 +246,18 @@ impl Config {
             app::clock::Clock::system()
         }
     }
+}
+
+/// `DEMO_WITHHOLD_SCOPES` (names separated by spaces or commas): demo stack only.
+fn demo_withheld(get: &Lookup<'_>, identity: &Identity) -> Result<Vec<String>, ConfigError> {
+    let Some(v) = get.var("DEMO_WITHHOLD_SCOPES") else { return Ok(Vec::new()) };
+    if !matches!(identity, Identity::Demo) {
+        return Err(err(
+            "DEMO_WITHHOLD_SCOPES",
+            "applies to the demo stack only: remove it when signing in with Entra ID",
+        ));
+    }
+    Ok(v.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect())
 }
 
 /// `DEMO_CLOCK` (RFC 3339): only the demo stack's time can be set.

@@ -2,11 +2,12 @@
 
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use url::Url;
 
 use crate::oidc::error_chain;
 use crate::secret::Secret;
+use grants::{Need, Verdict};
 
 /// The PAT lifecycle API's newest version (`specification/tokens/7.2/tokens.json`): it adds
 /// `patTokenErrorMessage`, the error values of the 2025–2026 policies, and shortens an expiry
@@ -14,82 +15,12 @@ use crate::secret::Secret;
 pub const PAT_API_VERSION: &str = "7.2-preview.1";
 /// Projects (`specification/core/7.1`).
 pub const API_VERSION: &str = "7.1";
-/// Profiles - Get, as learn.microsoft.com documents it for 7.1
-/// (<https://learn.microsoft.com/rest/api/azure/devops/profile/profiles/get?view=azure-devops-rest-7.1>).
-pub const PROFILE_API_VERSION: &str = "7.1-preview.3";
-/// Accounts - List, as learn.microsoft.com documents it for 7.1
-/// (<https://learn.microsoft.com/rest/api/azure/devops/account/accounts/list?view=azure-devops-rest-7.1>).
-pub const ACCOUNTS_API_VERSION: &str = "7.1-preview.1";
-
-/// A personal access token as the PAT lifecycle API returns it.
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct PatToken {
-    pub authorization_id: String,
-    pub display_name: String,
-    pub scope: String,
-    #[serde(default)]
-    pub target_accounts: Option<Vec<String>>,
-    /// The secret: present only in the create response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<Secret>,
-    pub valid_from: String,
-    pub valid_to: String,
-}
-
-impl std::fmt::Debug for PatToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PatToken")
-            .field("authorization_id", &self.authorization_id)
-            .field("display_name", &self.display_name)
-            .field("valid_to", &self.valid_to)
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PatList {
-    pub pat_tokens: Vec<PatToken>,
-    #[serde(default)]
-    pub continuation_token: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PatResult {
-    #[serde(default)]
-    pub pat_token: Option<PatToken>,
-    pub pat_token_error: String,
-    /// What Azure DevOps says about the error, in words (api-version 7.2).
-    #[serde(default)]
-    pub pat_token_error_message: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Profile {
-    pub display_name: String,
-    pub public_alias: String,
-    #[serde(default)]
-    pub email_address: Option<String>,
-    pub id: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OrgAccount {
-    pub account_id: String,
-    pub account_name: String,
-    #[serde(default)]
-    pub account_uri: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ListOf<T> {
-    pub count: usize,
-    pub value: Vec<T>,
-}
+/// Profiles - Get: the released version, listed by `specification/profile/7.1/profile.json` since
+/// 2024-09 (`7.1-preview.3` before). A preview may be switched off once the version is released
+/// (`integrate/concepts/rest-api-versioning`).
+pub const PROFILE_API_VERSION: &str = "7.1";
+/// Accounts - List: released `7.1` (`specification/account/7.1/accounts.json`, since 2024-09).
+pub const ACCOUNTS_API_VERSION: &str = "7.1";
 
 /// Why a signed-in user cannot use an organization, although their token is fine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +42,12 @@ pub enum DevopsError {
     /// The token was accepted, but this user may not use this organization.
     #[error("no access to the organization: {0:?}")]
     NoAccess(NoAccess),
+    /// The token lacks every scope that allows the call (its `scp` against the spec's needs).
+    #[error("the access token lacks the permission: {0:?}")]
+    MissingScope(Need),
+    /// The PAT lifecycle API refused a token whose only key to it is `user_impersonation`.
+    #[error("the PAT API refused the classic scope user_impersonation")]
+    ClassicRefused,
     #[error("Azure DevOps refused the request (403)")]
     Forbidden,
     #[error("not found (404)")]
@@ -146,44 +83,13 @@ impl Default for DevopsUrls {
 pub struct DevopsClient {
     http: reqwest::Client,
     urls: DevopsUrls,
+    /// Each user's pace, as Azure DevOps' answers ask (`pacing`).
+    pacer: pacing::Pacer,
 }
 
 fn join(base: &Url, path: &str) -> Result<Url, DevopsError> {
     Url::parse(&format!("{}{}", base.as_str().trim_end_matches('/'), path))
         .map_err(|_| DevopsError::BadRequest("invalid URL".into()))
-}
-
-/// The body of a create (no `authorizationId`, every field) or an update (with it, and only
-/// the fields that change: the 7.2 spec marks each one optional).
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PatRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub authorization_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    /// RFC 3339 UTC, whole seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub all_orgs: Option<bool>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Project {
-    pub id: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub state: Option<String>,
-    #[serde(default)]
-    pub visibility: Option<String>,
-    #[serde(default)]
-    pub last_update_time: Option<String>,
 }
 
 /// How a list of PATs is asked for.
@@ -197,12 +103,9 @@ pub struct PatPageRequest<'a> {
     pub top: u32,
 }
 
-/// A throttled read waits for `Retry-After` and tries once more, if the wait fits this budget.
-const READ_RETRY_BUDGET_SECS: u64 = 5;
-
 impl DevopsClient {
     pub fn new(http: reqwest::Client, urls: DevopsUrls) -> Self {
-        DevopsClient { http, urls }
+        DevopsClient { http, urls, pacer: pacing::Pacer::default() }
     }
 
     fn pats_url(&self, org: &str) -> Result<Url, DevopsError> {
@@ -228,13 +131,13 @@ impl DevopsClient {
                 p.append_pair("continuationToken", c);
             }
         }
-        self.read(token, url).await.map(|(list, _)| list)
+        self.read(&Call::new(token, Need::ReadPats, Some(org)), url).await.map(|(list, _)| list)
     }
 
     pub async fn get_pat(&self, token: &Secret, org: &str, id: &str) -> Result<PatResult, DevopsError> {
         let mut url = self.pats_url(org)?;
         url.query_pairs_mut().append_pair("authorizationId", id);
-        self.read(token, url).await.map(|(r, _)| r)
+        self.read(&Call::new(token, Need::ReadPats, Some(org)), url).await.map(|(r, _)| r)
     }
 
     /// Creates a token (`POST`, no `authorizationId`): the answer carries its secret, once; or
@@ -247,20 +150,25 @@ impl DevopsClient {
     ) -> Result<PatResult, DevopsError> {
         let method =
             if body.authorization_id.is_some() { reqwest::Method::PUT } else { reqwest::Method::POST };
-        self.write(token, method, self.pats_url(org)?, Some(body)).await
+        self.write(&Call::new(token, Need::ManagePats, Some(org)), method, self.pats_url(org)?, Some(body))
+            .await
     }
 
     pub async fn revoke_pat(&self, token: &Secret, org: &str, id: &str) -> Result<(), DevopsError> {
         let mut url = self.pats_url(org)?;
         url.query_pairs_mut().append_pair("authorizationId", id);
-        let (status, headers, body) = self.send(token, reqwest::Method::DELETE, url, None::<&()>).await?;
-        classify(status, &headers, &body)
+        let call = Call::new(token, Need::ManagePats, Some(org));
+        let (status, headers, body) = self.send(&call, reqwest::Method::DELETE, url, None::<&()>).await?;
+        match classify(status, &headers, &body) {
+            Err(e) => Err(self.explain(&call, e).await),
+            Ok(()) => Ok(()),
+        }
     }
 
     pub async fn profile(&self, token: &Secret) -> Result<Profile, DevopsError> {
         let mut url = join(&self.urls.app_vssps, "/_apis/profile/profiles/me")?;
         url.query_pairs_mut().append_pair("api-version", PROFILE_API_VERSION);
-        self.read(token, url).await.map(|(p, _)| p)
+        self.read(&Call::new(token, Need::Profile, None), url).await.map(|(p, _)| p)
     }
 
     /// The organizations `member_id` (the profile's `id`) belongs to.
@@ -269,7 +177,7 @@ impl DevopsClient {
         url.query_pairs_mut()
             .append_pair("memberId", member_id)
             .append_pair("api-version", ACCOUNTS_API_VERSION);
-        self.read(token, url).await.map(|(a, _)| a)
+        self.read(&Call::new(token, Need::Profile, None), url).await.map(|(a, _)| a)
     }
 
     /// One page of an organization's projects and the token of the next page.
@@ -288,7 +196,7 @@ impl DevopsClient {
                 p.append_pair("continuationToken", c);
             }
         }
-        let (list, headers) = self.read(token, url).await?;
+        let (list, headers) = self.read(&Call::new(token, Need::Projects, Some(org)), url).await?;
         let next = headers
             .get("x-ms-continuationtoken")
             .and_then(|v| v.to_str().ok())
@@ -297,24 +205,29 @@ impl DevopsClient {
         Ok((list, next))
     }
 
-    /// A GET: idempotent, so a throttled one waits for `Retry-After` and is tried once more
-    /// when the wait is short.
+    /// What to tell the person whose token this is about the pace Azure DevOps asked for lately.
+    pub fn slowdown(&self, token: &Secret, org: &str) -> Option<pacing::Slowdown> {
+        self.pacer.notice(&pace_key(&Call::new(token, Need::ReadPats, Some(org))))
+    }
+
+    /// A GET: idempotent, so a throttled one is tried once more when its `Retry-After` fits the
+    /// pacer's budget (the pacer holds the retry for it).
     async fn read<T: serde::de::DeserializeOwned>(
         &self,
-        token: &Secret,
+        call: &Call<'_>,
         url: Url,
     ) -> Result<(T, HeaderMap), DevopsError> {
-        let (status, headers, body) =
-            self.send(token, reqwest::Method::GET, url.clone(), None::<&()>).await?;
+        let (status, headers, body) = self.send(call, reqwest::Method::GET, url.clone(), None::<&()>).await?;
         let (status, headers, body) = match classify(status, &headers, &body) {
-            Err(DevopsError::RateLimited(wait)) if wait <= READ_RETRY_BUDGET_SECS => {
+            Err(DevopsError::RateLimited(wait)) if wait <= pacing::WAIT_BUDGET.as_secs() => {
                 tracing::info!(wait, "Azure DevOps throttled a read: retrying once after Retry-After");
-                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-                self.send(token, reqwest::Method::GET, url, None::<&()>).await?
+                self.send(call, reqwest::Method::GET, url, None::<&()>).await?
             }
             _ => (status, headers, body),
         };
-        classify(status, &headers, &body)?;
+        if let Err(e) = classify(status, &headers, &body) {
+            return Err(self.explain(call, e).await);
+        }
         let value = serde_json::from_slice(&body)
             .map_err(|e| DevopsError::Unexpected(format!("body did not parse: {e}")))?;
         Ok((value, headers))
@@ -323,27 +236,52 @@ impl DevopsClient {
     /// A POST or PUT: never retried (a retry could create a second token).
     async fn write<T: serde::de::DeserializeOwned, B: Serialize>(
         &self,
-        token: &Secret,
+        call: &Call<'_>,
         method: reqwest::Method,
         url: Url,
         body: Option<&B>,
     ) -> Result<T, DevopsError> {
-        let (status, headers, body) = self.send(token, method, url, body).await?;
-        classify(status, &headers, &body)?;
+        let (status, headers, body) = self.send(call, method, url, body).await?;
+        if let Err(e) = classify(status, &headers, &body) {
+            return Err(self.explain(call, e).await);
+        }
         serde_json::from_slice(&body).map_err(|e| DevopsError::Unexpected(format!("body did not parse: {e}")))
+    }
+
+    /// A refusal naming the user, explained: a permission the token lacks, a classic token the
+    /// PAT API refused, or the organization refusing the user (its tenant then read anonymously).
+    async fn explain(&self, call: &Call<'_>, e: DevopsError) -> DevopsError {
+        let DevopsError::NoAccess(NoAccess::NotMember { resource_tenant }) = e else {
+            return e;
+        };
+        match grants::judge(call.need, grants::granted_scopes(call.token).as_deref()) {
+            Verdict::MissingScope(need) => DevopsError::MissingScope(need),
+            Verdict::ClassicRefused => DevopsError::ClassicRefused,
+            Verdict::NotMember => {
+                let resource_tenant = match (resource_tenant, call.org) {
+                    (None, Some(org)) => self.org_tenant(org).await,
+                    (known, _) => known,
+                };
+                DevopsError::NoAccess(NoAccess::NotMember { resource_tenant })
+            }
+        }
     }
 
     async fn send<B: Serialize>(
         &self,
-        token: &Secret,
+        call: &Call<'_>,
         method: reqwest::Method,
         url: Url,
         body: Option<&B>,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), DevopsError> {
+        // Paced per user: a Retry-After still running is waited out (or fails the call as
+        // throttled when too long), and a user low on their limit goes one call at a time.
+        let key = pace_key(call);
+        let _ticket = self.pacer.before(&key).await.map_err(DevopsError::RateLimited)?;
         let mut req = self
             .http
             .request(method, url)
-            .bearer_auth(token.expose())
+            .bearer_auth(call.token.expose())
             // Ask for a 401 instead of the 203 HTML sign-in page (both are handled).
             .header("X-TFS-FedAuthRedirect", "Suppress")
             .header("Accept", "application/json");
@@ -359,9 +297,29 @@ impl DevopsClient {
         })?;
         let status = res.status();
         let headers = res.headers().clone();
+        self.pacer.after(&key, &headers);
         let body = res.bytes().await.map_err(|e| DevopsError::Unavailable(error_chain(&e)))?;
         Ok((status, headers, body.to_vec()))
     }
+}
+
+/// One call's context: the bearer, what the call needs from it, the organization it is about.
+struct Call<'a> {
+    token: &'a Secret,
+    need: Need,
+    org: Option<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    fn new(token: &'a Secret, need: Need, org: Option<&'a str>) -> Self {
+        Call { token, need, org }
+    }
+}
+
+/// Whose pace a call counts against: the user, in the organization it is about (Azure DevOps
+/// tracks a user's consumption per organization; profile and accounts count apart).
+fn pace_key(call: &Call<'_>) -> String {
+    format!("{}@{}", grants::caller_key(call.token), call.org.unwrap_or("-"))
 }
 
 /// Percent-encodes one path segment.
@@ -370,7 +328,12 @@ fn segment(s: &str) -> String {
 }
 
 mod classify;
+pub mod grants;
+pub mod pacing;
+mod tenant;
 #[cfg(test)]
 mod tests;
+mod wire;
 
 pub use classify::classify;
+pub use wire::*;

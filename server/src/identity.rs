@@ -82,6 +82,9 @@ fn demo(
         config.demo.clock,
     )
     .map_err(StartupError::Demo)?;
+    for scope in &config.demo.withheld_scopes {
+        stack.entra.withhold_scope(scope, true);
+    }
     let authority = match &config.demo.authority_tenant {
         Some(t) => format!("{}/{t}", stack.entra.base),
         None => stack.entra.authority(),

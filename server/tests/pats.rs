@@ -362,16 +362,18 @@ async fn azure_devops_failures_are_handled_in_one_place() {
     let (status, _, body) = Api::new(&c, &app).get(list).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(devops.request_count(&Method::GET) - before, 2, "one call, one retry");
-    // A long Retry-After is passed on to the user instead.
-    devops.fail_next(Failure::Throttled { retry_after_secs: 60 }, Some(Method::GET), 1);
-    let (status, headers, body) = Api::new(&c, &app).get(list).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(body, json!({ "kind": "rate_limited", "retry_after_secs": 60 }));
-    assert_eq!(headers[RETRY_AFTER], "60");
     // Twice throttled: one retry only, then the user is told.
     devops.fail_next(Failure::Throttled { retry_after_secs: 1 }, Some(Method::GET), 2);
     let (status, _, _) = Api::new(&c, &app).get(list).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // A long Retry-After is passed on to the user instead, and holds this user's calls in that
+    // organization (another organization here, so that the steps below are not held).
+    let contoso = "/api/pats?filter=active&org=contoso-demo";
+    devops.fail_next(Failure::Throttled { retry_after_secs: 60 }, Some(Method::GET), 1);
+    let (status, headers, body) = Api::new(&c, &app).get(contoso).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body, json!({ "kind": "rate_limited", "retry_after_secs": 60 }));
+    assert_eq!(headers[RETRY_AFTER], "60");
     // Writes are never retried: a retry could create a second token.
     let before = devops.request_count(&Method::POST);
     devops.fail_next(Failure::Throttled { retry_after_secs: 1 }, Some(Method::POST), 1);

@@ -1,12 +1,15 @@
 //! The Azure DevOps stand-in: PAT lifecycle, projects, profile and accounts, with the real shapes, bearer checks, organization policies and test-only failure switches.
 
 mod failures;
+mod locations;
 mod pat_checks;
 mod pats;
 mod profile;
 mod projects;
+mod quirks;
 mod scopes;
 mod seed;
+mod tenant;
 #[cfg(test)]
 mod tests;
 
@@ -20,12 +23,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
 pub use self::failures::Failure;
 use self::pats::StoredPat;
+pub use self::quirks::Throttle;
 use self::scopes::Need;
 use super::entra::EntraStandIn;
 use app::model::DEVOPS_RESOURCE;
@@ -97,6 +100,8 @@ pub struct DevopsStandIn {
     requests: Mutex<HashMap<Method, usize>>,
     /// What "now" is (the portal's clock, so that both sides agree).
     clock: app::clock::Clock,
+    /// How this Azure DevOps differs from the stand-in's defaults (test and demo switches).
+    quirks: quirks::Quirks,
 }
 
 /// Where the keys that sign bearer tokens come from.
@@ -153,6 +158,7 @@ impl DevopsStandIn {
             failures: Mutex::new(Vec::new()),
             requests: Mutex::new(HashMap::new()),
             clock: app::clock::Clock::system(),
+            quirks: quirks::Quirks::default(),
         }
     }
 
@@ -167,6 +173,13 @@ impl DevopsStandIn {
     }
 
     pub fn router(self: Arc<Self>) -> Router {
+        use tower::Layer;
+        let inner = self.routes();
+        // Paths and api-versions are normalized before routing (`locations::normalize`).
+        Router::new().fallback_service(axum::middleware::from_fn(locations::normalize).layer(inner))
+    }
+
+    fn routes(self: Arc<Self>) -> Router {
         Router::new()
             .route(
                 "/vssps/{org}/_apis/tokens/pats",
@@ -175,7 +188,13 @@ impl DevopsStandIn {
             .route("/dev/{org}/_apis/projects", get(projects::list))
             .route("/app/_apis/profile/profiles/me", get(profile::profile))
             .route("/app/_apis/accounts", get(profile::accounts))
+            .route("/dev/{org}", axum::routing::head(tenant::head))
+            .route("/app/_apis/resourceareas", get(locations::resource_areas))
+            .route("/dev/{org}/_apis/resourceareas", get(locations::resource_areas))
+            .route("/app/_apis/{area}", axum::routing::options(locations::options))
+            .route("/dev/{org}/_apis/{area}", axum::routing::options(locations::options))
             .with_state(self.clone())
+            .layer(axum::middleware::from_fn_with_state(self.clone(), quirks::layer))
             .layer(axum::middleware::from_fn_with_state(self, failures::layer))
     }
 
@@ -238,12 +257,11 @@ impl DevopsStandIn {
         need: Need,
     ) -> Result<Caller, Response> {
         let caller = self.authenticate(headers).await?;
-        scopes::require(&caller, need)?;
+        scopes::require(&caller, need, self.classic_refused_for_pats())?;
         require_api_version(q, preview)?;
         match org {
             CONDITIONAL_ACCESS_ORG => return Err(conditional_access()),
-            NOT_MEMBER_ORG => return Err(not_a_member(&caller, crate::entra::DEMO_TENANT)),
-            OTHER_TENANT_ORG => return Err(not_a_member(&caller, OTHER_TENANT_ID)),
+            NOT_MEMBER_ORG | OTHER_TENANT_ORG => return Err(not_a_member(&caller)),
             _ => {}
         }
         if !DEMO_ORGS.contains(&org) {
@@ -298,18 +316,14 @@ fn conditional_access() -> Response {
     )
 }
 
-/// A valid token of a user the organization does not know: 401, TF400813 naming the user, and
-/// the organization's tenant in `X-VSS-ResourceTenant`.
-fn not_a_member(caller: &Caller, tenant: &str) -> Response {
-    let mut r = vss_error(
+/// A valid token of a user the organization does not know: 401 and TF400813 naming the user.
+/// The organization's tenant is told to an anonymous request (`tenant::head`), not here.
+fn not_a_member(caller: &Caller) -> Response {
+    vss_error(
         StatusCode::UNAUTHORIZED,
         "UnauthorizedRequestException",
         &format!("TF400813: The user '{}' is not authorized to access this resource.", caller.oid),
-    );
-    if let Ok(v) = header::HeaderValue::from_str(tenant) {
-        r.headers_mut().insert("X-VSS-ResourceTenant", v);
-    }
-    r
+    )
 }
 
 /// Azure DevOps' JSON error body.
@@ -321,7 +335,10 @@ fn vss_error(status: StatusCode, type_key: &str, message: &str) -> Response {
 /// Every call names an api-version; preview areas (the PAT API) want the `-preview` flag too.
 fn require_api_version(q: &HashMap<String, String>, preview: bool) -> Result<(), Response> {
     match q.get("api-version") {
-        Some(v) if !(v.starts_with("7.") || v.starts_with("6.")) => Err(vss_error(
+        // Any version from the area's first (1.0; 6.0 for the PAT API) to the newest (7.2):
+        // Microsoft's clients ask for old ones (azure-devops-node-api reads profiles with
+        // `3.2-preview.3`), and the service answers them.
+        Some(v) if !supported(v, preview) => Err(vss_error(
             StatusCode::BAD_REQUEST,
             "VssInvalidApiVersionException",
             "VS800012: The requested api-version is not supported.",
@@ -341,6 +358,11 @@ fn require_api_version(q: &HashMap<String, String>, preview: bool) -> Result<(),
             "VS800075: The project collection requires an api-version, but none was supplied.",
         )),
     }
+}
+
+fn supported(version: &str, preview_area: bool) -> bool {
+    let lowest = if preview_area { 6.0 } else { 1.0 };
+    version.split('-').next().and_then(|n| n.parse::<f64>().ok()).is_some_and(|n| (lowest..=7.2).contains(&n))
 }
 
 /// `$top`: 1 to 100 items per page (100 when absent).

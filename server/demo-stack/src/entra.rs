@@ -63,6 +63,8 @@ pub struct EntraStandIn {
     stray_key: Mutex<Option<Arc<SigningKey>>>,
     /// The Azure DevOps permissions each user (by key) consented to themselves.
     consents: Mutex<HashMap<String, std::collections::BTreeSet<String>>>,
+    /// Azure DevOps permissions left out of every access token (`withhold_scope`).
+    withheld: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl EntraStandIn {
@@ -83,6 +85,7 @@ impl EntraStandIn {
             used_jtis: Mutex::new(std::collections::HashSet::new()),
             stray_key: Mutex::new(None),
             consents: Mutex::new(HashMap::new()),
+            withheld: Mutex::new(std::collections::BTreeSet::new()),
         }
     }
 

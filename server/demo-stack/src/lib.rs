@@ -85,7 +85,7 @@ impl DemoStack {
     pub fn router(&self) -> Router {
         Router::new()
             .nest("/demo/entra", self.entra.clone().router())
-            .nest("/demo/devops", self.devops.clone().router())
+            .nest_service("/demo/devops", self.devops.clone().router())
     }
 }
 

@@ -214,3 +214,11 @@ fn devops_scopes_are_least_privilege_unless_classic_is_asked_for() {
         "DEVOPS_SCOPES"
     );
 }
+
+#[test]
+fn withheld_demo_scopes_are_read_for_the_demo_stack_only() {
+    let c = Config::from_lookup(lookup(&[("DEMO_WITHHOLD_SCOPES", "vso.pats, vso.project")])).unwrap();
+    assert_eq!(c.demo.withheld_scopes, ["vso.pats", "vso.project"]);
+    let real = [REAL, &[("DEMO_WITHHOLD_SCOPES", "vso.pats")]].concat();
+    assert_eq!(Config::from_lookup(lookup(&real)).unwrap_err().variable, "DEMO_WITHHOLD_SCOPES");
+}

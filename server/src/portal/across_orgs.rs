@@ -51,11 +51,11 @@ impl PortalService {
             self.reads.run(id, async { Ok(self.pats.across(&token, names, id, query.filter).await) }).await;
         let reads = self.settle(&session, AZURE_DEVOPS, read).await?;
         let refused_everywhere =
-            !reads.is_empty() && reads.iter().all(|(_, r)| matches!(r, Err(ApiError::SessionExpired)));
+            !reads.is_empty() && reads.iter().all(|r| matches!(r.read, Err(ApiError::SessionExpired)));
         if refused_everywhere {
             return Err(self.refused_token(&session, AZURE_DEVOPS).await);
         }
-        Ok(merge(reads, query))
+        Ok(merge(&reads, query))
     }
 
     pub(super) async fn inventory_page(

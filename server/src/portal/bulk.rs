@@ -121,11 +121,14 @@ impl Pats {
         targets: Vec<BulkTarget>,
         new_valid_to: Option<OffsetDateTime>,
     ) -> Vec<BulkOutcome> {
-        stream::iter(self.preview(token, session, action, targets, new_valid_to).await)
+        let outcomes = stream::iter(self.preview(token, session, action, targets, new_valid_to).await)
             .map(|item| async move { self.apply_one(token, session, action, item).await })
             .buffered(PARALLEL_TOKENS)
             .collect()
-            .await
+            .await;
+        // The inventory read before the change is not reused after it.
+        self.forget_inventory(session);
+        outcomes
     }
 
     async fn apply_one(

@@ -2,6 +2,7 @@
 
 use app::error::ApiError;
 
+use crate::devops::grants::Need;
 use crate::devops::{DevopsError, NoAccess};
 
 /// The one mapping from Azure DevOps failures to what the user is told.
@@ -13,6 +14,13 @@ impl From<DevopsError> for ApiError {
             DevopsError::NoAccess(why) => {
                 ApiError::NoAccess { organization: String::new(), reason: no_access_reason(&why) }
             }
+            // Changing tokens has its own consent round trip; a reading permission is granted
+            // by signing in, which asks for every reading permission again.
+            DevopsError::MissingScope(Need::ManagePats) => ApiError::ConsentNeeded,
+            DevopsError::MissingScope(need) => {
+                ApiError::PermissionMissing { permission: need.permission().to_string() }
+            }
+            DevopsError::ClassicRefused => ApiError::Forbidden { reason: CLASSIC_REFUSED_TEXT.into() },
             DevopsError::Forbidden => ApiError::Forbidden {
                 reason: "your account lacks the permission for this in the organization, or an organization \
                          policy restricts it. Ask an organization administrator."
@@ -57,6 +65,14 @@ fn no_access_reason(why: &NoAccess) -> String {
         }
     }
 }
+
+/// What the user is told when the PAT lifecycle API refuses a token whose only permission is
+/// `user_impersonation` (sprint 257 notes: the PAT scopes are "now required … replacing" it).
+pub const CLASSIC_REFUSED_TEXT: &str = "it no longer accepts this app's classic permission \
+    (user_impersonation) for personal access tokens and wants the PAT permissions instead. Signing in \
+    again will not help: the app's operator must unset DEVOPS_SCOPES=classic (the default, least, asks \
+    for vso.pats when you sign in and vso.pats_manage when you first change a token) and add those \
+    two permissions to the app registration.";
 
 /// What the user is told when Azure DevOps answers 400, 409 or 422.
 pub const BAD_REQUEST_TEXT: &str =

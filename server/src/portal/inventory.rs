@@ -7,13 +7,22 @@ use app::ports::PatListQuery;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// Organizations read at the same time (each read may take a few pages).
-pub const PARALLEL_ORGS: usize = 4;
 /// Rows per page, as in one organization's table.
 const PAGE_SIZE: usize = 20;
 
-/// What one organization answered.
-pub type OrgRead = (String, Result<Vec<PatSummary>, ApiError>);
+/// What one organization answered, and why its list is partial when it is.
+#[derive(Debug, Clone)]
+pub struct OrgRead {
+    pub org: String,
+    pub read: Result<Vec<PatSummary>, ApiError>,
+    pub note: Option<String>,
+}
+
+impl From<(&str, Result<Vec<PatSummary>, ApiError>)> for OrgRead {
+    fn from((org, read): (&str, Result<Vec<PatSummary>, ApiError>)) -> Self {
+        OrgRead { org: org.to_string(), read, note: None }
+    }
+}
 
 /// Why an organization that refused the sign-in is shown as a failure while others answered.
 const REFUSED_HERE: &str =
@@ -30,13 +39,20 @@ pub struct Merged {
 
 /// Merges the organizations' reads: a token listed by several organizations (a global one) once,
 /// read through the first; only names containing the search; sorted as asked.
-pub fn merge(reads: Vec<OrgRead>, query: &PatListQuery) -> Merged {
+/// An organization read only in part is listed with what was read, and with a line saying what
+/// was not (in `failures`, which the page shows as "Not read: …").
+pub fn merge(reads: &[OrgRead], query: &PatListQuery) -> Merged {
     let needle = query.search.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
     let mut merged = Merged { organizations: Vec::new(), rows: Vec::new(), failures: Vec::new() };
     let mut seen = std::collections::HashSet::new();
-    for (org, read) in reads {
+    for OrgRead { org, read, note } in reads {
+        let org = org.clone();
         merged.organizations.push(org.clone());
-        let tokens = match read {
+        if let Some(note) = note {
+            let error = ApiError::UpstreamFailed { message: note.clone() };
+            merged.failures.push(OrgFailure { organization: org.clone(), error });
+        }
+        let tokens = match read.clone() {
             Ok(tokens) => tokens,
             Err(error) => {
                 let error = match error {
@@ -135,16 +151,16 @@ mod tests {
     fn reads() -> Vec<OrgRead> {
         let global = token("g", "Global reader", "2027-03-01T00:00:00Z", true);
         vec![
-            ("fabrikam".into(), Ok(vec![token("a", "build", "2027-05-01T00:00:00Z", false), global.clone()])),
-            ("northwind".into(), Err(ApiError::UpstreamUnavailable)),
-            ("contoso".into(), Ok(vec![token("b", "Analytics", "2027-01-01T00:00:00Z", false), global])),
-            ("woodgrove".into(), Err(ApiError::SessionExpired)),
+            ("fabrikam", Ok(vec![token("a", "build", "2027-05-01T00:00:00Z", false), global.clone()])).into(),
+            ("northwind", Err(ApiError::UpstreamUnavailable)).into(),
+            ("contoso", Ok(vec![token("b", "Analytics", "2027-01-01T00:00:00Z", false), global])).into(),
+            ("woodgrove", Err(ApiError::SessionExpired)).into(),
         ]
     }
 
     #[test]
     fn a_global_token_is_listed_once_and_failures_keep_their_organization() {
-        let m = merge(reads(), &query(PatSort::Name, None));
+        let m = merge(&reads(), &query(PatSort::Name, None));
         assert_eq!(m.organizations, ["fabrikam", "northwind", "contoso", "woodgrove"]);
         let names: Vec<_> = m.rows.iter().map(|r| r.token.display_name.as_str()).collect();
         assert_eq!(names, ["Analytics", "build", "Global reader"]);
@@ -162,18 +178,18 @@ mod tests {
 
     #[test]
     fn search_sort_and_paging_apply_across_organizations() {
-        let m = merge(reads(), &query(PatSort::ValidTo, Some("  A ")));
+        let m = merge(&reads(), &query(PatSort::ValidTo, Some("  A ")));
         let ids: Vec<_> = m.rows.iter().map(|r| r.token.authorization_id.as_str()).collect();
         assert_eq!(ids, ["b", "g"], "names containing “a”, soonest first");
         let mut q = query(PatSort::ValidTo, None);
         q.descending = true;
-        let ids: Vec<_> = merge(reads(), &q).rows.iter().map(|r| r.token.authorization_id.clone()).collect();
+        let ids: Vec<_> = merge(&reads(), &q).rows.iter().map(|r| r.token.authorization_id.clone()).collect();
         assert_eq!(ids, ["a", "g", "b"]);
 
         let many: Vec<PatSummary> = (0..45)
             .map(|i| token(&format!("t{i:02}"), &format!("t{i:02}"), "2027-01-01T00:00:00Z", false))
             .collect();
-        let merged = || merge(vec![("fabrikam".into(), Ok(many.clone()))], &query(PatSort::Name, None));
+        let merged = || merge(&[("fabrikam", Ok(many.clone())).into()], &query(PatSort::Name, None));
         let first = page(merged(), None).unwrap();
         assert_eq!((first.tokens.len(), first.total, first.next.as_deref()), (20, 45, Some("20")));
         let last = page(merged(), Some("40")).unwrap();

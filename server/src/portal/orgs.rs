@@ -17,6 +17,8 @@ use crate::secret::Secret;
 const ORGS_TTL_SECS: u64 = 300;
 /// At most this many sign-ins' organizations are remembered at once.
 const ORGS_CACHE_MAX: usize = 10_000;
+/// The name shown for a profile that carries neither `displayName` nor `emailAddress`.
+pub const UNNAMED_PROFILE: &str = "Your Azure DevOps profile";
 /// Projects per page.
 const PROJECTS_PAGE: u32 = 50;
 /// Continuation tokens longer than this are not Azure DevOps'.
@@ -120,7 +122,14 @@ impl Organizations {
 
     pub async fn profile(&self, token: &Secret) -> Result<Profile, ApiError> {
         let p = self.devops.profile(token).await?;
-        Ok(Profile { display_name: p.display_name, email: p.email_address, member_id: p.id })
+        // displayName and the rest are outside the spec's schema: a profile without them is a
+        // profile, named by what it has.
+        let display_name = p
+            .display_name
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| p.email_address.clone().filter(|e| !e.trim().is_empty()))
+            .unwrap_or_else(|| UNNAMED_PROFILE.to_string());
+        Ok(Profile { display_name, email: p.email_address, member_id: p.id })
     }
 
     pub async fn projects(

@@ -93,6 +93,7 @@ pub fn tally(
         global: 0,
         global_state: None,
         lead_days,
+        notice: None,
     };
     let window = i64::from(lead_days) * 24 * 3600;
     for t in all {

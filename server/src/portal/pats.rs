@@ -1,8 +1,6 @@
 //! The PAT use cases against one organization with one access token: list, search, get, the dashboard's overview, create, update, revoke, rotate and re-issue.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use app::clock::Clock;
 use app::error::ApiError;
@@ -13,7 +11,6 @@ use app::model::{
 use app::ports::PatListQuery;
 use tower_sessions::session::Id;
 
-use super::inventory::{OrgRead, PARALLEL_ORGS};
 use super::pat_rules::{
     created_pat, cut_of, pat_result, sort_tokens, summarize, tally, validate_changes, validate_form,
     ValidForm,
@@ -21,86 +18,69 @@ use super::pat_rules::{
 use crate::devops::{DevopsClient, PatPageRequest, PatToken};
 use crate::secret::Secret;
 
+mod across;
+mod revoked;
+
+use revoked::{Revoked, RevokedCache};
+
 const PAGE_SIZE: u32 = 20;
-/// Searching and the dashboard read at most this many pages of 100 tokens.
+/// Searching, the dashboard and the inventory read at most this many pages of 100 tokens per
+/// organization; a list cut there says so (`PatPage::notice`, `Overview::notice`, a note in the
+/// inventory).
 const MAX_SCAN_PAGES: usize = 10;
+const MAX_SCAN_TOKENS: usize = MAX_SCAN_PAGES * 100;
+/// The revoked ids decide every status in "All" and on a token's page: read this far (10,000
+/// tokens), and past it the lists say that a token shown active may be revoked.
+const MAX_REVOKED_PAGES: usize = 100;
 
-/// How long a session's list of revoked token ids is reused (a revoke here forgets it at once).
-const REVOKED_TTL: Duration = Duration::from_secs(30);
-/// At most this many (session, organization) lists are kept.
-const REVOKED_CACHE_MAX: usize = 10_000;
-
-/// A list of revoked ids and when it was read.
-type CachedIds = (Instant, Arc<Vec<String>>);
-
-/// The revoked ids of each session and organization, for a short while: the API has no status
-/// field, so telling a revoked token from an active one costs a scan of the revoked list.
-#[derive(Default)]
-struct RevokedCache {
-    lists: Mutex<HashMap<(Id, String), CachedIds>>,
-    /// Bumped by every revoke of the session: a scan that started before it is not kept.
-    generations: Mutex<HashMap<Id, u64>>,
+/// A list read page by page, and whether it ended before the page limit.
+struct Scanned {
+    tokens: Vec<PatToken>,
+    complete: bool,
 }
 
-impl RevokedCache {
-    fn get(&self, session: Id, org: &str) -> Option<Arc<Vec<String>>> {
-        let lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
-        lists
-            .get(&(session, org.to_string()))
-            .filter(|(at, _)| at.elapsed() < REVOKED_TTL)
-            .map(|(_, ids)| ids.clone())
-    }
+/// The notices that apply, in one paragraph; `None` when none does.
+fn notices(parts: &[Option<String>]) -> Option<String> {
+    let said: Vec<&str> = parts.iter().flatten().map(String::as_str).collect();
+    (!said.is_empty()).then(|| said.join(" "))
+}
 
-    fn generation(&self, session: Id) -> u64 {
-        self.generations.lock().unwrap_or_else(|p| p.into_inner()).get(&session).copied().unwrap_or(0)
-    }
+fn partial_search(org: &str) -> String {
+    format!("Only the first {MAX_SCAN_TOKENS} tokens of {org} were searched: it has more, so a match may be missing.")
+}
 
-    /// Keeps a list read while the session's generation was `generation`, if it still is.
-    fn put(&self, session: Id, org: &str, generation: u64, ids: Arc<Vec<String>>) {
-        let mut lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
-        if self.generation(session) != generation {
-            return;
-        }
-        if lists.len() >= REVOKED_CACHE_MAX {
-            lists.retain(|_, (at, _)| at.elapsed() < REVOKED_TTL);
-            if lists.len() >= REVOKED_CACHE_MAX {
-                lists.clear();
-            }
-        }
-        lists.insert((session, org.to_string()), (Instant::now(), ids));
-    }
-
-    /// After a revoke: every organization's list of the session (a global token is in each),
-    /// and any list being read right now.
-    fn forget(&self, session: Id) {
-        let mut lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
-        {
-            let mut generations = self.generations.lock().unwrap_or_else(|p| p.into_inner());
-            if generations.len() >= REVOKED_CACHE_MAX {
-                generations.clear();
-            }
-            *generations.entry(session).or_default() += 1;
-        }
-        lists.retain(|(s, _), _| *s != session);
-    }
+fn partial_revoked(org: &str) -> String {
+    format!(
+        "{org} has more than {} revoked tokens: a token shown as active here may be revoked.",
+        MAX_REVOKED_PAGES * 100
+    )
 }
 
 pub struct Pats {
     devops: Arc<DevopsClient>,
     clock: Clock,
     revoked: RevokedCache,
+    /// The inventory's recent reads (`across`).
+    across_cache: across::AcrossCache,
 }
 
 impl Pats {
     pub fn new(devops: Arc<DevopsClient>, clock: Clock) -> Self {
-        Pats { devops, clock, revoked: RevokedCache::default() }
+        Pats { devops, clock, revoked: RevokedCache::default(), across_cache: Default::default() }
     }
 
-    /// Every token of a list, page by page (at most `MAX_SCAN_PAGES` pages of 100).
-    async fn scan(&self, token: &Secret, org: &str, filter: &str) -> Result<Vec<PatToken>, ApiError> {
-        let mut all = Vec::new();
+    /// Every token of a list, page by page, up to `max_pages` pages of 100; `complete` says
+    /// whether the list ended there.
+    async fn scan(
+        &self,
+        token: &Secret,
+        org: &str,
+        filter: &str,
+        max_pages: usize,
+    ) -> Result<Scanned, ApiError> {
+        let mut tokens = Vec::new();
         let mut next: Option<String> = None;
-        for _ in 0..MAX_SCAN_PAGES {
+        for _ in 0..max_pages {
             let q = PatPageRequest {
                 filter,
                 sort: "displayDate",
@@ -109,30 +89,29 @@ impl Pats {
                 top: 100,
             };
             let page = self.devops.list_pats(token, org, q).await?;
-            all.extend(page.pat_tokens);
+            tokens.extend(page.pat_tokens);
             next = page.continuation_token.filter(|c| !c.is_empty());
             if next.is_none() {
-                break;
+                return Ok(Scanned { tokens, complete: true });
             }
         }
-        Ok(all)
+        tracing::info!(%org, filter, max_pages, "a list was read up to its page limit: it is partial");
+        Ok(Scanned { tokens, complete: false })
     }
 
     /// The ids of revoked tokens: the API has no status field, so they are looked up separately
-    /// (and reused for `REVOKED_TTL` within the session).
-    async fn revoked_ids(
-        &self,
-        token: &Secret,
-        org: &str,
-        session: Id,
-    ) -> Result<Arc<Vec<String>>, ApiError> {
+    /// (and reused for a short while within the session). They decide statuses, so they are read
+    /// further than other lists ([`MAX_REVOKED_PAGES`]).
+    async fn revoked_ids(&self, token: &Secret, org: &str, session: Id) -> Result<Arc<Revoked>, ApiError> {
         if let Some(ids) = self.revoked.get(session, org) {
             return Ok(ids);
         }
         let generation = self.revoked.generation(session);
-        let ids: Arc<Vec<String>> = Arc::new(
-            self.scan(token, org, "revoked").await?.into_iter().map(|t| t.authorization_id).collect(),
-        );
+        let scanned = self.scan(token, org, "revoked", MAX_REVOKED_PAGES).await?;
+        let ids = Arc::new(Revoked {
+            ids: scanned.tokens.into_iter().map(|t| t.authorization_id).collect(),
+            complete: scanned.complete,
+        });
         self.revoked.put(session, org, generation, ids.clone());
         Ok(ids)
     }
@@ -148,9 +127,14 @@ impl Pats {
         // The revoked list (only the "all" view needs it) is read alongside the page.
         let (page, revoked) =
             tokio::join!(self.page(token, &org, query), self.revoked_for(token, &org, session, query.filter));
-        let ((tokens, continuation_token), revoked) = (page?, revoked?);
+        let ((tokens, continuation_token, complete), revoked) = (page?, revoked?);
+        let notice = notices(&[
+            (!complete).then(|| partial_search(&org)),
+            (!revoked.complete).then(|| partial_revoked(&org)),
+            self.devops.slowdown(token, &org).map(|s| s.sentence()),
+        ]);
         let tokens = self.with_status(tokens, query.filter, &revoked);
-        Ok(PatPage { organization: org, tokens, continuation_token })
+        Ok(PatPage { organization: org, tokens, continuation_token, notice })
     }
 
     /// The revoked ids a list with `filter` needs to tell statuses apart: only "all" needs any.
@@ -160,16 +144,16 @@ impl Pats {
         org: &str,
         session: Id,
         filter: PatFilter,
-    ) -> Result<Arc<Vec<String>>, ApiError> {
+    ) -> Result<Arc<Revoked>, ApiError> {
         if filter == PatFilter::All {
             self.revoked_ids(token, org, session).await
         } else {
-            Ok(Arc::default())
+            Ok(Arc::new(Revoked { ids: Vec::new(), complete: true }))
         }
     }
 
     /// The tokens of a list with `filter`, each with its status.
-    fn with_status(&self, tokens: Vec<PatToken>, filter: PatFilter, revoked: &[String]) -> Vec<PatSummary> {
+    fn with_status(&self, tokens: Vec<PatToken>, filter: PatFilter, revoked: &Revoked) -> Vec<PatSummary> {
         let now = self.clock.now();
         tokens
             .into_iter()
@@ -180,25 +164,26 @@ impl Pats {
             .collect()
     }
 
-    /// One page as Azure DevOps sorts it, or with a search every match by name.
+    /// One page as Azure DevOps sorts it, or with a search every match by name (and whether
+    /// every token was searched).
     async fn page(
         &self,
         token: &Secret,
         org: &str,
         query: &PatListQuery,
-    ) -> Result<(Vec<PatToken>, Option<String>), ApiError> {
+    ) -> Result<(Vec<PatToken>, Option<String>, bool), ApiError> {
         let filter = query.filter;
         Ok(match &query.search {
             Some(search) => {
                 let needle = search.trim().to_lowercase();
-                let mut found: Vec<PatToken> = self
-                    .scan(token, org, filter.as_api())
-                    .await?
+                let scanned = self.scan(token, org, filter.as_api(), MAX_SCAN_PAGES).await?;
+                let mut found: Vec<PatToken> = scanned
+                    .tokens
                     .into_iter()
                     .filter(|t| t.display_name.to_lowercase().contains(&needle))
                     .collect();
                 sort_tokens(&mut found, query.sort, query.descending);
-                (found, None)
+                (found, None, scanned.complete)
             }
             None => {
                 let q = PatPageRequest {
@@ -209,7 +194,7 @@ impl Pats {
                     top: PAGE_SIZE,
                 };
                 let list = self.devops.list_pats(token, org, q).await?;
-                (list.pat_tokens, list.continuation_token.filter(|c| !c.is_empty()))
+                (list.pat_tokens, list.continuation_token.filter(|c| !c.is_empty()), true)
             }
         })
     }
@@ -236,50 +221,53 @@ impl Pats {
         session: Id,
         lead_days: u32,
     ) -> Result<Overview, ApiError> {
-        let (all, revoked) =
-            tokio::join!(self.scan(token, &org, "all"), self.revoked_ids(token, &org, session));
-        Ok(tally(org, all?, &revoked?, self.clock.now(), lead_days))
+        let (all, revoked) = tokio::join!(
+            self.scan(token, &org, "all", MAX_SCAN_PAGES),
+            self.revoked_ids(token, &org, session)
+        );
+        let (all, revoked) = (all?, revoked?);
+        let notice = notices(&[
+            (!all.complete).then(|| {
+                format!("The counts cover the first {MAX_SCAN_TOKENS} tokens of {org} only: it has more.")
+            }),
+            (!revoked.complete).then(|| partial_revoked(&org)),
+            self.devops.slowdown(token, &org).map(|s| s.sentence()),
+        ]);
+        let mut overview = tally(org, all.tokens, &revoked.ids, self.clock.now(), lead_days);
+        overview.notice = notice;
+        Ok(overview)
     }
 
-    /// Every token of a list with its status (the revoked ids read alongside for "all").
+    /// Every token of a list with its status (the revoked ids read alongside for "all"), and why
+    /// the list is partial when it is.
     pub async fn all_of(
         &self,
         token: &Secret,
         org: &str,
         session: Id,
         filter: PatFilter,
-    ) -> Result<Vec<PatSummary>, ApiError> {
+    ) -> Result<(Vec<PatSummary>, Option<String>), ApiError> {
         let (all, revoked) = tokio::join!(
-            self.scan(token, org, filter.as_api()),
+            self.scan(token, org, filter.as_api(), MAX_SCAN_PAGES),
             self.revoked_for(token, org, session, filter)
         );
-        Ok(self.with_status(all?, filter, &revoked?))
-    }
-
-    /// [`Self::all_of`] in each organization, [`PARALLEL_ORGS`] at a time, answers in the order asked.
-    pub async fn across(
-        &self,
-        token: &Secret,
-        orgs: Vec<String>,
-        session: Id,
-        filter: PatFilter,
-    ) -> Vec<OrgRead> {
-        use futures::stream::{self, StreamExt};
-        stream::iter(orgs)
-            .map(|org| async move {
-                let read = self.all_of(token, &org, session, filter).await;
-                (org, read)
-            })
-            .buffered(PARALLEL_ORGS)
-            .collect()
-            .await
+        let (all, revoked) = (all?, revoked?);
+        let note = notices(&[
+            (!all.complete).then(|| format!("tokens past its first {MAX_SCAN_TOKENS} (those are listed)")),
+            (!revoked.complete).then(|| partial_revoked(org)),
+        ]);
+        Ok((self.with_status(all.tokens, filter, &revoked), note))
     }
 
     /// Every token that still works (Azure DevOps' "active" list, revoked ones excluded by it).
     pub async fn working(&self, token: &Secret, org: &str) -> Result<Vec<PatSummary>, ApiError> {
         let now = self.clock.now();
-        let all = self.scan(token, org, "active").await?;
+        let all = self.scan(token, org, "active", MAX_REVOKED_PAGES).await?;
+        if !all.complete {
+            tracing::warn!(%org, "reminders: more working tokens than the scan reads; the calendar is partial");
+        }
         Ok(all
+            .tokens
             .into_iter()
             .map(|t| summarize(t, false, now))
             .filter(|s| matches!(s.status, PatStatus::Active | PatStatus::ExpiringSoon))
@@ -311,6 +299,7 @@ impl Pats {
     pub async fn revoke(&self, token: &Secret, org: &str, session: Id, id: &str) -> Result<(), ApiError> {
         let revoked = self.devops.revoke_pat(token, org, id).await;
         self.revoked.forget(session);
+        self.across_cache.forget(session);
         revoked?;
         tracing::info!(authorization_id = %id, %org, "token revoked");
         Ok(())
@@ -355,6 +344,7 @@ impl Pats {
         // only now), and the user is told if the old token is still valid.
         let revoked = self.devops.revoke_pat(token, org, id).await;
         self.revoked.forget(session);
+        self.across_cache.forget(session);
         let (old_revoked, revoke_problem) = match revoked {
             Ok(()) => (true, None),
             Err(e) => {

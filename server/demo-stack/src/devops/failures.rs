@@ -139,7 +139,7 @@ impl Failure {
 }
 
 /// 429 as Azure DevOps blocks a caller over its usage: TF400733 and the rate-limit headers.
-fn throttled(retry_after_secs: u64) -> Response {
+pub(super) fn throttled(retry_after_secs: u64) -> Response {
     let reset = crate::now_secs() + retry_after_secs;
     let mut res = (
         StatusCode::TOO_MANY_REQUESTS,

@@ -11,48 +11,45 @@ pub(super) async fn profile(
         Ok(c) => c,
         Err(r) => return r,
     };
-    if let Err(r) = super::scopes::require(&caller, super::scopes::Need::Profile) {
+    if let Err(r) = enter(&caller, &s, &q) {
         return r;
     }
-    if let Err(r) = require_api_version(&q, false) {
-        return r;
+    // The spec's `Profile` schema (specification/profile/7.1/profile.json) has no displayName,
+    // publicAlias or emailAddress; its example and real answers do. Both shapes are served.
+    let mut body = json!({
+        "coreRevision": 1, "timeStamp": "2026-01-05T09:00:00.0000000+00:00", "id": caller.oid, "revision": 1,
+        "coreAttributes": {},
+    });
+    if !s.quirks.bare_profile.load(std::sync::atomic::Ordering::SeqCst) {
+        body["displayName"] = json!(caller.name);
+        body["publicAlias"] = json!(caller.oid);
+        body["emailAddress"] = json!(caller.username);
     }
-    Json(json!({
-        "displayName": caller.name, "publicAlias": caller.oid, "emailAddress": caller.username, "coreRevision": 1,
-        "timeStamp": "2026-01-05T09:00:00.0000000+00:00", "id": caller.oid, "revision": 1,
-    }))
-    .into_response()
+    Json(body).into_response()
 }
 
-#[derive(Deserialize)]
-pub(super) struct AccountsQuery {
-    #[serde(rename = "memberId")]
-    member_id: Option<String>,
-    #[serde(rename = "api-version")]
-    api_version: Option<String>,
+/// What profile and accounts check after the bearer: the scope (`vso.profile` in both specs'
+/// security sections), an api-version (released `7.1` or a preview, unless previews are retired).
+fn enter(caller: &Caller, s: &DevopsStandIn, q: &HashMap<String, String>) -> Result<(), Response> {
+    super::scopes::require(caller, super::scopes::Need::Profile, false)?;
+    require_api_version(q, false)?;
+    super::quirks::check_preview(s, q)
 }
 
 pub(super) async fn accounts(
     State(s): State<Arc<DevopsStandIn>>,
-    Query(q): Query<AccountsQuery>,
+    Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     let caller = match s.authenticate(&headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    if let Err(r) = super::scopes::require(&caller, super::scopes::Need::Profile) {
+    if let Err(r) = enter(&caller, &s, &q) {
         return r;
     }
-    if q.api_version.is_none() {
-        return vss_error(
-            StatusCode::BAD_REQUEST,
-            "VssServiceException",
-            "VS800075: An api-version is required.",
-        );
-    }
-    match q.member_id {
-        Some(m) if m == caller.oid => {}
+    match q.get("memberId") {
+        Some(m) if *m == caller.oid => {}
         Some(_) => {
             return vss_error(
                 StatusCode::FORBIDDEN,

@@ -1,7 +1,8 @@
 //! What each Azure DevOps call needs from the bearer token's scopes, as Microsoft documents it:
 //! the PAT lifecycle API's 7.2 spec (`specification/tokens/7.2/tokens.json` in
 //! MicrosoftDocs/vsts-rest-api-specs) asks `vso.pats` of GET and `vso.pats_manage` of POST, PUT
-//! and DELETE; profiles and accounts ask `vso.profile`; projects `vso.project`.
+//! and DELETE; profiles and accounts ask `vso.profile`; projects `vso.profile` or `vso.project`
+//! (`specification/core/7.1/core.json`, `Projects_List`).
 //! `user_impersonation` covers everything. A token without the scope is refused with 401 and
 //! TF400813, as Azure DevOps refuses a token that lacks a scope (MicrosoftDocs/vsts-rest-api-specs#441:
 //! "otherwise give 401 Unauthorized").
@@ -36,9 +37,13 @@ impl Need {
             Need::ReadPats => &["user_impersonation", "vso.pats", "vso.pats_manage"],
             Need::ManagePats => &["user_impersonation", "vso.pats_manage"],
             Need::Profile => &["user_impersonation", "vso.profile", "vso.profile_write"],
-            Need::Projects => {
-                &["user_impersonation", "vso.project", "vso.project_write", "vso.project_manage"]
-            }
+            Need::Projects => &[
+                "user_impersonation",
+                "vso.project",
+                "vso.project_write",
+                "vso.project_manage",
+                "vso.profile",
+            ],
         }
     }
 }
@@ -53,9 +58,12 @@ pub(crate) fn scope_names(claim: &str) -> Vec<String> {
         .collect()
 }
 
-/// Refuses the call when the caller's token lacks every scope that allows it.
-pub(crate) fn require(caller: &Caller, need: Need) -> Result<(), Response> {
-    if need.allowed_by().iter().any(|a| caller.scopes.iter().any(|s| s == a)) {
+/// Refuses the call when the caller's token lacks every scope that allows it. With
+/// `classic_refused`, `user_impersonation` no longer opens the PAT lifecycle API.
+pub(crate) fn require(caller: &Caller, need: Need, classic_refused: bool) -> Result<(), Response> {
+    let pats = matches!(need, Need::ReadPats | Need::ManagePats);
+    let allows = |a: &&&str| !(classic_refused && pats && **a == "user_impersonation");
+    if need.allowed_by().iter().filter(allows).any(|a| caller.scopes.iter().any(|s| s == a)) {
         return Ok(());
     }
     Err(vss_error(
@@ -71,6 +79,20 @@ mod tests {
 
     fn caller(scp: &str) -> Caller {
         Caller { oid: "u".into(), name: "U".into(), username: "u@x".into(), scopes: scope_names(scp) }
+    }
+
+    fn require(caller: &Caller, need: Need) -> Result<(), Response> {
+        super::require(caller, need, false)
+    }
+
+    #[test]
+    fn a_classic_token_can_be_refused_by_the_pat_api_only() {
+        let classic = caller("user_impersonation");
+        assert!(super::require(&classic, Need::ReadPats, true).is_err());
+        assert!(super::require(&classic, Need::ManagePats, true).is_err());
+        assert!(super::require(&classic, Need::Profile, true).is_ok());
+        assert!(super::require(&classic, Need::Projects, true).is_ok());
+        assert!(super::require(&caller("vso.pats_manage"), Need::ManagePats, true).is_ok());
     }
 
     #[test]

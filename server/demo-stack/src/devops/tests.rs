@@ -15,6 +15,7 @@ use super::*;
 use crate::DemoStack;
 
 mod access;
+mod reading;
 mod reference;
 
 const PATS: &str = "_apis/tokens/pats?api-version=7.1-preview.1";

@@ -80,10 +80,11 @@ impl EntraStandIn {
     pub(super) fn token_scopes(&self, user: &str, scope: &str) -> Vec<String> {
         let mine = self.consents.lock().unwrap_or_else(|e| e.into_inner()).get(user).cloned();
         let have = self.consented(user);
+        let withheld = self.withheld.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let mut out: Vec<String> = devops_scopes(scope)
             .into_iter()
             .chain(mine.into_iter().flatten())
-            .filter(|s| have.contains(s))
+            .filter(|s| have.contains(s) && !withheld.contains(s))
             .collect();
         out.sort();
         out.dedup();
@@ -92,6 +93,18 @@ impl EntraStandIn {
 }
 
 impl EntraStandIn {
+    /// Test-only: access tokens leave out `scope` (`on`) or carry it again, as when the app's
+    /// registration lacks that API permission: sign-in succeeds, and Azure DevOps refuses the
+    /// calls that need it.
+    pub fn withhold_scope(&self, scope: &str, on: bool) {
+        let mut w = self.withheld.lock().unwrap_or_else(|e| e.into_inner());
+        if on {
+            w.insert(scope.to_string());
+        } else {
+            w.remove(scope);
+        }
+    }
+
     /// Test-only: an access token for Azure DevOps for the demo user `user` (key) carrying
     /// exactly the scopes `scp`, as if consented.
     pub fn access_token_with(&self, user: &str, scp: &str) -> String {

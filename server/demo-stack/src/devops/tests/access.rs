@@ -33,8 +33,11 @@ async fn organizations_that_refuse_a_valid_user_say_why() {
                 message,
                 format!("TF400813: The user '{oid}' is not authorized to access this resource.")
             );
-            assert_eq!(a.headers["x-vss-resourcetenant"], tenant);
+            // The tenant is told to an anonymous request only (`tenant::head`).
+            assert!(a.headers.get("x-vss-resourcetenant").is_none(), "{method} {uri}");
         }
+        let head = call(&r, Method::HEAD, &format!("/dev/{org}"), None, None).await;
+        assert_eq!(head.headers["x-vss-resourcetenant"], tenant);
     }
     for uri in [pats("nowhere-demo"), "/dev/nowhere-demo/_apis/projects?api-version=7.1".into()] {
         assert_eq!(call(&r, Method::GET, &uri, Some(&b), None).await.status, StatusCode::NOT_FOUND);
