@@ -56,7 +56,7 @@ if [ "${1:-}" = "--test" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server
   fi
   if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -d end2end/node_modules/oidc-provider ] \
-    || [ ! -d end2end/node_modules/@axe-core/playwright ]; then
+    || [ ! -d end2end/node_modules/@axe-core/playwright ] || [ ! -d end2end/node_modules/azure-devops-node-api ]; then
     say "installing the end-to-end test packages"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi

@@ -76,7 +76,13 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
                 <A href=org_href("/tokens?filter=active", o)>"Review your tokens"</A></p>
         }
     });
+    // The counts are partial, or were slow because Azure DevOps asked the portal to wait.
+    let notice = overview
+        .notice
+        .clone()
+        .map(|n| view! { <p class="notice" role="status" data-testid="list-notice">{n}</p> });
     view! {
+        {notice}
         {global}
         <section class="counts" aria-label=format!("Tokens in {}", overview.organization) data-testid="counts">
             {counts.into_iter().map(|(label, n, filter, class)| view! {

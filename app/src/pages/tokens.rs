@@ -63,11 +63,17 @@ fn remember_view(view: Memo<TableView>) {
 #[component]
 fn PatRows(page: PatPage, view: TableView) -> impl IntoView {
     let next = page.continuation_token.as_deref().map(|t| view.next_href(t));
+    // Said above the table: a list cut at its limit, or slowed because Azure DevOps asked to wait.
+    let notice = page
+        .notice
+        .clone()
+        .map(|n| view! { <p class="notice" role="status" data-testid="list-notice">{n}</p> });
     if page.tokens.is_empty() {
-        return view! { <EmptyTable view=view organization=page.organization /> }.into_any();
+        return view! { {notice}<EmptyTable view=view organization=page.organization /> }.into_any();
     }
     let org = view.org.clone();
     view! {
+        {notice}
         <table class="pats" data-testid="pat-table">
             <caption class="visually-hidden">{format!("{} tokens in {}", view.filter.label(), page.organization)}</caption>
             <thead>
