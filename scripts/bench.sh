@@ -28,6 +28,7 @@ echo
 kill $server_pid
 echo
 
-cargo run -q --release -p server --example page_time -- 150 7
+# The flag cargo-leptos gives the server (always-erase-components): the same build cache.
+RUSTFLAGS="--cfg erase_components" cargo run -q --release -p server --example page_time -- 150 7
 echo
-cargo run -q --release -p server --example bench -- "${1:-32}" "${2:-10}"
+RUSTFLAGS="--cfg erase_components" cargo run -q --release -p server --example bench -- "${1:-32}" "${2:-10}"
