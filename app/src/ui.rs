@@ -61,6 +61,13 @@ pub fn Skeleton(#[prop(into)] label: String, #[prop(default = 3)] lines: usize) 
     }
 }
 
+/// Why a list or the dashboard is partial, or was slow because Azure DevOps asked the portal to
+/// wait (the server's sentence); nothing when it is whole.
+#[component]
+pub fn ListNotice(notice: Option<String>) -> impl IntoView {
+    notice.map(|n| view! { <p class="notice" role="status" data-testid="list-notice">{n}</p> })
+}
+
 /// An error as the user sees it: what happened, and what to do (sign in again, try again).
 #[component]
 pub fn ErrorPanel(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>) -> impl IntoView {

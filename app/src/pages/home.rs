@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::pat_overview;
 use crate::model::{Overview, PatSummary, LEAD_CHOICES, UPCOMING_WEEKS};
-use crate::ui::{org_href, stored, use_org, DateWhen, ErrorPanel, Skeleton};
+use crate::ui::{org_href, stored, use_org, DateWhen, ErrorPanel, ListNotice, Skeleton};
 use crate::{MeResource, SignInLink};
 
 #[component]
@@ -60,29 +60,9 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
         ("Revoked".to_string(), overview.revoked, "revoked", "count off"),
     ];
     let soon = overview.soon.clone();
-    let global = overview.global_state.map(|state| {
-        let n = overview.global;
-        let what = match state {
-            crate::model::GlobalPat::Retiring => "stop working on 1 December 2026",
-            crate::model::GlobalPat::Retired => "no longer work since 1 December 2026",
-        };
-        let text = format!(
-            "{n} of your active tokens {} global (valid in all organizations): global tokens {what}. \
-             Open each one to replace it with an organization token.",
-            if n == 1 { "is" } else { "are" }
-        );
-        view! {
-            <p class="notice" data-testid="global-notice">{text}" "
-                <A href=org_href("/tokens?filter=active", o)>"Review your tokens"</A></p>
-        }
-    });
-    // The counts are partial, or were slow because Azure DevOps asked the portal to wait.
-    let notice = overview
-        .notice
-        .clone()
-        .map(|n| view! { <p class="notice" role="status" data-testid="list-notice">{n}</p> });
+    let global = global_notice(&overview, o);
     view! {
-        {notice}
+        <ListNotice notice=overview.notice.clone() />
         {global}
         <section class="counts" aria-label=format!("Tokens in {}", overview.organization) data-testid="counts">
             {counts.into_iter().map(|(label, n, filter, class)| view! {
@@ -115,6 +95,26 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
             </p>
         </section>
     }
+}
+
+/// Global tokens stop working on 2026-12-01: said while the person still has some.
+fn global_notice(overview: &Overview, o: Option<&str>) -> Option<impl IntoView> {
+    let n = overview.global;
+    overview.global_state.map(|state| {
+        let what = match state {
+            crate::model::GlobalPat::Retiring => "stop working on 1 December 2026",
+            crate::model::GlobalPat::Retired => "no longer work since 1 December 2026",
+        };
+        let text = format!(
+            "{n} of your active tokens {} global (valid in all organizations): global tokens {what}. \
+             Open each one to replace it with an organization token.",
+            if n == 1 { "is" } else { "are" }
+        );
+        view! {
+            <p class="notice" data-testid="global-notice">{text}" "
+                <A href=org_href("/tokens?filter=active", o)>"Review your tokens"</A></p>
+        }
+    })
 }
 
 #[component]

@@ -9,7 +9,7 @@ use super::table_view::{status_badges, FilterChips, SearchForm, SortHeader, Tabl
 use crate::api::list_pats;
 use crate::model::{PatPage, PatSort, PatSummary};
 use crate::scopes::scope_label;
-use crate::ui::{org_href, stored, use_org, DateWhen, ErrorPanel, Skeleton};
+use crate::ui::{org_href, stored, use_org, DateWhen, ErrorPanel, ListNotice, Skeleton};
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -63,11 +63,7 @@ fn remember_view(view: Memo<TableView>) {
 #[component]
 fn PatRows(page: PatPage, view: TableView) -> impl IntoView {
     let next = page.continuation_token.as_deref().map(|t| view.next_href(t));
-    // Said above the table: a list cut at its limit, or slowed because Azure DevOps asked to wait.
-    let notice = page
-        .notice
-        .clone()
-        .map(|n| view! { <p class="notice" role="status" data-testid="list-notice">{n}</p> });
+    let notice = view! { <ListNotice notice=page.notice.clone() /> };
     if page.tokens.is_empty() {
         return view! { {notice}<EmptyTable view=view organization=page.organization /> }.into_any();
     }
