@@ -284,8 +284,10 @@ impl Portal for PortalService {
         let valid = pat_rules::validate_form(&form, self.clock.now())?;
         self.may_change(req).await?;
         let c = self.begin_call(req, org).await?;
-        let created =
-            self.settle(&c.session, &c.org, self.pats.create(&c.token, &c.org, &valid).await).await?;
+        let created = self.pats.create(&c.token, &c.org, &valid).await;
+        // The inventory read before a change is not reused after it (a new token shows at once).
+        self.pats.forget_inventory(c.id);
+        let created = self.settle(&c.session, &c.org, created).await?;
         tracing::info!(authorization_id = %created.token.authorization_id, org = %c.org, "token created");
         Ok(created)
     }
@@ -295,7 +297,9 @@ impl Portal for PortalService {
         pat_rules::validate_changes(&changes, self.clock.now())?;
         self.may_change(req).await?;
         let c = self.begin_call(req, pat.org).await?;
-        self.settle(&c.session, &c.org, self.pats.update(&c.token, &c.org, pat.id, &changes).await).await
+        let saved = self.pats.update(&c.token, &c.org, pat.id, &changes).await;
+        self.pats.forget_inventory(c.id);
+        self.settle(&c.session, &c.org, saved).await
     }
 
     async fn revoke_pat(&self, req: &Parts, pat: PatRef) -> Result<(), ApiError> {
@@ -316,8 +320,9 @@ impl Portal for PortalService {
         check_pat_id(&pat.id)?;
         self.may_change(req).await?;
         let c = self.begin_call(req, pat.org).await?;
-        self.settle(&c.session, &c.org, self.pats.reissue(&c.token, &c.org, c.id, &pat.id, expiry).await)
-            .await
+        let created = self.pats.reissue(&c.token, &c.org, c.id, &pat.id, expiry).await;
+        self.pats.forget_inventory(c.id);
+        self.settle(&c.session, &c.org, created).await
     }
 
     async fn inventory(&self, req: &Parts, query: PatListQuery) -> Result<Inventory, ApiError> {

@@ -118,6 +118,19 @@ async fn the_inventory_is_read_once_per_thirty_seconds_per_sign_in() {
     api.revoke_pat(Some(&row.via), &row.token.authorization_id).await.unwrap();
     let after = inventory(&api, "filter=active").await;
     assert!(after.tokens.iter().all(|r| r.token.authorization_id != row.token.authorization_id));
+    // A token made here shows in the next read at once: a change forgets the reads reused.
+    let form = app::model::PatForm {
+        name: "made after the read".into(),
+        scopes: vec!["vso.code".into()],
+        expiry: app::model::Expiry::Days(30),
+        all_orgs: false,
+    };
+    let made = api.create_pat(Some("fabrikam-demo"), &form).await.unwrap();
+    let now = inventory(&api, "filter=active").await;
+    assert!(
+        now.tokens.iter().any(|r| r.token.authorization_id == made.token.authorization_id),
+        "the new token is listed"
+    );
     app.shutdown().await;
 }
 
