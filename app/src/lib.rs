@@ -54,7 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
-                <SplitLoaderPreload />
+                <ChunkPreloads />
                 <MetaTags />
             </head>
             <body>
@@ -64,17 +64,37 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// In a split build, the chunk loader (`__wasm_split.<hash>.js`) that the main module imports:
-/// named by every page's head so that it downloads beside the module instead of after it (Leptos
-/// names it only on pages that render a lazy route). Reads what `HydrationScripts` found.
+/// In a split build, what the page's code needs beyond the main module, named in its head so that
+/// it downloads beside the module instead of after it: the chunk loader (`__wasm_split.<hash>.js`,
+/// which the main module imports) and, on a lazy route, that route's chunks (the address decides
+/// which, as the router will). Leptos names a lazy page's chunks too, but reads the context for it
+/// outside the page's owner (leptos_integration_utils 0.8.9): the first page a server thread
+/// renders went without them. Reads the split manifest `HydrationScripts` found.
 #[component]
-fn SplitLoaderPreload() -> impl IntoView {
+fn ChunkPreloads() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    let href = use_context::<leptos::WasmSplitManifest>()
-        .and_then(|m| m.0.try_with_value(|(pkg, _, loader)| format!("{pkg}/{loader}")));
+    let (loader, chunks) = {
+        let path =
+            use_context::<http::request::Parts>().map(|p| p.uri.path().to_string()).unwrap_or_default();
+        let key = route_code::LazyPage::of_path(&path).map(route_code::LazyPage::split_key);
+        use_context::<leptos::WasmSplitManifest>()
+            .and_then(|m| {
+                m.0.try_with_value(|(pkg, manifest, loader)| {
+                    let chunks = key.and_then(|k| manifest.get(k)).cloned().unwrap_or_default();
+                    (
+                        Some(format!("{pkg}/{loader}")),
+                        chunks.iter().map(|c| format!("{pkg}/{c}.wasm")).collect::<Vec<String>>(),
+                    )
+                })
+            })
+            .unwrap_or_default()
+    };
     #[cfg(not(feature = "ssr"))]
-    let href = None::<String>;
-    href.map(|href| view! { <link rel="modulepreload" href=href crossorigin="" /> })
+    let (loader, chunks) = (None::<String>, Vec::<String>::new());
+    view! {
+        {loader.map(|href| view! { <link rel="modulepreload" href=href crossorigin="" /> })}
+        {chunks.into_iter().map(|href| view! { <link rel="preload" href=href r#as="fetch" r#type="application/wasm" crossorigin="" /> }).collect_view()}
+    }
 }
 
 /// Carries the nonce from the page render to the server's security-header middleware.

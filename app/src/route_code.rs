@@ -41,6 +41,15 @@ impl LazyPage {
         }
     }
 
+    /// The name of this route's split point: its key in the split manifest.
+    pub fn split_key(self) -> &'static str {
+        match self {
+            LazyPage::Inventory => "inventory_page",
+            LazyPage::NewToken => "new_token_page",
+            LazyPage::Token => "token_page",
+        }
+    }
+
     /// Fetches this route's code (its wasm chunks); once loaded, later calls return at once.
     pub async fn load(self) -> Result<(), ApiError> {
         match self {
@@ -67,13 +76,9 @@ pub fn load_all_at_idle() {
 }
 
 /// A lazy route's view, once its code is here; or, when its code could not be fetched, the
-/// error with a "Try again" that loads the address in full. `key` is the split point's name: the
-/// server notes it while rendering, and the page's head then names its chunks (preloads).
-pub async fn lazy_view(key: &'static str, view: impl Future<Output = Result<AnyView, ApiError>>) -> AnyView {
-    #[cfg(feature = "ssr")]
-    leptos::prefetch_lazy_fn_on_server(key);
-    #[cfg(not(feature = "ssr"))]
-    let _ = key;
+/// error with a "Try again" that loads the address in full. (The page's head names its chunks:
+/// `ChunkPreloads` in `lib.rs`.)
+pub async fn lazy_view(view: impl Future<Output = Result<AnyView, ApiError>>) -> AnyView {
     match view.await {
         Ok(view) => view,
         Err(error) => {

@@ -43,7 +43,7 @@ impl LazyRoute for InventoryRoute {
     }
 
     async fn view(this: Self) -> AnyView {
-        crate::route_code::lazy_view("inventory_page", inventory_page(this)).await
+        crate::route_code::lazy_view(inventory_page(this)).await
     }
 
     async fn preload() {

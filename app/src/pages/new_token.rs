@@ -28,7 +28,7 @@ impl LazyRoute for NewTokenRoute {
     }
 
     async fn view(_this: Self) -> AnyView {
-        crate::route_code::lazy_view("new_token_page", new_token_page()).await
+        crate::route_code::lazy_view(new_token_page()).await
     }
 
     async fn preload() {

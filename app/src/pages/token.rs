@@ -39,7 +39,7 @@ impl LazyRoute for TokenRoute {
     }
 
     async fn view(this: Self) -> AnyView {
-        crate::route_code::lazy_view("token_page", token_page(this)).await
+        crate::route_code::lazy_view(token_page(this)).await
     }
 
     async fn preload() {
