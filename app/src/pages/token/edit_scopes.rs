@@ -22,7 +22,7 @@ enum Picker {
 /// The scopes as they are and a button to change them; once pressed, the picker (after
 /// "Loading…", or an error with "Try again" when its code could not be fetched).
 ///
-/// Without `Suspense`, whose async rendering path weighed 5.8 KB of brotli in this island (moving
+/// Without `Suspense`, whose async rendering path weighed 5.8 KB of brotli in the islands build (moving
 /// the picker out took 13.6 KB off a token's page; with `Suspense`, 7.8): the view is made when
 /// its code has arrived and kept until the page places it.
 #[component]
@@ -119,7 +119,7 @@ async fn picker(
 }
 
 /// A split point: `fallible` turns a chunk that could not be fetched into an error (by default
-/// the loader would panic, which ends every island on the page) and the next call fetches again.
+/// the loader would panic, which ends the app) and the next call fetches again.
 #[leptos::wasm_split::wasm_split(scope_picker, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn scope_picker(
     selected: RwSignal<Vec<String>>,
