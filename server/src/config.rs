@@ -13,7 +13,7 @@ mod lookup;
 mod tests;
 mod urls;
 
-use self::demo_mode::check_demo_mode;
+use self::demo_mode::{check_demo_mode, demo_withheld};
 use self::lookup::Lookup;
 pub use self::urls::parse_authority;
 use self::urls::{is_loopback, org_from_endpoint, parse_base_url, validate_org};
@@ -67,6 +67,8 @@ pub struct Config {
     /// `MAX_PENDING_SIGN_INS`: sessions holding only a sign-in in progress (nobody signed in
     /// yet) that may be written per 15 minutes; beyond, starting a sign-in is refused for a while.
     pub max_pending_sign_ins: usize,
+    /// `METRICS_ADDR`: where the Prometheus metrics are served (`/metrics`); off unless set.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// How the embedded demo identity provider behaves.
@@ -207,6 +209,7 @@ impl Config {
             live_reload_port: live_reload_port(&get),
             demo,
             max_pending_sign_ins: get.number("MAX_PENDING_SIGN_INS", 10_000, "of sign-ins")? as usize,
+            metrics_addr: get.address("METRICS_ADDR")?,
         })
     }
 
@@ -246,18 +249,6 @@ impl Config {
             app::clock::Clock::system()
         }
     }
-}
-
-/// `DEMO_WITHHOLD_SCOPES` (names separated by spaces or commas): demo stack only.
-fn demo_withheld(get: &Lookup<'_>, identity: &Identity) -> Result<Vec<String>, ConfigError> {
-    let Some(v) = get.var("DEMO_WITHHOLD_SCOPES") else { return Ok(Vec::new()) };
-    if !matches!(identity, Identity::Demo) {
-        return Err(err(
-            "DEMO_WITHHOLD_SCOPES",
-            "applies to the demo stack only: remove it when signing in with Entra ID",
-        ));
-    }
-    Ok(v.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect())
 }
 
 /// `DEMO_CLOCK` (RFC 3339): only the demo stack's time can be set.

@@ -288,7 +288,9 @@ impl DevopsClient {
         if let Some(b) = body {
             req = req.json(b);
         }
+        let (service, started) = (call.need.service(), std::time::Instant::now());
         let res = req.send().await.map_err(|e| {
+            crate::metrics::upstream(service, crate::metrics::outcome_of_transport(&e), started.elapsed());
             if e.is_timeout() {
                 DevopsError::Unavailable("timed out".into())
             } else {
@@ -297,6 +299,15 @@ impl DevopsClient {
         })?;
         let status = res.status();
         let headers = res.headers().clone();
+        crate::metrics::upstream(
+            service,
+            crate::metrics::outcome_of_status(status.as_u16()),
+            started.elapsed(),
+        );
+        let asked = headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok());
+        if let Some(wait) = asked.and_then(|v| v.trim().parse::<u64>().ok()) {
+            crate::metrics::upstream_wait_asked(service, wait);
+        }
         self.pacer.after(&key, &headers);
         let body = res.bytes().await.map_err(|e| DevopsError::Unavailable(error_chain(&e)))?;
         Ok((status, headers, body.to_vec()))

@@ -13,6 +13,7 @@ pub mod devops;
 pub mod devops_scopes;
 pub mod http;
 mod identity;
+pub mod metrics;
 pub mod oidc;
 pub mod portal;
 pub mod router;

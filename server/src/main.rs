@@ -27,6 +27,9 @@ async fn main() -> ExitCode {
                 );
             }
             tracing::info!(url = %running.public_url, "listening on {}", running.addr);
+            if let Some(at) = running.metrics_addr {
+                tracing::info!("metrics at http://{at}/metrics");
+            }
             let _ = running.task.await;
             ExitCode::SUCCESS
         }

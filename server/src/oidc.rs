@@ -6,8 +6,8 @@ mod errors;
 pub mod id_token;
 
 pub use self::discovery::{check_discovered_issuer, Discovery};
-use self::errors::classify_token_error;
 pub use self::errors::{aadsts_code, error_chain};
+use self::errors::{classify_token_error, refresh_outcome, token_call_outcome};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -277,7 +277,7 @@ impl OidcClient {
         for (k, v) in self.assertion_params(client.token_uri().as_str())? {
             req = req.add_extra_param(k, v);
         }
-        let res = req.request_async(&self.http).await.map_err(classify_token_error)?;
+        let res = self.token_call(req.request_async(&self.http)).await?;
         let id_token = res
             .extra_fields()
             .id_token
@@ -294,13 +294,15 @@ impl OidcClient {
     /// request is made once more without it.
     /// `manage`: the session was granted the manage scopes, which are asked for again.
     pub async fn refresh(&self, refresh_token: &Secret, manage: bool) -> Result<TokenSet, OidcError> {
-        match self.refresh_with(refresh_token, true, manage).await {
+        let result = match self.refresh_with(refresh_token, true, manage).await {
             Err(OidcError::Provider { error, .. }) if error == "invalid_scope" => {
                 tracing::info!("the identity provider refused offline_access on refresh: asking without it");
                 self.refresh_with(refresh_token, false, manage).await
             }
             other => other,
-        }
+        };
+        crate::metrics::refresh(refresh_outcome(&result));
+        result
     }
 
     async fn refresh_with(
@@ -324,8 +326,28 @@ impl OidcClient {
         for (k, v) in self.assertion_params(client.token_uri().as_str())? {
             req = req.add_extra_param(k, v);
         }
-        let res = req.request_async(&self.http).await.map_err(classify_token_error)?;
+        let res = self.token_call(req.request_async(&self.http)).await?;
         Ok(token_set(&res, Some(refresh_token)))
+    }
+
+    /// One call to the token endpoint, timed and counted.
+    async fn token_call<T>(
+        &self,
+        call: impl std::future::Future<
+            Output = Result<
+                T,
+                oauth2::RequestTokenError<oauth2::HttpClientError<reqwest::Error>, BasicErrorResponse>,
+            >,
+        >,
+    ) -> Result<T, OidcError> {
+        let started = std::time::Instant::now();
+        let res = call.await;
+        crate::metrics::upstream(
+            crate::metrics::Upstream::EntraToken,
+            token_call_outcome(&res),
+            started.elapsed(),
+        );
+        res.map_err(classify_token_error)
     }
 
     async fn validate_id_token(&self, token: &str, nonce: &str) -> Result<IdClaims, OidcError> {

@@ -35,7 +35,7 @@ use url::Url;
 
 use self::account::Accounts;
 pub use self::across_orgs::ExportFormat;
-pub use self::errors::internal;
+pub use self::errors::{internal, STORE_NOT_READY};
 use self::orgs::{check_continuation, org_name, Organizations};
 pub use self::pat_errors::SESSION_TOKEN_ERRORS;
 use self::pat_rules::{check_pat_id, MAX_SEARCH_CHARS};
@@ -136,7 +136,7 @@ impl PortalService {
 
     /// For `/readyz`: the session store answers, and so does the identity provider's discovery.
     pub async fn check_ready(&self) -> Result<(), &'static str> {
-        self.store.load(&Id::default()).await.map_err(|_| "session store")?;
+        self.store.load(&Id::default()).await.map_err(|_| STORE_NOT_READY)?;
         self.oidc.discovery().await.map_err(|_| "identity provider discovery")?;
         Ok(())
     }

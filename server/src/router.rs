@@ -80,6 +80,8 @@ fn with_middlewares(app: Router, state: &AppState) -> Router {
     .layer(middleware::from_fn(move |req: Request, next: Next| {
         security_headers::security_headers(csp.clone(), req, next)
     }))
+    // Counted with the status the client gets (limits and errors included), by route template.
+    .layer(middleware::from_fn(crate::metrics::track_http))
     .layer(crate::telemetry::trace_layer())
     .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
     .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(request_id::RequestIds))

@@ -42,6 +42,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub public_url: Url,
     pub demo: Option<Arc<DemoStack>>,
+    /// Where the metrics are served, when `METRICS_ADDR` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub task: tokio::task::JoinHandle<()>,
 }
 
@@ -70,6 +72,16 @@ pub async fn start(
     let state = AppState::new(config, leptos_options(addr), public_url.clone()).await?;
     let demo = state.demo.clone();
     let app = router(state);
+    // One shutdown for both listeners.
+    let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
+    let metrics_addr = match config.metrics_addr {
+        Some(at) => Some(
+            crate::metrics::serve(at, shutdown.clone())
+                .await
+                .map_err(|source| StartupError::Listen { addr: at, source })?,
+        ),
+        None => None,
+    };
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
@@ -78,5 +90,5 @@ pub async fn start(
             tracing::error!(error = %e, "server stopped");
         }
     });
-    Ok(Running { addr, public_url, demo, task })
+    Ok(Running { addr, public_url, demo, metrics_addr, task })
 }

@@ -68,3 +68,15 @@ fn production_signals(
     }
     signals
 }
+
+/// `DEMO_WITHHOLD_SCOPES` (names separated by spaces or commas): demo stack only.
+pub(super) fn demo_withheld(get: &Lookup<'_>, identity: &Identity) -> Result<Vec<String>, ConfigError> {
+    let Some(v) = get.var("DEMO_WITHHOLD_SCOPES") else { return Ok(Vec::new()) };
+    if !matches!(identity, Identity::Demo) {
+        return Err(err(
+            "DEMO_WITHHOLD_SCOPES",
+            "applies to the demo stack only: remove it when signing in with Entra ID",
+        ));
+    }
+    Ok(v.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect())
+}

@@ -55,6 +55,12 @@ impl Lookup<'_> {
         })
     }
 
+    /// A socket address such as `127.0.0.1:9464`, or none when unset.
+    pub(super) fn address(&self, var: &'static str) -> Result<Option<std::net::SocketAddr>, ConfigError> {
+        let Some(v) = self.var(var) else { return Ok(None) };
+        v.parse().map(Some).map_err(|_| err(var, format!("`{v}` is not an address like 127.0.0.1:9464")))
+    }
+
     pub(super) fn flag(&self, var: &'static str) -> Result<bool, ConfigError> {
         let words =
             [("false", false), ("0", false), ("no", false), ("true", true), ("1", true), ("yes", true)];

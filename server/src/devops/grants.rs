@@ -35,6 +35,15 @@ impl Need {
         }
     }
 
+    /// The service a call of this kind goes to, as the metrics name it.
+    pub fn service(self) -> crate::metrics::Upstream {
+        match self {
+            Need::ReadPats | Need::ManagePats => crate::metrics::Upstream::DevopsPats,
+            Need::Profile => crate::metrics::Upstream::DevopsProfile,
+            Need::Projects => crate::metrics::Upstream::DevopsProjects,
+        }
+    }
+
     /// The scope this app asks for to make the call (`devops_scopes`).
     pub fn scope(self) -> &'static str {
         self.allowed_by()[1]

@@ -12,9 +12,19 @@ impl DevopsClient {
     /// no tenant rather than a wrong one.
     pub async fn org_tenant(&self, org: &str) -> Option<String> {
         let url = join(&self.urls.dev, &format!("/{}", segment(org))).ok()?;
+        let (service, started) = (crate::metrics::Upstream::DevopsTenant, std::time::Instant::now());
         match self.http.head(url).send().await {
-            Ok(res) => tenant_of(res.headers()),
+            Ok(res) => {
+                let outcome = crate::metrics::outcome_of_status(res.status().as_u16());
+                crate::metrics::upstream(service, outcome, started.elapsed());
+                tenant_of(res.headers())
+            }
             Err(e) => {
+                crate::metrics::upstream(
+                    service,
+                    crate::metrics::outcome_of_transport(&e),
+                    started.elapsed(),
+                );
                 tracing::info!(error = %crate::oidc::error_chain(&e), "the organization's tenant could not be read");
                 None
             }

@@ -23,7 +23,10 @@ pub const READY_DEMO: &str =
 /// Ready when the session store and the identity provider's discovery document both answer; in
 /// demo mode the answer says so.
 pub async fn readyz(State(portal): State<Arc<PortalService>>) -> Response {
-    match portal.check_ready().await {
+    let ready = portal.check_ready().await;
+    // The store is checked first: any other failure means it answered.
+    crate::metrics::session_store_up(ready != Err(crate::portal::STORE_NOT_READY));
+    match ready {
         Ok(()) if portal.is_demo() => ([("x-demo-mode", "true")], READY_DEMO).into_response(),
         Ok(()) => "ready".into_response(),
         Err(what) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {what}")).into_response(),

@@ -157,6 +157,10 @@ pub async fn enforce(limits: Arc<Limits>, req: Request, next: Next) -> Response 
     };
     let Err(wait) = pair.check(session, address) else { return next.run(req).await };
     tracing::warn!(path = req.uri().path(), wait, "rate limit reached");
+    crate::metrics::refused(match which {
+        Limited::SignIn => "sign_in_rate",
+        Limited::Create => "token_create_rate",
+    });
     let retry = [(header::RETRY_AFTER, HeaderValue::from(wait))];
     match which {
         Limited::SignIn => (

@@ -45,8 +45,18 @@ impl OidcClient {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, OidcError> {
-        let res = self.http.get(url).send().await.map_err(|e| OidcError::Unavailable(error_chain(&e)))?;
+        let started = std::time::Instant::now();
+        let service = crate::metrics::Upstream::EntraDiscovery;
+        let res = self.http.get(url).send().await.map_err(|e| {
+            crate::metrics::upstream(service, crate::metrics::outcome_of_transport(&e), started.elapsed());
+            OidcError::Unavailable(error_chain(&e))
+        })?;
         let status = res.status();
+        crate::metrics::upstream(
+            service,
+            crate::metrics::outcome_of_status(status.as_u16()),
+            started.elapsed(),
+        );
         if !status.is_success() {
             return Err(OidcError::Unavailable(format!("{url} answered {status}")));
         }

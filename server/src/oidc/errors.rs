@@ -48,3 +48,43 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+/// What a call to the token endpoint came to, in the metrics' fixed vocabulary (an OAuth error
+/// answer is a 400, or a 401 for `invalid_client`: both counted as `bad_request`).
+pub(super) fn token_call_outcome<T>(
+    r: &Result<T, RequestTokenError<oauth2::HttpClientError<reqwest::Error>, BasicErrorResponse>>,
+) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(RequestTokenError::ServerResponse(_)) => "bad_request",
+        Err(RequestTokenError::Request(oauth2::HttpClientError::Reqwest(e))) => {
+            crate::metrics::outcome_of_transport(e)
+        }
+        Err(RequestTokenError::Request(_)) => "unreachable",
+        Err(_) => "unexpected",
+    }
+}
+
+/// A refresh's outcome for the metrics: `ok`, an OAuth error word from the fixed list a provider
+/// may send (anything else is `other_error`), `unavailable` or `unexpected`.
+pub(super) fn refresh_outcome<T>(r: &Result<T, OidcError>) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "invalid_grant",
+        "invalid_scope",
+        "interaction_required",
+        "consent_required",
+        "login_required",
+        "invalid_client",
+        "unauthorized_client",
+        "invalid_request",
+        "temporarily_unavailable",
+    ];
+    match r {
+        Ok(_) => "ok",
+        Err(OidcError::Provider { error, .. }) => {
+            KNOWN.into_iter().find(|k| k == error).unwrap_or("other_error")
+        }
+        Err(OidcError::Unavailable(_)) => "unavailable",
+        Err(_) => "unexpected",
+    }
+}

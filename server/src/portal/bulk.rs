@@ -121,13 +121,15 @@ impl Pats {
         targets: Vec<BulkTarget>,
         new_valid_to: Option<OffsetDateTime>,
     ) -> Vec<BulkOutcome> {
-        let outcomes = stream::iter(self.preview(token, session, action, targets, new_valid_to).await)
-            .map(|item| async move { self.apply_one(token, session, action, item).await })
-            .buffered(PARALLEL_TOKENS)
-            .collect()
-            .await;
+        let outcomes: Vec<BulkOutcome> =
+            stream::iter(self.preview(token, session, action, targets, new_valid_to).await)
+                .map(|item| async move { self.apply_one(token, session, action, item).await })
+                .buffered(PARALLEL_TOKENS)
+                .collect()
+                .await;
         // The inventory read before the change is not reused after it.
         self.forget_inventory(session);
+        count_bulk(action, &outcomes);
         outcomes
     }
 
@@ -161,6 +163,17 @@ impl Pats {
         };
         BulkOutcome { target, name, done, error }
     }
+}
+
+/// A bulk change for the metrics: its action, and how many targets changed (the others were
+/// skipped by the preview or refused).
+fn count_bulk(action: BulkAction, outcomes: &[BulkOutcome]) {
+    let action = match action {
+        BulkAction::Revoke => "revoke",
+        BulkAction::Extend { .. } => "extend",
+    };
+    let done = outcomes.iter().filter(|o| o.done.is_some()).count() as u64;
+    crate::metrics::bulk_change(action, done, outcomes.len() as u64 - done);
 }
 
 #[cfg(test)]

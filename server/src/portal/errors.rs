@@ -78,10 +78,14 @@ pub const CLASSIC_REFUSED_TEXT: &str = "it no longer accepts this app's classic 
 pub const BAD_REQUEST_TEXT: &str =
     "Azure DevOps did not accept this request. Check what you entered and try again.";
 
-/// A session store that fails (Redis down, SQLite unreadable): logged, and the user is told
-/// sessions are unavailable (503), not that something broke.
-pub fn store_error(context: &str, cause: &dyn std::fmt::Display) -> ApiError {
+/// What `/readyz` names when the session store does not answer.
+pub const STORE_NOT_READY: &str = "session store";
+
+/// A session store that fails (Redis down, SQLite unreadable): logged, counted, and the user is
+/// told sessions are unavailable (503), not that something broke.
+pub fn store_error(context: &'static str, cause: &dyn std::fmt::Display) -> ApiError {
     tracing::error!(context, %cause, "session store unavailable");
+    crate::metrics::session_store_error(context);
     ApiError::SessionsUnavailable
 }
 

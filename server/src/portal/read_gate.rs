@@ -52,13 +52,17 @@ impl ReadGate {
             Err(_) => {
                 if slot.queued.fetch_add(1, Ordering::SeqCst) >= QUEUED_PER_SESSION {
                     slot.queued.fetch_sub(1, Ordering::SeqCst);
+                    crate::metrics::refused("session_reads");
                     return Err(busy);
                 }
                 let waited = tokio::time::timeout(self.deadline, slot.permits.clone().acquire_owned()).await;
                 slot.queued.fetch_sub(1, Ordering::SeqCst);
                 match waited {
                     Ok(Ok(p)) => p,
-                    _ => return Err(busy),
+                    _ => {
+                        crate::metrics::refused("session_reads");
+                        return Err(busy);
+                    }
                 }
             }
         };
@@ -66,6 +70,7 @@ impl ReadGate {
             Ok(result) => result,
             Err(_) => {
                 tracing::warn!(deadline_secs = self.deadline.as_secs(), "a read passed its deadline");
+                crate::metrics::refused("read_deadline");
                 Err(ApiError::UpstreamUnavailable)
             }
         }

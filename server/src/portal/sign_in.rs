@@ -110,14 +110,15 @@ impl SignIn {
         if let Some(detour) = self.public.loopback_detour(req, &again) {
             return detour;
         }
-        let Ok(session) = session_of(req) else { return SignInProblem::Unavailable.path(None) };
+        let Ok(session) = session_of(req) else { return failed(SignInProblem::Unavailable, None) };
         // Only a start that writes a new session counts (not a second click in the same one).
         // Read after loading the session: a cookie that names no record leaves no id.
         let _ = self.accounts.load(&session).await;
         let new_session = session.id().is_none();
         if new_session && !self.room_for_pending() {
             tracing::warn!(max = self.max_pending, "too many sign-ins in progress: refusing another");
-            return SignInProblem::Unavailable.path(None);
+            crate::metrics::refused("pending_sign_ins");
+            return failed(SignInProblem::Unavailable, None);
         }
         let redirect_uri =
             PublicUrl::forwarded(req).and_then(|b| Url::parse(&PublicUrl::join(&b, CALLBACK)).ok());
@@ -128,27 +129,28 @@ impl SignIn {
                         self.count_pending();
                     }
                     self.shorten_if_pending_only(&session).await;
+                    crate::metrics::sign_in_started();
                     url.to_string()
                 }
                 Err(e) => {
                     store_error("session insert", &e);
-                    SignInProblem::Sessions.path(None)
+                    failed(SignInProblem::Sessions, None)
                 }
             },
             Err(e @ OidcError::Misconfigured(_)) => {
                 tracing::error!(error = %e, "cannot start sign-in");
-                SignInProblem::Misconfigured.path(None)
+                failed(SignInProblem::Misconfigured, None)
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot start sign-in");
-                SignInProblem::Unavailable.path(None)
+                failed(SignInProblem::Unavailable, None)
             }
         }
     }
 
     /// Finishes a sign-in from the authorization response: where to send the browser.
     pub async fn complete(&self, req: &Parts, cb: SignInCallback) -> String {
-        let Ok(session) = session_of(req) else { return SignInProblem::Unavailable.path(None) };
+        let Ok(session) = session_of(req) else { return failed(SignInProblem::Unavailable, None) };
         // Single use: whatever happens next, this sign-in attempt is spent.
         let pending: Option<PendingSignIn> = self.accounts.take_pending(&session).await;
         if let Some(p) = pending.clone().filter(|p| p.consent_for.is_some()) {
@@ -156,16 +158,19 @@ impl SignIn {
         }
         let (code, pending) = match check_callback(cb, pending) {
             Ok(checked) => checked,
-            Err((problem, code)) => return problem.path(code.as_deref()),
+            Err((problem, code)) => return failed(problem, code.as_deref()),
         };
         match self.oidc.exchange(code, &pending).await {
             Ok(signed_in) => match self.establish(&session, signed_in).await {
-                Ok(()) => pending.return_to,
-                Err(problem) => problem.path(None),
+                Ok(()) => {
+                    crate::metrics::sign_in_completed();
+                    pending.return_to
+                }
+                Err(problem) => failed(problem, None),
             },
             Err(e) => {
                 let (problem, code) = exchange_problem(e);
-                problem.path(code.as_deref())
+                failed(problem, code.as_deref())
             }
         }
     }
@@ -239,6 +244,12 @@ impl SignIn {
 }
 
 type Problem = (SignInProblem, Option<String>);
+
+/// A sign-in that could not start or finish: counted by its reason, and the page that says why.
+fn failed(problem: SignInProblem, code: Option<&str>) -> String {
+    crate::metrics::sign_in_failed(problem.as_str());
+    problem.path(code)
+}
 
 /// The code and this session's pending sign-in, if the callback belongs to it and is in time.
 fn check_callback(

@@ -21,8 +21,15 @@ use crate::portal::public_url::PublicUrl;
 
 /// `path` with `?consent=why` (or `&consent=why`) added.
 fn refused(path: &str, why: &str) -> String {
+    crate::metrics::consent(if why == "refused" { "declined" } else { "failed" });
     let sep = if path.contains('?') { '&' } else { '?' };
     format!("{path}{sep}{CONSENT_REFUSED_PARAM}={}", app::encode_query_value(why))
+}
+
+/// A consent round trip that ended on the sign-in problem page: counted, and its path.
+fn failed(problem: SignInProblem, code: Option<&str>) -> String {
+    crate::metrics::consent("failed");
+    problem.path(code)
 }
 
 impl SignIn {
@@ -54,6 +61,7 @@ impl SignIn {
             .await
             .map_err(|e| store_error("session insert", &e))?;
         tracing::info!(oid = %account.oid, "asking for the permission to change tokens");
+        crate::metrics::consent("started");
         Ok(url.to_string())
     }
 
@@ -75,17 +83,17 @@ impl SignIn {
         }
         let (code, pending) = match check_callback(cb, Some(pending)) {
             Ok(checked) => checked,
-            Err((problem, code)) => return problem.path(code.as_deref()),
+            Err((problem, code)) => return failed(problem, code.as_deref()),
         };
         let signed_in = match self.oidc.exchange(code, &pending).await {
             Ok(s) => s,
             Err(e) => {
                 let (problem, code) = exchange_problem(e);
-                return problem.path(code.as_deref());
+                return failed(problem, code.as_deref());
             }
         };
         let Ok(Some(mut account)) = self.accounts.load(session).await else {
-            return SignInProblem::Expired.path(None);
+            return failed(SignInProblem::Expired, None);
         };
         let oid = signed_in.claims.oid.clone().unwrap_or_else(|| signed_in.claims.sub.clone());
         if pending.consent_for.as_deref() != Some(oid.as_str()) || account.oid != oid {
@@ -95,10 +103,11 @@ impl SignIn {
         account.can_manage = grants_manage(signed_in.tokens.scope.as_deref(), true);
         account.tokens = signed_in.tokens;
         if self.accounts.store(session, &account).await.is_err() || session.save().await.is_err() {
-            return SignInProblem::Sessions.path(None);
+            return failed(SignInProblem::Sessions, None);
         }
         if account.can_manage {
             tracing::info!(oid = %account.oid, "permission to change tokens granted");
+            crate::metrics::consent("granted");
             back
         } else {
             refused(&back, "refused")
