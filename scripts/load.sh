@@ -5,7 +5,7 @@
 #   scripts/load.sh [minutes]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/devops-pat-portal/target}"
 cargo build -q --release -p server --bin server --example load
 "$CARGO_TARGET_DIR/release/examples/load" "$CARGO_TARGET_DIR/release/server" "${1:-10}"

@@ -3,6 +3,7 @@
 mod account;
 mod across_orgs;
 mod bulk;
+mod calendar;
 mod change_gate;
 mod errors;
 mod export;
@@ -106,10 +107,17 @@ pub struct PortalService {
 impl PortalService {
     pub fn new(p: PortalParts) -> Self {
         let accounts = Arc::new(Accounts::new(&p.sealing_key, p.max_age_secs));
+        let lock_names = crate::sessions::RecordIds::new(&p.sealing_key);
         let devops = Arc::new(p.devops);
         let public = Arc::new(PublicUrl::new(p.public_url));
         PortalService {
-            tokens: TokenSource::new(p.oidc.clone(), accounts.clone(), p.shared_lock, p.request_timeout),
+            tokens: TokenSource::new(
+                p.oidc.clone(),
+                accounts.clone(),
+                p.shared_lock,
+                p.request_timeout,
+                lock_names,
+            ),
             orgs: Organizations::new(devops.clone(), p.organization),
             pats: Pats::new(devops, p.clock),
             sign_in: SignIn::new(
@@ -149,29 +157,6 @@ impl PortalService {
     /// Front-channel sign-out by the identity provider's session id.
     pub async fn end_session_by_sid(&self, sid: &str) -> bool {
         self.sign_in.end_session_by_sid(sid).await
-    }
-
-    /// The reminder calendar of the organization (`.ics` text) and the organization's name: one
-    /// event per token that still works, `lead` days (7 unless chosen) before it expires.
-    pub async fn reminders(
-        &self,
-        req: &Parts,
-        org: Option<String>,
-        lead: Option<u32>,
-    ) -> Result<(String, String), ApiError> {
-        let lead_days = pat_rules::lead_days(lead)?;
-        let c = self.begin_call(req, org).await?;
-        let read = self.reads.run(c.id, self.pats.working(&c.token, &c.org)).await;
-        let tokens = self.settle(&c.session, &c.org, read).await?;
-        let portal = self.public.for_request(req);
-        let calendar = reminders::Calendar {
-            organization: &c.org,
-            tokens: &tokens,
-            lead_days,
-            now: self.clock.now(),
-            portal: &portal,
-        };
-        Ok((calendar.to_ics(), c.org))
     }
 
     /// The session, its id and a fresh access token: the start of every DevOps call.
@@ -251,14 +236,15 @@ impl Portal for PortalService {
             return Err(ApiError::invalid("search", "Search for at most 256 characters."));
         }
         let c = self.begin_call(req, query.org.clone()).await?;
-        let read = self.reads.run(c.id, self.pats.list(&c.token, c.org.clone(), c.id, &query)).await;
+        let read =
+            self.reads.run(c.id, &c.token, self.pats.list(&c.token, c.org.clone(), c.id, &query)).await;
         self.settle(&c.session, &c.org, read).await
     }
 
     async fn get_pat(&self, req: &Parts, pat: PatRef) -> Result<PatSummary, ApiError> {
         check_pat_id(&pat.id)?;
         let c = self.begin_call(req, pat.org).await?;
-        let read = self.reads.run(c.id, self.pats.get(&c.token, &c.org, c.id, &pat.id)).await;
+        let read = self.reads.run(c.id, &c.token, self.pats.get(&c.token, &c.org, c.id, &pat.id)).await;
         self.settle(&c.session, &c.org, read).await
     }
 
@@ -270,7 +256,8 @@ impl Portal for PortalService {
     ) -> Result<Overview, ApiError> {
         let lead = pat_rules::lead_days(lead)?;
         let c = self.begin_call(req, org).await?;
-        let read = self.reads.run(c.id, self.pats.overview(&c.token, c.org.clone(), c.id, lead)).await;
+        let read =
+            self.reads.run(c.id, &c.token, self.pats.overview(&c.token, c.org.clone(), c.id, lead)).await;
         self.settle(&c.session, &c.org, read).await
     }
 
@@ -349,13 +336,13 @@ impl Portal for PortalService {
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError> {
         let (session, id, token) = self.signed_in(req).await?;
-        let read = self.reads.run(id, self.orgs.profile(&token)).await;
+        let read = self.reads.run(id, &token, self.orgs.profile(&token)).await;
         self.settle(&session, AZURE_DEVOPS, read).await
     }
 
     async fn organizations(&self, req: &Parts) -> Result<Orgs, ApiError> {
         let (session, id, token) = self.signed_in(req).await?;
-        let read = self.reads.run(id, self.orgs.list(id, &token)).await;
+        let read = self.reads.run(id, &token, self.orgs.list(id, &token)).await;
         self.settle(&session, AZURE_DEVOPS, read).await
     }
 
@@ -369,7 +356,7 @@ impl Portal for PortalService {
         check_continuation(after.as_deref())?;
         let (session, id, token) = self.signed_in(req).await?;
         let name = org.as_str().to_string();
-        let read = self.reads.run(id, self.orgs.projects(&token, org, after)).await;
+        let read = self.reads.run(id, &token, self.orgs.projects(&token, org, after)).await;
         self.settle(&session, &name, read).await
     }
 

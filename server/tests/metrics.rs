@@ -155,6 +155,13 @@ async fn a_journey_moves_the_counters_and_no_label_names_anyone() {
         }
     }
     promtool(&["check", "metrics"], Some(&text), None);
+    // Every metric the journey produced is explained in the README's table.
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
+    for sample in &all {
+        let name =
+            ["_bucket", "_sum", "_count"].iter().fold(sample.name.as_str(), |n, s| n.trim_end_matches(s));
+        assert!(readme.contains(&format!("`{name}`")), "the README does not explain {name}");
+    }
     app.shutdown().await;
 }
 

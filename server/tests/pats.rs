@@ -439,6 +439,18 @@ async fn writes_from_another_site_are_refused() {
         ),
         (app::routes::api::REVOKE_PAT, json!({ "org": null, "id": id }).to_string()),
         (app::routes::api::ROTATE_PAT, json!({ "org": null, "id": id, "expiry": days(30) }).to_string()),
+        // Issue 29: the re-issue and both halves of a bulk change, which had no test of their own.
+        (app::routes::api::REISSUE_PAT, json!({ "org": null, "id": id, "expiry": days(30) }).to_string()),
+        (
+            app::routes::api::BULK_PREVIEW,
+            json!({ "action": { "kind": "revoke" }, "tokens": [{ "org": "fabrikam-demo", "id": id }] })
+                .to_string(),
+        ),
+        (
+            app::routes::api::BULK_APPLY,
+            json!({ "action": { "kind": "revoke" }, "tokens": [{ "org": "fabrikam-demo", "id": id }] })
+                .to_string(),
+        ),
         (app::routes::SIGN_OUT, String::new()),
     ];
     for (path, write) in writes {

@@ -12,16 +12,20 @@ impl Lookup<'_> {
         (self.0)(k)
     }
 
-    /// A positive whole number (`default` when unset), named `unit` in the error.
+    /// A positive whole number up to [`upper_bound`] (`default` when unset), named `unit` in
+    /// the error. A bound keeps time arithmetic from overflowing and says what is sensible.
     pub(super) fn number(&self, var: &'static str, default: u64, unit: &str) -> Result<u64, ConfigError> {
-        match self.var(var) {
-            None => Ok(default),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| err(var, format!("`{v}` is not a positive number {unit}"))),
+        let Some(v) = self.var(var) else { return Ok(default) };
+        let n = v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| err(var, format!("`{v}` is not a positive number {unit}")))?;
+        let max = upper_bound(var);
+        if n > max {
+            return Err(err(var, format!("`{v}` is more than the largest sensible value, {max} {unit}")));
         }
+        Ok(n)
     }
 
     /// A positive whole number of `unit`s, as a duration (`secs_per_unit` seconds each).
@@ -67,5 +71,20 @@ impl Lookup<'_> {
         self.choice(var, &words, false).map_err(|_| {
             err(var, format!("`{}` is not `true` or `false`", self.var(var).unwrap_or_default()))
         })
+    }
+}
+
+/// The largest value each number setting accepts (issue 29: an unbounded one overflowed the
+/// time arithmetic and panicked).
+pub(super) fn upper_bound(var: &str) -> u64 {
+    match var {
+        // A week of inactivity; 90 days in all (Entra's refresh tokens live at most 90 days).
+        "SESSION_IDLE_MINUTES" => 7 * 24 * 60,
+        "SESSION_MAX_HOURS" => 90 * 24,
+        "HTTP_TIMEOUT_SECS" => 300,
+        "TRUSTED_PROXIES" => 10,
+        "RATE_LIMIT_SIGN_INS" | "RATE_LIMIT_TOKEN_CREATES" => 1_000_000,
+        "MAX_PENDING_SIGN_INS" => 10_000_000,
+        _ => u32::MAX as u64,
     }
 }

@@ -222,3 +222,29 @@ fn withheld_demo_scopes_are_read_for_the_demo_stack_only() {
     let real = [REAL, &[("DEMO_WITHHOLD_SCOPES", "vso.pats")]].concat();
     assert_eq!(Config::from_lookup(lookup(&real)).unwrap_err().variable, "DEMO_WITHHOLD_SCOPES");
 }
+
+/// Issue 29: a huge number (`SESSION_MAX_HOURS=100000000`) overflowed the time arithmetic and
+/// panicked; every number setting has an upper bound, refused at start by name.
+#[test]
+fn numbers_past_their_bound_are_refused_by_name() {
+    for var in [
+        "SESSION_IDLE_MINUTES",
+        "SESSION_MAX_HOURS",
+        "HTTP_TIMEOUT_SECS",
+        "TRUSTED_PROXIES",
+        "RATE_LIMIT_SIGN_INS",
+        "RATE_LIMIT_TOKEN_CREATES",
+        "MAX_PENDING_SIGN_INS",
+    ] {
+        let at_bound = lookup::upper_bound(var).to_string();
+        assert!(Config::from_lookup(lookup(&[(var, at_bound.as_str())])).is_ok(), "{var} at its bound");
+        let e = Config::from_lookup(lookup(&[(var, "100000000000")])).unwrap_err();
+        assert_eq!(e.variable, var);
+        assert!(e.problem.contains("largest sensible value"), "{}", e.problem);
+    }
+    let e = Config::from_lookup(lookup(&[("METRICS_ADDR", "everywhere")])).unwrap_err();
+    assert_eq!(e.variable, "METRICS_ADDR");
+    let c = Config::from_lookup(lookup(&[("METRICS_ADDR", "127.0.0.1:9464")])).unwrap();
+    assert_eq!(c.metrics_addr, Some("127.0.0.1:9464".parse().unwrap()));
+    assert_eq!(Config::from_lookup(lookup(&[])).unwrap().metrics_addr, None, "off unless set");
+}

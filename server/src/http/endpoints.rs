@@ -66,7 +66,7 @@ pub async fn reminders_ics(
     let (parts, _) = req.into_parts();
     match portal.reminders(&parts, q.org, q.lead).await {
         Ok((ics, org)) => {
-            let file = format!("attachment; filename=\"pat-reminders-{org}.ics\"");
+            let file = format!("attachment; filename=\"pat-reminders-{}.ics\"", file_name_part(&org));
             let disposition = header::HeaderValue::from_str(&file)
                 .unwrap_or(header::HeaderValue::from_static("attachment"));
             (
@@ -78,8 +78,27 @@ pub async fn reminders_ics(
             )
                 .into_response()
         }
-        Err(e) => super::api_error_response(&e),
+        Err(e) => error_response(&parts, e),
     }
+}
+
+/// An organization's name as part of a file name: letters, digits, `.`, `-` and `_` only.
+fn file_name_part(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect()
+}
+
+/// The wire error, an internal one with the request id as its reference (as the server
+/// functions give it): the id is in every log line of the request.
+fn error_response(parts: &axum::http::request::Parts, e: ApiError) -> Response {
+    let e = if e.lacks_reference() {
+        let id = parts.headers.get(app::routes::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok());
+        ApiError::Internal { reference: id.unwrap_or("unknown").to_string() }
+    } else {
+        e
+    };
+    super::api_error_response(&e)
 }
 
 #[derive(serde::Deserialize)]
@@ -140,7 +159,7 @@ async fn export(
             )
                 .into_response()
         }
-        Err(e) => super::api_error_response(&e),
+        Err(e) => error_response(&parts, e),
     }
 }
 
@@ -158,4 +177,14 @@ pub async fn inventory_json(
     req: axum::extract::Request,
 ) -> Response {
     export(&portal, q, req, ExportFormat::Json).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_organization_name_is_safe_in_a_file_name() {
+        assert_eq!(super::file_name_part("fabrikam-demo"), "fabrikam-demo");
+        assert_eq!(super::file_name_part("a\"; filename=\"x.exe"), "a___filename__x.exe");
+        assert_eq!(super::file_name_part("é\r\n"), "___");
+    }
 }

@@ -44,11 +44,13 @@ impl PortalService {
             return Err(ApiError::invalid("search", "Search for at most 256 characters."));
         }
         let (session, id, token) = self.signed_in(req).await?;
-        let read = self.reads.run(id, self.orgs.member_orgs(id, &token)).await;
+        let read = self.reads.run(id, &token, self.orgs.member_orgs(id, &token)).await;
         let orgs = self.settle(&session, AZURE_DEVOPS, read).await?;
         let names = orgs.into_iter().map(|o| o.name).collect();
-        let read =
-            self.reads.run(id, async { Ok(self.pats.across(&token, names, id, query.filter).await) }).await;
+        let read = self
+            .reads
+            .run(id, &token, async { Ok(self.pats.across(&token, names, id, query.filter).await) })
+            .await;
         let reads = self.settle(&session, AZURE_DEVOPS, read).await?;
         let refused_everywhere =
             !reads.is_empty() && reads.iter().all(|r| matches!(r.read, Err(ApiError::SessionExpired)));
@@ -99,8 +101,10 @@ impl PortalService {
         check_targets(&targets)?;
         let to = new_expiry(action, self.clock.now())?;
         let (session, id, token) = self.signed_in(req).await?;
-        let read =
-            self.reads.run(id, async { Ok(self.pats.preview(&token, id, action, targets, to).await) }).await;
+        let read = self
+            .reads
+            .run(id, &token, async { Ok(self.pats.preview(&token, id, action, targets, to).await) })
+            .await;
         self.settle(&session, AZURE_DEVOPS, read).await
     }
 

@@ -29,13 +29,15 @@ impl From<DevopsError> for ApiError {
             DevopsError::NotFound => ApiError::NotFound,
             DevopsError::RateLimited(s) => ApiError::RateLimited { retry_after_secs: s },
             DevopsError::Unavailable(cause) => {
-                tracing::warn!(%cause, "Azure DevOps unavailable");
+                tracing::warn!(?cause, "Azure DevOps unavailable");
                 ApiError::UpstreamUnavailable
             }
             // Azure DevOps' own text may name internals: it goes to the log with the request id,
             // the user gets what to do.
             DevopsError::BadRequest(message) => {
-                tracing::warn!(%message, "Azure DevOps refused the request as invalid");
+                // Debug formatting: the text is quoted and escaped, so a newline in it cannot
+                // forge a log line.
+                tracing::warn!(?message, "Azure DevOps refused the request as invalid");
                 ApiError::invalid("request", BAD_REQUEST_TEXT)
             }
             e @ DevopsError::Unexpected(_) => internal("Azure DevOps", &e),
@@ -84,7 +86,7 @@ pub const STORE_NOT_READY: &str = "session store";
 /// A session store that fails (Redis down, SQLite unreadable): logged, counted, and the user is
 /// told sessions are unavailable (503), not that something broke.
 pub fn store_error(context: &'static str, cause: &dyn std::fmt::Display) -> ApiError {
-    tracing::error!(context, %cause, "session store unavailable");
+    tracing::error!(context, cause = ?cause.to_string(), "session store unavailable");
     crate::metrics::session_store_error(context);
     ApiError::SessionsUnavailable
 }
@@ -92,7 +94,7 @@ pub fn store_error(context: &'static str, cause: &dyn std::fmt::Display) -> ApiE
 /// Logs the cause (the log line carries the request id) and returns an error that shows only a
 /// reference: the server functions replace it with the request id (`app::ports::with_status`).
 pub fn internal(context: &str, cause: &dyn std::fmt::Display) -> ApiError {
-    tracing::error!(context, %cause, "internal error");
+    tracing::error!(context, cause = ?cause.to_string(), "internal error");
     ApiError::internal()
 }
 
@@ -129,5 +131,34 @@ mod tests {
         assert!(!e.to_string().contains("upstream"), "no upstream detail reaches the user");
         let e = ApiError::from(DevopsError::BadRequest("VS403 internal detail at https://x.internal".into()));
         assert_eq!(e, ApiError::invalid("request", BAD_REQUEST_TEXT), "Azure DevOps' text stays in the log");
+    }
+
+    /// Issue 29: Azure DevOps' text went to the log unescaped, and a newline in it forged a line.
+    #[test]
+    fn upstream_text_cannot_forge_a_log_line() {
+        #[derive(Clone, Default)]
+        struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+        let forged = "bad\n2026-12-07T00:00:00Z  INFO signed in oid=admin";
+        tracing::subscriber::with_default(subscriber, || {
+            let _ = ApiError::from(DevopsError::BadRequest(forged.into()));
+            let _ = ApiError::from(DevopsError::Unavailable(forged.into()));
+            let _ = ApiError::from(DevopsError::Unexpected(forged.into()));
+        });
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 3, "one line per event: {text}");
+        assert!(text.lines().all(|l| !l.starts_with("2026-12-07T00:00:00Z")), "{text}");
     }
 }

@@ -42,7 +42,7 @@ fn token_record(r: &InventoryRow) -> [String; 10] {
     let t = &r.token;
     [
         r.organization.clone().unwrap_or_else(|| "(all organizations)".into()),
-        cell(&t.display_name),
+        t.display_name.clone(),
         t.status.label().to_string(),
         t.valid_from.clone(),
         t.valid_to.clone(),
@@ -59,7 +59,7 @@ fn failure_record(f: &OrgFailure) -> [String; 10] {
     record[0] = f.organization.clone();
     record[2] = "not read".into();
     record[8] = f.organization.clone();
-    record[9] = cell(&f.error.to_string());
+    record[9] = f.error.to_string();
     record
 }
 
@@ -67,11 +67,12 @@ fn failure_record(f: &OrgFailure) -> [String; 10] {
 pub fn to_csv(merged: &Merged) -> Result<String, csv::Error> {
     let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     out.write_record(CSV_HEADER)?;
+    // Every text column is defused, whatever it holds and whichever column is added later.
     for row in &merged.rows {
-        out.write_record(token_record(row))?;
+        out.write_record(token_record(row).iter().map(|c| cell(c)))?;
     }
     for failure in &merged.failures {
-        out.write_record(failure_record(failure))?;
+        out.write_record(failure_record(failure).iter().map(|c| cell(c)))?;
     }
     let bytes = out.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -135,6 +136,26 @@ mod tests {
         assert!(lines[2].starts_with("northwind,,not read,"));
         assert!(lines[2].ends_with("Azure DevOps is not answering right now. Try again in a moment."));
         assert_eq!(lines[3], "");
+    }
+
+    /// Issue 29: every text column, not only the name and the note.
+    #[test]
+    fn every_column_is_defused() {
+        let mut m = merged();
+        m.rows[0].via = "@SUM(1+1)".into();
+        m.rows[0].organization = Some("-2+3".into());
+        m.rows[0].token.scopes = vec!["+cmd".into()];
+        m.rows[0].token.authorization_id = "=1".into();
+        m.failures[0].organization = "\tx".into();
+        let csv = to_csv(&m).unwrap();
+        let cells: Vec<&str> = csv.split("\r\n").skip(1).flat_map(|l| l.split(',')).collect();
+        for c in cells {
+            let first = c.trim_start_matches('"').chars().next();
+            assert!(
+                !matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')),
+                "{c:?} is not defused in {csv}"
+            );
+        }
     }
 
     #[test]

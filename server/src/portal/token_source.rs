@@ -13,12 +13,6 @@ use crate::oidc::{now_secs, OidcClient, OidcError, TokenSet};
 use crate::secret::Secret;
 use crate::sessions::SharedLock;
 
-/// The name of a session's refresh lock: a SHA-256 digest of its id, which opens nothing.
-fn lock_name(id: &tower_sessions::session::Id) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(id.0.to_le_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Refresh the access token when it expires within this many seconds.
 const REFRESH_MARGIN_SECS: u64 = 300;
 /// How often a waiting instance looks whether the lock holder has finished.
@@ -33,6 +27,8 @@ pub struct TokenSource {
     /// How long the cross-instance lock lives: longer than a token request may take, so it
     /// cannot expire while its holder is still redeeming the refresh token.
     lock_ttl: Duration,
+    /// Names each session's lock with a keyed digest of its id (`RecordIds::refresh_lock`).
+    lock_names: crate::sessions::RecordIds,
 }
 
 /// What a re-read of the session found.
@@ -48,9 +44,10 @@ impl TokenSource {
         accounts: Arc<Accounts>,
         shared_lock: Option<Arc<dyn SharedLock>>,
         request_timeout: Duration,
+        lock_names: crate::sessions::RecordIds,
     ) -> Self {
         let lock_ttl = request_timeout + Duration::from_secs(5);
-        TokenSource { oidc, accounts, locks: KeyedLocks::default(), shared_lock, lock_ttl }
+        TokenSource { oidc, accounts, locks: KeyedLocks::default(), shared_lock, lock_ttl, lock_names }
     }
 
     /// A valid access token for this session, refreshed first when it is about to expire.
@@ -61,8 +58,8 @@ impl TokenSource {
         }
         // One refresh at a time per session: the provider rotates refresh tokens, and
         // spending the same one twice can revoke the whole grant.
-        // A digest of the id, not the id: the shared lock's key is visible in Redis.
-        let key = session.id().map(|id| lock_name(&id)).unwrap_or_default();
+        // A keyed digest of the id, not the id: the shared lock's key is visible in Redis.
+        let key = session.id().map(|id| self.lock_names.refresh_lock(&id)).unwrap_or_default();
         let lock = self.locks.get(&key);
         let _guard = lock.lock().await;
         // Another request may have refreshed while this one waited.

@@ -57,6 +57,12 @@ impl RecordIds {
         first_16(&mac.finalize().into_bytes())
     }
 
+    /// The name of the session `id`'s refresh lock (visible in Redis): keyed like the records,
+    /// so it names no cookie and cannot be computed from one without the key.
+    pub fn refresh_lock(&self, id: &Id) -> String {
+        self.derive(b"refresh lock", id).to_string()
+    }
+
     fn derive(&self, label: &[u8], id: &Id) -> Id {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(label);
