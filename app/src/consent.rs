@@ -51,9 +51,66 @@ fn go() {
 #[cfg(not(feature = "hydrate"))]
 fn go() {}
 
+/// How long a kept draft may wait for its consent round trip (issue 29: it outlived sign-out).
+pub const DRAFT_LIFETIME_MS: f64 = 15.0 * 60.0 * 1000.0;
+
+/// A kept draft and whose it is: the page (path and query, without a consent answer), the
+/// signed-in user, and when it was kept.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kept<D> {
+    place: String,
+    user: String,
+    kept_at_ms: f64,
+    draft: D,
+}
+
+/// Whether a draft kept at `place` by `user` at `kept_at_ms` belongs to this page and this user now.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn fits(kept: (&str, &str, f64), place: &str, user: &str, now_ms: f64) -> bool {
+    let (kept_place, kept_user, kept_at) = kept;
+    kept_place == place
+        && kept_user == user
+        && !user.is_empty()
+        && (0.0..DRAFT_LIFETIME_MS).contains(&(now_ms - kept_at))
+}
+
 #[cfg(feature = "hydrate")]
-fn path() -> String {
-    leptos::prelude::window().location().pathname().unwrap_or_default()
+thread_local! {
+    /// Who is signed in on this page (tenant and user name), set once the page is hydrated.
+    static USER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Tells the drafts who is signed in on this page (`None`: nobody).
+pub fn set_user(who: Option<String>) {
+    #[cfg(feature = "hydrate")]
+    USER.with(|u| *u.borrow_mut() = who.unwrap_or_default());
+    #[cfg(not(feature = "hydrate"))]
+    let _ = who;
+}
+
+/// How a draft names its user: tenant and user name.
+pub fn user_key(me: &crate::model::Me) -> String {
+    format!("{}|{}", me.tenant_id, me.username)
+}
+
+/// Who is signed in: from the page's viewer where a component asks (a page restoring its
+/// draft), else as the hydrated page said (an event handler keeping one).
+#[cfg(feature = "hydrate")]
+fn user() -> String {
+    use leptos::prelude::*;
+    let viewer = use_context::<crate::MeResource>().and_then(|me| me.get_untracked()).and_then(|v| v.ok());
+    match viewer {
+        Some(v) => v.user.as_ref().map(user_key).unwrap_or_default(),
+        None => USER.with(|u| u.borrow().clone()),
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn place() -> String {
+    let location = leptos::prelude::window().location();
+    let search = without_answer(&location.search().unwrap_or_default());
+    format!("{}{search}", location.pathname().unwrap_or_default())
 }
 
 /// Keeps what a form holds, in case the change it submits needs the consent round trip.
@@ -61,13 +118,15 @@ pub fn keep_draft<D: Serialize>(draft: &D) {
     #[cfg(feature = "hydrate")]
     {
         use gloo_storage::Storage;
-        let _ = gloo_storage::SessionStorage::set(DRAFT, (path(), draft));
+        let kept = Kept { place: place(), user: user(), kept_at_ms: js_sys::Date::now(), draft };
+        let _ = gloo_storage::SessionStorage::set(DRAFT, kept);
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = draft;
 }
 
-/// Forgets the kept draft (the change went through, or failed for another reason).
+/// Forgets the kept draft (the change went through, failed for another reason, or the person
+/// signs out).
 pub fn drop_draft() {
     #[cfg(feature = "hydrate")]
     {
@@ -76,16 +135,16 @@ pub fn drop_draft() {
     }
 }
 
-/// The draft kept on this page before a consent round trip, taken once.
+/// The draft kept on this page by this user within the last 15 minutes, taken once; any other
+/// is dropped.
 pub fn take_draft<D: DeserializeOwned>() -> Option<D> {
     #[cfg(feature = "hydrate")]
     {
         use gloo_storage::Storage;
-        let (at, draft): (String, D) = gloo_storage::SessionStorage::get(DRAFT).ok()?;
-        (at == path()).then(|| {
-            drop_draft();
-            draft
-        })
+        let kept: Kept<D> = gloo_storage::SessionStorage::get(DRAFT).ok()?;
+        drop_draft();
+        fits((&kept.place, &kept.user, kept.kept_at_ms), &place(), &user(), js_sys::Date::now())
+            .then_some(kept.draft)
     }
     #[cfg(not(feature = "hydrate"))]
     None
@@ -134,6 +193,19 @@ pub fn ConsentAnswer() -> impl leptos::IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_draft_comes_back_only_to_its_page_its_user_and_within_fifteen_minutes() {
+        let kept = ("/tokens/new?org=contoso-demo", "t|adele", 1_000.0);
+        assert!(fits(kept, "/tokens/new?org=contoso-demo", "t|adele", 1_000.0 + 60_000.0));
+        assert!(!fits(kept, "/tokens/new", "t|adele", 2_000.0), "another query");
+        assert!(!fits(kept, "/tokens/new?org=contoso-demo", "t|megan", 2_000.0), "another user");
+        assert!(!fits(kept, "/tokens/new?org=contoso-demo", "", 2_000.0), "signed out");
+        assert!(
+            !fits(kept, "/tokens/new?org=contoso-demo", "t|adele", 1_000.0 + DRAFT_LIFETIME_MS),
+            "too old"
+        );
+    }
 
     #[test]
     fn the_round_trip_returns_to_the_page_without_an_earlier_answer() {

@@ -34,16 +34,8 @@ use crate::ui::{provide_hydrated, provide_toasts, stored, use_org, PageBoundary,
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    // The hydration script carries this response's nonce; the server puts the same nonce in the
-    // Content-Security-Policy header (and drops this private header).
-    #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(res)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
-        if let Ok(v) = http::HeaderValue::from_str(&nonce.to_string()) {
-            res.insert_header(http::HeaderName::from_static(CSP_NONCE_HEADER), v);
-        }
-    }
+    // The hydration scripts carry this response's nonce (Leptos makes one per page); the server
+    // reads it from the page into the Content-Security-Policy header (`http::page_nonce`).
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -97,7 +89,7 @@ fn ChunkPreloads() -> impl IntoView {
     }
 }
 
-/// Carries the nonce from the page render to the server's security-header middleware.
+/// Carries a page's nonce from `http::page_nonce` to the security-header middleware (which drops it).
 pub const CSP_NONCE_HEADER: &str = "x-csp-nonce";
 
 /// Who is looking, loaded once per page load (blocking, so it is in the first HTML) and shared by every component.
@@ -115,6 +107,9 @@ pub fn App() -> impl IntoView {
     // other routes' code is fetched at idle.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
+        // The drafts kept for a consent round trip belong to whoever is signed in on this page.
+        let who = me.get_untracked().and_then(|v| v.ok()).and_then(|v| v.user);
+        consent::set_user(who.as_ref().map(consent::user_key));
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
@@ -182,7 +177,8 @@ fn Header() -> impl IntoView {
                             <div class="account">
                                 {demo}
                                 <span class="who" data-testid="user-name">{me.name.clone()}</span>
-                                <form method="post" action=routes::SIGN_OUT class="inline">
+                                // A draft kept for a consent round trip does not outlive the sign-in.
+                                <form method="post" action=routes::SIGN_OUT class="inline" on:submit=|_| consent::drop_draft()>
                                     <button type="submit" class="button secondary">"Sign out"</button>
                                 </form>
                             </div>

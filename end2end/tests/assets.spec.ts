@@ -72,7 +72,9 @@ async function expectCachedAndCompressed(baseURL: string, asset: string) {
 // (README, "Performance"), so any growth fails here. History: the single-page build ended at
 // 385 KB without lazy routes; the islands build measured 82.2 KB (light) to 197.2 KB.
 // Measured 2026-12-07: 251.7 KB light, 305.1 /tokens/new, 298.4 /tokens/all, 317.3 a token's
-// page, in 3, 10, 8 and 9 requests: above issue 26's size goals (README says so and why).
+// page, in 3, 10, 8 and 9 requests: above issue 26's size goals (README says so and why). Issue
+// 29's consent drafts (keyed by page and user, 15 minutes) added 0.8 to 2.1 KB: 252.5, 306.5,
+// 300.3 and 319.4 KB.
 const LIGHT_KB = 253;
 const BUDGET_KB: [string, number][] = [
   ['/', LIGHT_KB],
@@ -80,9 +82,9 @@ const BUDGET_KB: [string, number][] = [
   ['/orgs', LIGHT_KB],
   ['/orgs/fabrikam-demo/projects', LIGHT_KB],
   ['/tokens', LIGHT_KB],
-  ['/tokens/new', 306],
-  ['/tokens/all', 300],
-  ['TOKEN', 319],
+  ['/tokens/new', 307],
+  ['/tokens/all', 301],
+  ['TOKEN', 320],
 ];
 const MAX_CODE_REQUESTS = 10;
 

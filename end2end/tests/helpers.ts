@@ -21,10 +21,40 @@ export function watchConsole(page: Page): string[] {
   return problems;
 }
 
-/** Waits for hydration (a no-op in the project that runs with JavaScript off). */
+/** What a page said (console errors, page errors, failed requests), kept to explain a hydration that never came. */
+const said = new WeakMap<Page, string[]>();
+function listen(page: Page) {
+  if (said.has(page)) return;
+  const log: string[] = [];
+  said.set(page, log);
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') log.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => log.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame()) log.push(`navigated: ${f.url()}`);
+  });
+  page.on('response', async (r) => {
+    if (!r.request().isNavigationRequest()) return;
+    const h = await r.allHeaders().catch(() => ({} as Record<string, string>));
+    const csp = h['content-security-policy'] ?? '(none)';
+    const nonce = /'nonce-[^']+'/.test(csp) ? 'with a nonce' : `WITHOUT a nonce: ${csp}`;
+    log.push(`document ${r.status()} ${r.url()} (CSP ${nonce}; request id ${h['x-request-id'] ?? '-'})`);
+  });
+}
+
+/** Waits for hydration (a no-op in the project that runs with JavaScript off); when it never
+ * comes, the failure says what the page logged meanwhile. */
 export async function hydrated(page: Page) {
   if (test.info().project.use.javaScriptEnabled === false) return;
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  listen(page);
+  try {
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  } catch (e) {
+    const log = (said.get(page) ?? []).slice(-30).join('\n  ');
+    throw new Error(`${(e as Error).message}\nThe page at ${page.url()} logged:\n  ${log}`);
+  }
 }
 
 /**
@@ -43,6 +73,7 @@ export async function signIn(
     manage = true,
   }: { from?: string; user?: string; onPicker?: () => Promise<void>; manage?: boolean } = {},
 ) {
+  listen(page);
   await page.goto(from);
   await hydrated(page);
   await page.getByRole('link', { name: 'Sign in' }).first().click();

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod compression;
 pub mod endpoints;
 pub mod forwarded;
+pub mod page_nonce;
 pub mod rate_limit;
 pub mod request_id;
 pub mod same_site;

@@ -15,7 +15,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::http::{
-    cache, compression, endpoints, forwarded, rate_limit, request_id, same_site, security_headers,
+    cache, compression, endpoints, forwarded, page_nonce, rate_limit, request_id, same_site, security_headers,
 };
 use crate::state::AppState;
 
@@ -76,6 +76,7 @@ fn with_middlewares(app: Router, state: &AppState) -> Router {
     .layer(middleware::from_fn(move |req: Request, next: Next| forwarded::read_forwarded(trusted, req, next)))
     .layer(middleware::from_fn(cache::cache_control))
     .layer(middleware::from_fn(compression::mark_secret_answers))
+    .layer(middleware::from_fn(page_nonce::nonce_from_page))
     .layer(compression::layer())
     .layer(middleware::from_fn(move |req: Request, next: Next| {
         security_headers::security_headers(csp.clone(), req, next)
