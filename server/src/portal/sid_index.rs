@@ -17,11 +17,14 @@ pub struct SidIndex {
     store: DynStore,
     /// How long an entry lives: the absolute lifetime of a sign-in.
     lifetime: time::Duration,
+    /// Makes each read-modify-write of an index record one operation in this instance, so two
+    /// sign-ins of the same `sid` at once cannot drop each other's session.
+    writing: tokio::sync::Mutex<()>,
 }
 
 impl SidIndex {
     pub fn new(store: DynStore, lifetime: time::Duration) -> Self {
-        SidIndex { store, lifetime }
+        SidIndex { store, lifetime, writing: tokio::sync::Mutex::new(()) }
     }
 
     /// The id of the index record of `sid`.
@@ -42,6 +45,7 @@ impl SidIndex {
     /// Remembers that the session `session` belongs to the provider's session `sid`.
     pub async fn add(&self, sid: &str, session: &Id) -> Result<(), String> {
         let stored = self.store.stored_id(session).to_string();
+        let _one_at_a_time = self.writing.lock().await;
         let mut sessions = self.sessions_of(sid).await?;
         sessions.retain(|s| *s != stored);
         sessions.push(stored);
@@ -87,6 +91,25 @@ mod tests {
         };
         store.create(&mut r).await.unwrap();
         r.id
+    }
+
+    /// Issue 29, item 5: sign-ins of one `sid` at once all stay in its index.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sign_ins_of_one_sid_at_once_are_all_indexed() {
+        let store = store();
+        let index = Arc::new(SidIndex::new(store.clone(), time::Duration::hours(1)));
+        let mut ids = Vec::new();
+        for _ in 0..8 {
+            ids.push(session(&store).await);
+        }
+        let adds = ids.iter().map(|id| {
+            let (index, id) = (index.clone(), *id);
+            tokio::spawn(async move { index.add("sid-1", &id).await })
+        });
+        for a in futures::future::join_all(adds).await {
+            a.unwrap().unwrap();
+        }
+        assert_eq!(index.end("sid-1").await.unwrap(), 8, "every session was indexed");
     }
 
     #[tokio::test]

@@ -101,9 +101,17 @@ impl SignIn {
             return refused(&back, "other_account");
         }
         account.can_manage = grants_manage(signed_in.tokens.scope.as_deref(), true);
+        let new_sid = signed_in.claims.sid.clone().filter(|s| account.sid.as_deref() != Some(s.as_str()));
         account.tokens = signed_in.tokens;
         if self.accounts.store(session, &account).await.is_err() || session.save().await.is_err() {
             return failed(SignInProblem::Sessions, None);
+        }
+        // Entra may start a session of its own for the consent: a front-channel sign-out of that
+        // one ends this session too (issue 29, item 5).
+        if let (Some(sid), Some(id)) = (new_sid.as_deref(), session.id()) {
+            if let Err(e) = self.by_sid.add(sid, &id).await {
+                store_error("sid index", &e);
+            }
         }
         if account.can_manage {
             tracing::info!(oid = %account.oid, "permission to change tokens granted");
