@@ -110,3 +110,27 @@ async fn export_errors_carry_the_request_id() {
     }
     app.shutdown().await;
 }
+
+/// Item 3: a link another site makes to the callback, with an `error=` and no state of this
+/// session's, neither ends the sign-in in progress nor shows the error it brings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_made_up_error_callback_does_not_end_the_sign_in_in_progress() {
+    let app = spawn_demo().await;
+    let c = browser();
+    let authorize = app.start_sign_in(&c, "/tokens").await;
+    for forged in [
+        "/getAToken?error=access_denied&error_description=AADSTS65004%3A+declined",
+        "/getAToken?error=invalid_request&error_description=AADSTS50011%3A+x&state=not-this-one",
+    ] {
+        let res = get_html(&c, &app.url(forged)).await;
+        assert_eq!(res.status(), StatusCode::FOUND);
+        let to = location(&res);
+        assert!(to.contains("reason=expired") && !to.contains("AADSTS"), "{forged}: {to}");
+    }
+    // The real answer still completes the sign-in that was in progress.
+    let callback = app.pick_user(&c, &authorize, "adele").await;
+    let res = get_html(&c, &callback).await;
+    assert_eq!(location(&res), "/tokens");
+    assert_eq!(Api::new(&c, &app).me().await.unwrap().user.unwrap().name, "Adele Vance");
+    app.shutdown().await;
+}

@@ -91,6 +91,25 @@ impl Accounts {
         self.sealer.open(&sealed).and_then(|plain| serde_json::from_slice(&plain).ok())
     }
 
+    /// The sign-in in progress, taken (it is single use) only when the callback carries its
+    /// `state`: a callback another site made up (no state, or another) leaves it in place, so
+    /// it can neither end the sign-in nor act on an `error=` it brings (issue 29, item 3).
+    pub async fn take_pending_for(&self, session: &Session, state: Option<&str>) -> Option<PendingSignIn> {
+        let sealed: String = session.get(PENDING_KEY).await.ok().flatten()?;
+        let pending: PendingSignIn =
+            self.sealer.open(&sealed).and_then(|plain| serde_json::from_slice(&plain).ok())?;
+        let matches = state.is_some_and(|s| {
+            crate::secret::constant_time_eq(s.as_bytes(), pending.state.expose().as_bytes())
+        });
+        if !matches {
+            tracing::info!(
+                "callback state does not match this session's sign-in: the sign-in stays in progress"
+            );
+            return None;
+        }
+        self.take_pending(session).await
+    }
+
     /// Signs the session out (its other values, such as a pending sign-in, stay).
     pub async fn forget(&self, session: &Session) {
         let _ = session.remove_value(ACCOUNT_KEY).await;

@@ -151,8 +151,9 @@ impl SignIn {
     /// Finishes a sign-in from the authorization response: where to send the browser.
     pub async fn complete(&self, req: &Parts, cb: SignInCallback) -> String {
         let Ok(session) = session_of(req) else { return failed(SignInProblem::Unavailable, None) };
-        // Single use: whatever happens next, this sign-in attempt is spent.
-        let pending: Option<PendingSignIn> = self.accounts.take_pending(&session).await;
+        // Single use: once the callback's state matched, this sign-in attempt is spent.
+        let pending: Option<PendingSignIn> =
+            self.accounts.take_pending_for(&session, cb.state.as_deref()).await;
         if let Some(p) = pending.clone().filter(|p| p.consent_for.is_some()) {
             return self.complete_consent(&session, cb, p).await;
         }
@@ -256,6 +257,12 @@ fn check_callback(
     cb: SignInCallback,
     pending: Option<PendingSignIn>,
 ) -> Result<(String, PendingSignIn), Problem> {
+    // An `error=` counts only from the sign-in this session started (its state matched): another
+    // site's link to the callback shows nothing of its choosing (issue 29, item 3).
+    let Some(pending) = pending else {
+        tracing::info!("callback without a matching sign-in in this session");
+        return Err((SignInProblem::Expired, None));
+    };
     if let Some(error) = cb.error.as_deref() {
         let aadsts = cb.error_description.as_deref().and_then(crate::oidc::aadsts_code);
         tracing::info!(
@@ -269,8 +276,8 @@ fn check_callback(
             (SignInProblem::Idp, Some(aadsts.unwrap_or_else(|| error.to_string())))
         });
     }
-    let (Some(code), Some(state), Some(pending)) = (cb.code, cb.state, pending) else {
-        tracing::info!("callback without a matching sign-in in this session");
+    let (Some(code), Some(state)) = (cb.code, cb.state) else {
+        tracing::info!("callback without a code or a state");
         return Err((SignInProblem::Expired, None));
     };
     if !crate::secret::constant_time_eq(state.as_bytes(), pending.state.expose().as_bytes()) {
@@ -342,12 +349,27 @@ mod tests {
             error: error.map(str::to_string),
             error_description: Some("AADSTS50011: The redirect URI ...".into()),
         };
+        let pending = || {
+            Some(PendingSignIn {
+                state: crate::secret::Secret::new("s"),
+                nonce: crate::secret::Secret::new("n"),
+                pkce_verifier: crate::secret::Secret::new("v"),
+                redirect_uri: "http://127.0.0.1/getAToken".into(),
+                return_to: "/".into(),
+                started_at: now_secs(),
+                consent_for: None,
+            })
+        };
         assert_eq!(
-            check_callback(cb(Some("access_denied")), None).err().unwrap().0,
+            check_callback(cb(Some("access_denied")), pending()).err().unwrap().0,
             SignInProblem::Cancelled
         );
-        let (problem, code) = check_callback(cb(Some("invalid_request")), None).err().unwrap();
+        let (problem, code) = check_callback(cb(Some("invalid_request")), pending()).err().unwrap();
         assert_eq!((problem, code.as_deref()), (SignInProblem::Idp, Some("AADSTS50011")));
+        // Issue 29, item 3: without this session's sign-in (no state, or another), an error
+        // says nothing of its own.
+        assert_eq!(check_callback(cb(Some("access_denied")), None).err().unwrap().0, SignInProblem::Expired);
         assert_eq!(check_callback(cb(None), None).err().unwrap().0, SignInProblem::Expired);
+        assert!(check_callback(cb(None), pending()).is_ok());
     }
 }
