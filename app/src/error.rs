@@ -84,6 +84,15 @@ impl ApiError {
         matches!(self, ApiError::Internal { reference } if reference.is_empty())
     }
 
+    /// An internal error still waiting for its reference gets the request id (`unknown` when
+    /// there is none): the id is in every log line of the request.
+    pub fn referenced(self, request_id: Option<&str>) -> Self {
+        if !self.lacks_reference() {
+            return self;
+        }
+        ApiError::Internal { reference: request_id.unwrap_or("unknown").to_string() }
+    }
+
     /// Names the organization of a "no access" error raised where it was not at hand.
     pub fn in_org(self, org: &str) -> Self {
         match self {

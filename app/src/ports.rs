@@ -167,13 +167,9 @@ pub fn portal_and_request() -> Result<(SharedPortal, Parts), ApiError> {
 pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
     // The reference of an internal error is the request id, which is in every log line of it.
     let result = result.map_err(|e| {
-        if !e.lacks_reference() {
-            return e;
-        }
-        let id = leptos::prelude::use_context::<Parts>().and_then(|p| {
-            p.headers.get(crate::routes::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string)
-        });
-        ApiError::Internal { reference: id.unwrap_or_else(|| "unknown".into()) }
+        let parts = leptos::prelude::use_context::<Parts>();
+        let id = parts.as_ref().and_then(|p| p.headers.get(crate::routes::REQUEST_ID_HEADER)?.to_str().ok());
+        e.referenced(id)
     });
     let is_server_fn_request = leptos::prelude::use_context::<Parts>()
         .is_some_and(|parts| server_fn::axum::server_fn_paths().any(|(path, _)| path == parts.uri.path()));

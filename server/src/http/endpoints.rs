@@ -92,13 +92,8 @@ fn file_name_part(name: &str) -> String {
 /// The wire error, an internal one with the request id as its reference (as the server
 /// functions give it): the id is in every log line of the request.
 fn error_response(parts: &axum::http::request::Parts, e: ApiError) -> Response {
-    let e = if e.lacks_reference() {
-        let id = parts.headers.get(app::routes::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok());
-        ApiError::Internal { reference: id.unwrap_or("unknown").to_string() }
-    } else {
-        e
-    };
-    super::api_error_response(&e)
+    let id = parts.headers.get(app::routes::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok());
+    super::api_error_response(&e.referenced(id))
 }
 
 #[derive(serde::Deserialize)]

@@ -39,18 +39,19 @@ fn is_cross_site(req: &Request, origin: &str) -> bool {
     let h = req.headers();
     let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     let from_origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    // Behind a trusted proxy the page's origin is the one the proxy reports.
-    let forwarded_origin = || {
-        req.extensions()
-            .get::<Forwarded>()
-            .and_then(|f| f.public_base.as_ref())
-            .map(|u| u.origin().ascii_serialization())
-    };
     match (fetch_site, from_origin) {
         (Some(site), _) if !matches!(site, "same-origin" | "none") => true,
-        (_, Some(o)) => o != origin && forwarded_origin().as_deref() != Some(o),
+        (_, Some(o)) => o != origin && forwarded_origin(req).as_deref() != Some(o),
         _ => false,
     }
+}
+
+/// Behind a trusted proxy the page's origin is the one the proxy reports.
+fn forwarded_origin(req: &Request) -> Option<String> {
+    req.extensions()
+        .get::<Forwarded>()
+        .and_then(|f| f.public_base.as_ref())
+        .map(|u| u.origin().ascii_serialization())
 }
 
 /// leptos_axum answers a server-function request that accepts HTML with a redirect to its
@@ -65,12 +66,7 @@ fn drop_foreign_referer(req: &mut Request, origin: &str) {
     }
     let Some(referer) = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()) else { return };
     let from = url::Url::parse(referer).ok().map(|u| u.origin().ascii_serialization());
-    let forwarded = req
-        .extensions()
-        .get::<Forwarded>()
-        .and_then(|f| f.public_base.as_ref())
-        .map(|u| u.origin().ascii_serialization());
-    if from.as_deref() != Some(origin) && (from.is_none() || from != forwarded) {
+    if from.as_deref() != Some(origin) && (from.is_none() || from != forwarded_origin(req)) {
         req.headers_mut().remove(header::REFERER);
     }
 }
