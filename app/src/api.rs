@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
 use crate::error::ApiError;
-use crate::inventory::{BulkAction, BulkOutcome, BulkPlan, BulkTarget, Inventory};
+use crate::inventory::{BulkAction, BulkChange, BulkPlan, BulkProgress, BulkTarget, Inventory};
 use crate::model::{
     CreatedPat, Expiry, Orgs, Overview, PatChanges, PatFilter, PatForm, PatPage, PatSort, PatSummary,
     Profile, ProjectPage, Rotated, Saved, Viewer,
@@ -118,10 +118,17 @@ pub async fn bulk_preview(action: BulkAction, tokens: Vec<BulkTarget>) -> Result
     call(|p, req| async move { p.bulk_preview(&req, action, tokens).await }).await
 }
 
-/// Applies a bulk change token by token; each one's outcome is reported, failures included.
+/// Starts a bulk change as previewed (an extension to the absolute expiry the preview showed): it
+/// runs on the server, token by token, and [`get_bulk_progress`] says how it goes.
 #[server(endpoint = "pats/bulk/apply", input = Json)]
-pub async fn bulk_apply(action: BulkAction, tokens: Vec<BulkTarget>) -> Result<Vec<BulkOutcome>, ApiError> {
-    call(|p, req| async move { p.bulk_apply(&req, action, tokens).await }).await
+pub async fn bulk_apply(change: BulkChange, tokens: Vec<BulkTarget>) -> Result<BulkProgress, ApiError> {
+    call(|p, req| async move { p.bulk_apply(&req, change, tokens).await }).await
+}
+
+/// How this session's bulk change goes (or went, for 15 minutes after it finished).
+#[server(endpoint = "pats/bulk/progress", input = GetUrl)]
+pub async fn get_bulk_progress() -> Result<Option<BulkProgress>, ApiError> {
+    call(|p, req| async move { p.bulk_progress(&req).await }).await
 }
 
 #[server(endpoint = "profile", input = GetUrl)]
@@ -165,8 +172,10 @@ pub async fn sign_in(return_to: Option<String>) -> Result<(), ApiError> {
 }
 
 /// The incremental consent for changing tokens: redirects the browser to the identity provider,
-/// which asks the signed-in person for `vso.pats_manage` and comes back to `return_to`.
-#[server(prefix = "/auth", endpoint = "consent", input = GetUrl)]
+/// which asks the signed-in person for `vso.pats_manage` and comes back to `return_to`. A form
+/// POST of the portal's own page (the same-site rule guards it), never a link another site could
+/// make (issue 29, item 3).
+#[server(prefix = "/auth", endpoint = "consent")]
 pub async fn ask_consent(return_to: Option<String>) -> Result<(), ApiError> {
     use crate::ports::{portal_and_request, with_status};
     with_status(

@@ -7,7 +7,7 @@
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::error::ApiError;
-use crate::routes::{CONSENT, CONSENT_REFUSED_PARAM};
+use crate::routes::CONSENT_REFUSED_PARAM;
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const DRAFT: &str = "pat-portal.draft";
@@ -21,10 +21,8 @@ pub fn follow(error: &ApiError) -> bool {
     true
 }
 
-/// The consent round trip's URL, back to `path_and_query`.
-pub fn href(path_and_query: &str) -> String {
-    format!("{CONSENT}?return_to={}", crate::encode_query_value(path_and_query))
-}
+/// The form field the consent round trip comes back to (a path and query of the portal).
+pub const RETURN_TO_FIELD: &str = "return_to";
 
 /// `search` (`?a=1&consent=refused`) without the consent answer of an earlier round trip.
 pub fn without_answer(search: &str) -> String {
@@ -40,12 +38,33 @@ pub fn without_answer(search: &str) -> String {
     }
 }
 
+/// Posts the consent form, as a top-level navigation, with this page (without an earlier
+/// consent answer) to come back to: a POST from the portal's own page (issue 29, item 3).
 #[cfg(feature = "hydrate")]
 fn go() {
-    let location = leptos::prelude::window().location();
+    use wasm_bindgen::JsCast;
+    let window = leptos::prelude::window();
+    let location = window.location();
     let path = location.pathname().unwrap_or_else(|_| "/".into());
     let search = without_answer(&location.search().unwrap_or_default());
-    let _ = location.assign(&href(&format!("{path}{search}")));
+    let Some(document) = window.document() else { return };
+    let (Ok(form), Ok(field), Some(body)) =
+        (document.create_element("form"), document.create_element("input"), document.body())
+    else {
+        return;
+    };
+    let (form, field) = (
+        form.unchecked_into::<web_sys::HtmlFormElement>(),
+        field.unchecked_into::<web_sys::HtmlInputElement>(),
+    );
+    form.set_method("post");
+    form.set_action(crate::routes::CONSENT);
+    field.set_type("hidden");
+    field.set_name(RETURN_TO_FIELD);
+    field.set_value(&format!("{path}{search}"));
+    let _ = form.append_child(&field);
+    let _ = body.append_child(&form);
+    let _ = form.submit();
 }
 
 #[cfg(not(feature = "hydrate"))]
@@ -212,7 +231,6 @@ mod tests {
         assert_eq!(without_answer("?org=contoso-demo&consent=refused"), "?org=contoso-demo");
         assert_eq!(without_answer("?consent=refused"), "");
         assert_eq!(without_answer(""), "");
-        assert_eq!(href("/tokens/new?org=a b"), "/auth/consent?return_to=/tokens/new%3Forg%3Da%20b");
     }
 
     #[test]

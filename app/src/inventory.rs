@@ -22,6 +22,8 @@ pub struct Inventory {
     pub total: u32,
     /// The position of the next page, when there is one.
     pub next: Option<String>,
+    /// Why the list was slow, when Azure DevOps asked the portal to slow down or wait.
+    pub notice: Option<String>,
 }
 
 /// One token of the inventory and where it lives.
@@ -93,6 +95,9 @@ impl BulkTarget {
 pub struct BulkPlan {
     pub action: BulkAction,
     pub items: Vec<BulkItem>,
+    /// For an extension: the expiry every token gets (ISO 8601 UTC, whole seconds), fixed now so
+    /// that applying the change twice (a retry) cannot extend twice.
+    pub until: Option<String>,
 }
 
 impl BulkPlan {
@@ -100,6 +105,36 @@ impl BulkPlan {
     pub fn changing(&self) -> usize {
         self.items.iter().filter(|i| i.skip.is_none()).count()
     }
+
+    /// The change to apply, as previewed.
+    pub fn change(&self) -> BulkChange {
+        match (self.action, &self.until) {
+            (BulkAction::Extend { .. }, Some(until)) => BulkChange::ExtendTo { until: until.clone() },
+            _ => BulkChange::Revoke,
+        }
+    }
+}
+
+/// A bulk change as it is applied: an extension names the absolute expiry its preview showed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BulkChange {
+    Revoke,
+    /// Every token valid to this instant (ISO 8601 UTC).
+    ExtendTo {
+        until: String,
+    },
+}
+
+/// How a bulk change is going: it runs on the server, one at a time per session, and the page
+/// asks for this every second until it has finished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkProgress {
+    /// Tokens the change names.
+    pub total: u32,
+    /// One per token dealt with so far: done, failed, or not attempted (with why).
+    pub outcomes: Vec<BulkOutcome>,
+    pub finished: bool,
 }
 
 /// One line of a preview: the token as it is now, and what will happen to it.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use http::request::Parts;
 
 use crate::error::ApiError;
-use crate::inventory::{BulkAction, BulkOutcome, BulkPlan, BulkTarget, Inventory};
+use crate::inventory::{BulkAction, BulkChange, BulkPlan, BulkProgress, BulkTarget, Inventory};
 use crate::model::{
     CreatedPat, Expiry, Orgs, Overview, PatChanges, PatFilter, PatForm, PatPage, PatSort, PatSummary,
     Profile, ProjectPage, Rotated, Saved, Viewer,
@@ -61,13 +61,17 @@ pub trait Portal: Send + Sync + 'static {
         tokens: Vec<BulkTarget>,
     ) -> Result<BulkPlan, ApiError>;
 
-    /// Applies a bulk change: one outcome per token, in the order given.
+    /// Starts a bulk change (one at a time per session): it runs on the server, token by token,
+    /// within its budget and deadline; the answer is its progress so far.
     async fn bulk_apply(
         &self,
         req: &Parts,
-        action: BulkAction,
+        change: BulkChange,
         tokens: Vec<BulkTarget>,
-    ) -> Result<Vec<BulkOutcome>, ApiError>;
+    ) -> Result<BulkProgress, ApiError>;
+
+    /// This session's bulk change: running, or finished within the last 15 minutes.
+    async fn bulk_progress(&self, req: &Parts) -> Result<Option<BulkProgress>, ApiError>;
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError>;
 

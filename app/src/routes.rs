@@ -54,12 +54,13 @@ pub mod api {
     pub const INVENTORY: &str = "/api/pats/all";
     pub const BULK_PREVIEW: &str = "/api/pats/bulk/preview";
     pub const BULK_APPLY: &str = "/api/pats/bulk/apply";
+    pub const BULK_PROGRESS: &str = "/api/pats/bulk/progress";
     pub const PROFILE: &str = "/api/profile";
     pub const ORGS: &str = "/api/orgs";
     pub const PROJECTS: &str = "/api/projects";
     pub const SIGN_IN_HELP: &str = "/api/sign-in-help";
     /// Every endpoint above, with [`super::SIGN_IN`], [`super::SIGN_OUT`] and [`super::CALLBACK`].
-    pub const ALL: [&str; 20] = [
+    pub const ALL: [&str; 21] = [
         ME,
         PATS,
         PAT,
@@ -72,6 +73,7 @@ pub mod api {
         INVENTORY,
         BULK_PREVIEW,
         BULK_APPLY,
+        BULK_PROGRESS,
         PROFILE,
         ORGS,
         PROJECTS,

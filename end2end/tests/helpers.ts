@@ -91,7 +91,21 @@ export async function signIn(
  */
 export async function allowChanges(page: Page, user: string) {
   const here = new URL(page.url());
-  await page.goto(`${here.origin}/auth/consent?return_to=${encodeURIComponent(here.pathname + here.search)}`);
+  // A form POST from the portal's own page, as the app starts it (a link cannot: issue 29, item 3).
+  const navigated = page.waitForEvent('load');
+  await page.evaluate((back) => {
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = '/auth/consent';
+    const field = document.createElement('input');
+    field.type = 'hidden';
+    field.name = 'return_to';
+    field.value = back;
+    form.append(field);
+    document.body.append(form);
+    form.submit();
+  }, here.pathname + here.search);
+  await navigated;
   if (page.url().includes('/oauth2/v2.0/authorize')) {
     await page.getByRole('button', { name: user }).click();
     await expect(page.getByRole('heading', { name: 'Permissions requested' })).toBeVisible();

@@ -13,7 +13,8 @@ mod lookup;
 mod tests;
 mod urls;
 
-use self::demo_mode::{check_demo_mode, demo_withheld};
+pub use self::demo_mode::DemoBusy;
+use self::demo_mode::{check_demo_mode, demo_busy, demo_withheld};
 use self::lookup::Lookup;
 pub use self::urls::parse_authority;
 use self::urls::{is_loopback, org_from_endpoint, parse_base_url, validate_org};
@@ -55,18 +56,21 @@ pub struct Config {
     /// `SESSION_MAX_HOURS`: the absolute lifetime of a sign-in.
     pub session_max_age: Duration,
     /// `RATE_LIMIT_SIGN_INS` and `RATE_LIMIT_TOKEN_CREATES`: per session per minute (six times as
-    /// many per client address).
+    /// many per client address); `RATE_LIMIT_TOKEN_CHANGES`: per user per minute.
     pub rate_limits: crate::http::rate_limit::LimitSettings,
     /// `HTTP_TIMEOUT_SECS`: the timeout of each call to the identity provider and Azure DevOps.
     pub http_timeout: Duration,
+    /// `DRAIN_SECS`: after SIGTERM, how long requests in flight and bulk changes running may
+    /// take to finish before the server exits anyway (saying what it cut short).
+    pub drain: Duration,
+    /// `REQUEST_DEADLINE_SECS`: how long a read may take in all (then "not answering"); a bulk
+    /// change starts no token after four times this. Writes are never cut once sent.
+    pub request_deadline: Duration,
     /// Set when `cargo leptos watch` runs the server (`LEPTOS_WATCH`): the live-reload socket's
     /// port, which the development page's Content-Security-Policy must allow.
     pub live_reload_port: Option<u16>,
     /// The demo stack's own settings (used only in demo mode).
     pub demo: DemoSettings,
-    /// `MAX_PENDING_SIGN_INS`: sessions holding only a sign-in in progress (nobody signed in
-    /// yet) that may be written per 15 minutes; beyond, starting a sign-in is refused for a while.
-    pub max_pending_sign_ins: usize,
     /// `METRICS_ADDR`: where the Prometheus metrics are served (`/metrics`); off unless set.
     pub metrics_addr: Option<SocketAddr>,
 }
@@ -90,6 +94,8 @@ pub struct DemoSettings {
     /// `DEMO_WITHHOLD_SCOPES`: Azure DevOps permissions the demo identity provider leaves out of
     /// its access tokens, as a registration lacking them would: to show a missing permission.
     pub withheld_scopes: Vec<String>,
+    /// `DEMO_THROTTLE`, `DEMO_EXTRA_ORGS`, `DEMO_EXTRA_TOKENS`: a busy Azure DevOps.
+    pub busy: DemoBusy,
 }
 
 impl Default for DemoSettings {
@@ -100,6 +106,7 @@ impl Default for DemoSettings {
             state_file: None,
             clock: app::clock::Clock::system(),
             withheld_scopes: Vec::new(),
+            busy: DemoBusy::default(),
         }
     }
 }
@@ -179,6 +186,7 @@ impl Config {
             state_file: demo_state_file(&session_store),
             clock: demo_clock(&get, &identity)?,
             withheld_scopes: demo_withheld(&get, &identity)?,
+            busy: demo_busy(&get, &identity)?,
             ..DemoSettings::default()
         };
         Ok(Config {
@@ -204,11 +212,13 @@ impl Config {
             rate_limits: crate::http::rate_limit::LimitSettings {
                 sign_ins_per_minute: get.per_minute("RATE_LIMIT_SIGN_INS", 10)?,
                 creates_per_minute: get.per_minute("RATE_LIMIT_TOKEN_CREATES", 10)?,
+                changes_per_minute: get.per_minute("RATE_LIMIT_TOKEN_CHANGES", 120)?,
             },
             http_timeout: get.positive("HTTP_TIMEOUT_SECS", 1, 15, "seconds")?,
+            request_deadline: get.positive("REQUEST_DEADLINE_SECS", 1, 30, "seconds")?,
+            drain: get.positive("DRAIN_SECS", 1, 20, "seconds")?,
             live_reload_port: live_reload_port(&get),
             demo,
-            max_pending_sign_ins: get.number("MAX_PENDING_SIGN_INS", 10_000, "of sign-ins")? as usize,
             metrics_addr: get.address("METRICS_ADDR")?,
         })
     }

@@ -4,11 +4,13 @@ pub mod cache;
 pub mod compression;
 pub mod endpoints;
 pub mod forwarded;
+pub mod in_flight;
 pub mod page_nonce;
 pub mod rate_limit;
 pub mod request_id;
 pub mod same_site;
 pub mod security_headers;
+pub mod sign_in_cookie;
 
 use app::error::ApiError;
 use axum::http::{header, HeaderValue, StatusCode};

@@ -85,6 +85,7 @@ fn demo(
     for scope in &config.demo.withheld_scopes {
         stack.entra.withhold_scope(scope, true);
     }
+    config.demo.busy.apply(&stack.devops);
     let authority = match &config.demo.authority_tenant {
         Some(t) => format!("{}/{t}", stack.entra.base),
         None => stack.entra.authority(),

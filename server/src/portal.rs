@@ -3,8 +3,10 @@
 mod account;
 mod across_orgs;
 mod bulk;
+mod bulk_task;
 mod calendar;
 mod change_gate;
+mod changes;
 mod errors;
 mod export;
 mod inventory;
@@ -23,7 +25,7 @@ use std::sync::Arc;
 
 use app::clock::Clock;
 use app::error::ApiError;
-use app::inventory::{BulkAction, BulkOutcome, BulkPlan, BulkTarget, Inventory};
+use app::inventory::{BulkAction, BulkChange, BulkPlan, BulkProgress, BulkTarget, Inventory};
 use app::model::{
     CreatedPat, Expiry, Me, Orgs, Overview, PatChanges, PatForm, PatPage, PatSummary, Profile, ProjectPage,
     Rotated, Saved, Viewer,
@@ -68,12 +70,14 @@ pub struct PortalParts {
     pub demo: bool,
     /// The timeout of each call to the identity provider (the refresh lock outlives it).
     pub request_timeout: std::time::Duration,
+    /// `RATE_LIMIT_TOKEN_CHANGES`: token changes per user per minute (`change_gate::ChangeBudget`).
+    pub changes_per_minute: u32,
+    /// `REQUEST_DEADLINE_SECS`: a read's deadline; a bulk change's is four times it.
+    pub request_deadline: std::time::Duration,
     /// How long a signed-in session lives unwritten (a pending sign-in lives much less).
     pub session_idle: time::Duration,
     /// What "now" is for the PAT rules (the real time, or a set one on the demo stack).
     pub clock: Clock,
-    /// Sessions holding only a sign-in in progress that may be written per 15 minutes.
-    pub max_pending_sign_ins: usize,
 }
 
 /// What "no access" names when the call is about no organization (profile, accounts).
@@ -92,10 +96,16 @@ const FRESH_TOKEN_REFUSED: &str =
 
 pub struct PortalService {
     accounts: Arc<Accounts>,
-    tokens: TokenSource,
+    tokens: Arc<TokenSource>,
     orgs: Organizations,
-    pats: Pats,
+    pats: Arc<Pats>,
     sign_in: SignIn,
+    /// Token changes per user (`RATE_LIMIT_TOKEN_CHANGES`), bulk targets included.
+    changes: Arc<change_gate::ChangeBudget>,
+    /// The bulk changes running or just finished, one per session.
+    bulk: Arc<bulk_task::BulkTasks>,
+    /// No token of a bulk change starts after it has run this long.
+    bulk_deadline: std::time::Duration,
     oidc: Arc<OidcClient>,
     store: DynStore,
     demo: bool,
@@ -111,15 +121,17 @@ impl PortalService {
         let devops = Arc::new(p.devops);
         let public = Arc::new(PublicUrl::new(p.public_url));
         PortalService {
-            tokens: TokenSource::new(
+            tokens: Arc::new(TokenSource::new(
                 p.oidc.clone(),
                 accounts.clone(),
-                p.shared_lock,
+                p.shared_lock.clone(),
                 p.request_timeout,
                 lock_names,
-            ),
+            )),
             orgs: Organizations::new(devops.clone(), p.organization),
-            pats: Pats::new(devops, p.clock),
+            pats: Arc::new(Pats::new(devops, p.clock)),
+            changes: Arc::new(change_gate::ChangeBudget::new(p.changes_per_minute)),
+            bulk: Arc::default(),
             sign_in: SignIn::new(
                 p.oidc.clone(),
                 accounts.clone(),
@@ -127,17 +139,17 @@ impl PortalService {
                 sid_index::SidIndex::new(
                     p.store.clone(),
                     time::Duration::seconds(i64::try_from(p.max_age_secs).unwrap_or(i64::MAX)),
+                    p.shared_lock,
                 ),
                 p.session_idle,
-                p.max_pending_sign_ins,
             ),
             accounts,
             oidc: p.oidc,
             store: p.store,
             demo: p.demo,
             clock: p.clock,
-            // A read that takes two whole call timeouts is not coming back.
-            reads: ReadGate::new(p.request_timeout * 2),
+            reads: ReadGate::new(p.request_deadline),
+            bulk_deadline: p.request_deadline * 4,
             public,
         }
     }
@@ -147,6 +159,11 @@ impl PortalService {
         self.store.load(&Id::default()).await.map_err(|_| STORE_NOT_READY)?;
         self.oidc.discovery().await.map_err(|_| "identity provider discovery")?;
         Ok(())
+    }
+
+    /// Waits until no bulk change runs, at most `within`; answers how many still run.
+    pub async fn bulk_changes_drained(&self, within: std::time::Duration) -> usize {
+        self.bulk.drained(within).await
     }
 
     /// Whether this is the demo stack (the stand-ins' password-less sign-in).
@@ -267,49 +284,23 @@ impl Portal for PortalService {
         org: Option<String>,
         form: PatForm,
     ) -> Result<CreatedPat, ApiError> {
-        // The form is checked before any upstream call.
-        let valid = pat_rules::validate_form(&form, self.clock.now())?;
-        self.may_change(req).await?;
-        let c = self.begin_call(req, org).await?;
-        let created = self.pats.create(&c.token, &c.org, &valid).await;
-        // The inventory read before a change is not reused after it (a new token shows at once).
-        self.pats.forget_inventory(c.id);
-        let created = self.settle(&c.session, &c.org, created).await?;
-        tracing::info!(authorization_id = %created.token.authorization_id, org = %c.org, "token created");
-        Ok(created)
+        self.create(req, org, form).await
     }
 
     async fn update_pat(&self, req: &Parts, pat: PatRef, changes: PatChanges) -> Result<Saved, ApiError> {
-        check_pat_id(&pat.id)?;
-        pat_rules::validate_changes(&changes, self.clock.now())?;
-        self.may_change(req).await?;
-        let c = self.begin_call(req, pat.org).await?;
-        let saved = self.pats.update(&c.token, &c.org, pat.id, &changes).await;
-        self.pats.forget_inventory(c.id);
-        self.settle(&c.session, &c.org, saved).await
+        self.update(req, pat, changes).await
     }
 
     async fn revoke_pat(&self, req: &Parts, pat: PatRef) -> Result<(), ApiError> {
-        check_pat_id(&pat.id)?;
-        self.may_change(req).await?;
-        let c = self.begin_call(req, pat.org).await?;
-        self.settle(&c.session, &c.org, self.pats.revoke(&c.token, &c.org, c.id, &pat.id).await).await
+        self.revoke(req, pat).await
     }
 
     async fn rotate_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<Rotated, ApiError> {
-        check_pat_id(&pat.id)?;
-        self.may_change(req).await?;
-        let c = self.begin_call(req, pat.org).await?;
-        self.settle(&c.session, &c.org, self.pats.rotate(&c.token, &c.org, c.id, &pat.id, expiry).await).await
+        self.rotate(req, pat, expiry).await
     }
 
     async fn reissue_pat(&self, req: &Parts, pat: PatRef, expiry: Expiry) -> Result<CreatedPat, ApiError> {
-        check_pat_id(&pat.id)?;
-        self.may_change(req).await?;
-        let c = self.begin_call(req, pat.org).await?;
-        let created = self.pats.reissue(&c.token, &c.org, c.id, &pat.id, expiry).await;
-        self.pats.forget_inventory(c.id);
-        self.settle(&c.session, &c.org, created).await
+        self.reissue(req, pat, expiry).await
     }
 
     async fn inventory(&self, req: &Parts, query: PatListQuery) -> Result<Inventory, ApiError> {
@@ -322,16 +313,20 @@ impl Portal for PortalService {
         action: BulkAction,
         tokens: Vec<BulkTarget>,
     ) -> Result<BulkPlan, ApiError> {
-        Ok(BulkPlan { action, items: self.preview_bulk(req, action, tokens).await? })
+        self.preview_bulk(req, action, tokens).await
     }
 
     async fn bulk_apply(
         &self,
         req: &Parts,
-        action: BulkAction,
+        change: BulkChange,
         tokens: Vec<BulkTarget>,
-    ) -> Result<Vec<BulkOutcome>, ApiError> {
-        self.apply_bulk(req, action, tokens).await
+    ) -> Result<BulkProgress, ApiError> {
+        self.apply_bulk(req, change, tokens).await
+    }
+
+    async fn bulk_progress(&self, req: &Parts) -> Result<Option<BulkProgress>, ApiError> {
+        self.bulk_progress_of(req).await
     }
 
     async fn profile(&self, req: &Parts) -> Result<Profile, ApiError> {

@@ -15,7 +15,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::http::{
-    cache, compression, endpoints, forwarded, page_nonce, rate_limit, request_id, same_site, security_headers,
+    cache, compression, endpoints, forwarded, page_nonce, rate_limit, request_id, same_site,
+    security_headers, sign_in_cookie,
 };
 use crate::state::AppState;
 
@@ -39,7 +40,11 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .with_state(leptos)
-        .layer(session_layer(&state));
+        .layer(session_layer(&state))
+        .layer(middleware::from_fn({
+            let secure = state.public_url.scheme() == "https";
+            move |req: Request, next: Next| sign_in_cookie::sign_in_cookie(secure, req, next)
+        }));
     let app = match &state.demo {
         Some(stack) => app.merge(stack.router()),
         None => app,
@@ -83,6 +88,10 @@ fn with_middlewares(app: Router, state: &AppState) -> Router {
     }))
     // Counted with the status the client gets (limits and errors included), by route template.
     .layer(middleware::from_fn(crate::metrics::track_http))
+    .layer(middleware::from_fn({
+        let in_flight = state.in_flight.clone();
+        move |req: Request, next: Next| in_flight.clone().count(req, next)
+    }))
     .layer(crate::telemetry::trace_layer())
     .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
     .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(request_id::RequestIds))

@@ -1,5 +1,6 @@
 //! Serving: the Leptos options, binding the listener, the public URL it implies, and the running server.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -71,6 +72,8 @@ pub async fn start(
     let public_url = public_url_for(config, addr)?;
     let state = AppState::new(config, leptos_options(addr), public_url.clone()).await?;
     let demo = state.demo.clone();
+    let portal = state.portal.clone();
+    let in_flight = state.in_flight.clone();
     let app = router(state);
     // One shutdown for both listeners.
     let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
@@ -82,12 +85,42 @@ pub async fn start(
         ),
         None => None,
     };
+    let drain = config.drain;
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "server stopped");
+        let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown.clone());
+        // A bounded drain: from the signal on, requests in flight and bulk changes running get
+        // `DRAIN_SECS` in all; what is still running then is cut short, and said.
+        let drained_by = async {
+            shutdown.clone().await;
+            tokio::time::Instant::now() + drain
+        };
+        let cut_at = async {
+            let until = drained_by.await;
+            tokio::time::sleep_until(until).await;
+            until
+        };
+        let until = tokio::select! {
+            served = serving.into_future() => {
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "server stopped");
+                }
+                None
+            }
+            until = cut_at => Some(until),
+        };
+        let requests = until.map(|_| in_flight.now()).unwrap_or(0);
+        let left = until.map_or(drain, |u| u.saturating_duration_since(tokio::time::Instant::now()));
+        let changes = portal.bulk_changes_drained(left).await;
+        if requests > 0 || changes > 0 {
+            tracing::warn!(
+                requests,
+                bulk_changes = changes,
+                drain_secs = drain.as_secs(),
+                "shutting down: cut short what was still running after the drain time"
+            );
+        } else {
+            tracing::info!("shutting down: everything in flight finished");
         }
     });
     Ok(Running { addr, public_url, demo, metrics_addr, task })

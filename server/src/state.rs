@@ -32,6 +32,8 @@ pub struct AppState {
     pub session_idle: time::Duration,
     pub csp: Arc<ContentSecurityPolicy>,
     pub limits: Arc<Limits>,
+    /// Requests being answered now (reported by the drain at shutdown).
+    pub in_flight: crate::http::in_flight::InFlight,
     /// How many proxies in front of the app set `X-Forwarded-*` (0: none is trusted).
     pub trusted_proxies: usize,
     pub demo: Option<Arc<DemoStack>>,
@@ -63,7 +65,8 @@ impl AppState {
             request_timeout: config.http_timeout,
             session_idle,
             clock: config.clock(),
-            max_pending_sign_ins: config.max_pending_sign_ins,
+            changes_per_minute: config.rate_limits.changes_per_minute,
+            request_deadline: config.request_deadline,
         }));
         // Sign-out is a form whose answer redirects to the identity provider: form-action allows it.
         let identity_origin = match &config.identity {
@@ -85,6 +88,7 @@ impl AppState {
             session_idle,
             csp: Arc::new(csp),
             limits: Limits::new(config.rate_limits, cookie_name, stylesheet),
+            in_flight: Default::default(),
             cookie_name,
             trusted_proxies: config.trusted_proxies(),
             demo: up.demo,

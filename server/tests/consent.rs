@@ -31,7 +31,7 @@ async fn the_first_change_asks_for_consent_then_works() {
 
     // The round trip asks for vso.pats_manage (with the reading scopes), hints the signed-in
     // user, and comes back to the form.
-    let res = get_html(&c, &app.url("/auth/consent?return_to=/tokens/new%3Forg%3Dcontoso-demo")).await;
+    let res = app.start_consent(&c, "/tokens/new%3Forg%3Dcontoso-demo").await;
     let authorize = Url::parse(&location(&res)).unwrap();
     let q: std::collections::HashMap<String, String> = authorize.query_pairs().into_owned().collect();
     assert!(q["scope"].contains("499b84ac-1321-427f-aa17-267ca6975798/vso.pats_manage"));
@@ -46,7 +46,7 @@ async fn the_first_change_asks_for_consent_then_works() {
     assert_eq!(created.secret.len(), 84);
     api.revoke_pat(None, &created.token.authorization_id).await.unwrap();
     // Asked once: another consent goes straight back.
-    let res = get_html(&c, &app.url("/auth/consent?return_to=/tokens")).await;
+    let res = app.start_consent(&c, "/tokens").await;
     assert_eq!(location(&res), "/tokens");
 }
 
@@ -61,7 +61,7 @@ async fn a_refused_consent_returns_to_the_form_changes_nothing_and_keeps_reading
     assert!(api.pats("filter=active").await.is_ok(), "reading still works");
     assert_eq!(api.create_pat(None, &form("still not")).await.unwrap_err().1, ApiError::ConsentNeeded);
     // A consent started by someone signed out begins with signing in.
-    let res = get_html(&browser(), &app.url("/auth/consent?return_to=/tokens")).await;
+    let res = app.start_consent(&browser(), "/tokens").await;
     assert_eq!(location(&res), "/auth/sign-in?return_to=/tokens");
 }
 
@@ -101,5 +101,5 @@ async fn classic_asks_for_user_impersonation_at_sign_in_and_never_for_consent() 
     let api = Api::new(&c, &app);
     let created = api.create_pat(None, &form("classic")).await.expect("no consent step");
     api.revoke_pat(None, &created.token.authorization_id).await.unwrap();
-    assert_eq!(location(&get_html(&c, &app.url("/auth/consent?return_to=/tokens")).await), "/tokens");
+    assert_eq!(location(&app.start_consent(&c, "/tokens").await), "/tokens");
 }

@@ -159,9 +159,8 @@ async fn a_bulk_revoke_previews_then_reports_each_token_and_keeps_the_failure() 
 
     let devops = app.running.demo.as_ref().unwrap().devops.clone();
     devops.fail_next(Failure::ServerError500, Some(Method::DELETE), 1);
-    let (status, _, body) = api.post(api::BULK_APPLY, request).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let outcomes: Vec<BulkOutcome> = parsed(body);
+    let apply = json!({"change": {"kind": "revoke"}, "tokens": picked});
+    let outcomes = api.bulk_change(apply).await.unwrap().outcomes;
     assert_eq!(outcomes.len(), 3);
     let failed: Vec<_> = outcomes.iter().filter(|o| o.error.is_some()).collect();
     assert_eq!(failed.len(), 1, "{outcomes:?}");
@@ -175,11 +174,14 @@ async fn a_bulk_revoke_previews_then_reports_each_token_and_keeps_the_failure() 
     let expired: Inventory = parsed(body);
     let target = expired.tokens[0].target();
     let (_, _, body) = api
-        .post(api::BULK_APPLY, json!({"action": {"kind": "extend", "days": 30}, "tokens": [target]}))
+        .post(api::BULK_PREVIEW, json!({"action": {"kind": "extend", "days": 30}, "tokens": [target]}))
         .await;
-    let outcomes: Vec<BulkOutcome> = parsed(body);
+    let plan: BulkPlan = parsed(body);
+    let until = plan.until.clone().expect("an extension names its expiry");
+    let change = json!({"change": {"kind": "extend_to", "until": until}, "tokens": [target]});
+    let outcomes: Vec<BulkOutcome> = api.bulk_change(change).await.unwrap().outcomes;
     assert!(outcomes[0].error.as_ref().unwrap().to_string().contains("re-issue"));
-    let (status, _, _) = api.post(api::BULK_APPLY, json!({"action": {"kind": "revoke"}, "tokens": []})).await;
+    let (status, _, _) = api.post(api::BULK_APPLY, json!({"change": {"kind": "revoke"}, "tokens": []})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _, _) = api
         .post(api::BULK_PREVIEW, json!({"action": {"kind": "extend", "days": 999}, "tokens": [target]}))

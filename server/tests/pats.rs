@@ -448,7 +448,7 @@ async fn writes_from_another_site_are_refused() {
         ),
         (
             app::routes::api::BULK_APPLY,
-            json!({ "action": { "kind": "revoke" }, "tokens": [{ "org": "fabrikam-demo", "id": id }] })
+            json!({ "change": { "kind": "revoke" }, "tokens": [{ "org": "fabrikam-demo", "id": id }] })
                 .to_string(),
         ),
         (app::routes::SIGN_OUT, String::new()),

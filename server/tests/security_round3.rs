@@ -134,3 +134,32 @@ async fn a_made_up_error_callback_does_not_end_the_sign_in_in_progress() {
     assert_eq!(Api::new(&c, &app).me().await.unwrap().user.unwrap().name, "Adele Vance");
     app.shutdown().await;
 }
+
+/// Item 3, first half: a consent starts only from a POST of the portal's own page. Another
+/// site can neither link to it (a GET is not a way in) nor post to it (the same-site rule), so
+/// it can neither start an Entra round trip nor overwrite a sign-in in progress.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consent_starts_only_from_a_same_site_post() {
+    let app = spawn_demo().await;
+    let c = browser();
+    app.sign_in(&c, "lee", "/").await;
+    let link = get_html(&c, &app.url("/auth/consent?return_to=/tokens")).await;
+    assert!(!location(&link).contains("/oauth2/v2.0/authorize"), "{}", location(&link));
+    assert!(link.status().is_client_error(), "{}", link.status());
+    assert!(link.headers().get("set-cookie").is_none(), "a link starts nothing");
+    let cross_site = c
+        .post(app.url(app::routes::CONSENT))
+        .header(ACCEPT, "text/html")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .body("return_to=/tokens")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    assert!(cross_site.headers().get("set-cookie").is_none(), "another site's post starts nothing");
+    let own = app.start_consent(&c, "/tokens").await;
+    assert!(location(&own).contains("/oauth2/v2.0/authorize"), "{}", location(&own));
+    app.shutdown().await;
+}

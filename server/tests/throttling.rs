@@ -154,3 +154,68 @@ async fn lists_past_the_page_limit_say_they_are_partial() {
     assert!(overview["notice"].as_str().unwrap_or_default().contains("first 1000 tokens"), "{overview}");
     app.shutdown().await;
 }
+
+/// The inventory says once, above the table, that Azure DevOps asked the portal to slow down,
+/// and lists every token all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inventory_says_when_it_was_slowed() {
+    let (app, c) = signed_in().await;
+    let api = Api::new(&c, &app);
+    let calm = inventory(&api, "filter=all").await;
+    assert_eq!(calm.notice, None, "no notice when Azure DevOps asked for nothing");
+    stand_in(&app).throttle("contoso-demo", Some(Throttle::Near { remaining: 5, limit: 200 }));
+    let slowed = inventory(&api, "filter=active").await;
+    let notice = slowed.notice.unwrap_or_default();
+    assert!(notice.contains("Azure DevOps asked the portal to slow down (resource ATCPU)"), "{notice}");
+    assert!(notice.contains("one thing at a time"), "{notice}");
+    assert!(slowed.failures.is_empty() || slowed.failures.iter().all(|f| f.organization != "contoso-demo"));
+    assert!(slowed.tokens.iter().any(|r| r.via == "contoso-demo"), "a slowed organization is read whole");
+    app.shutdown().await;
+}
+
+/// A person in 22 organizations (and northwind-demo): the first 20 the accounts API lists are
+/// read, the 3 after them are listed as not read with the reason, and reading them does not
+/// call Azure DevOps for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inventory_reads_at_most_twenty_organizations_and_names_the_others() {
+    let (app, c) = signed_in().await;
+    let api = Api::new(&c, &app);
+    let devops = stand_in(&app);
+    devops.extra_orgs(21);
+    let inv = inventory(&api, "filter=active").await;
+    assert_eq!(inv.organizations.len(), 24, "{:?}", inv.organizations);
+    let past: Vec<_> = inv
+        .failures
+        .iter()
+        .filter(|f| f.error.to_string().contains("reads at most 20 organizations at a time"))
+        .map(|f| f.organization.as_str())
+        .collect();
+    let extra = server::demo::devops::extra_org;
+    assert_eq!(past, [extra(19).as_str(), extra(20).as_str(), extra(21).as_str(), "northwind-demo"]);
+    assert!(
+        inv.tokens.iter().any(|r| r.via == "fabrikam-demo")
+            && inv.tokens.iter().any(|r| r.via == "contoso-demo")
+    );
+    // An organization past the cap still opens alone.
+    let alone = api.pats(&format!("filter=active&org={}", extra(21))).await.unwrap();
+    assert!(alone.tokens.iter().all(|t| t.target_accounts.is_none()), "only global tokens are listed there");
+    app.shutdown().await;
+}
+
+/// Past 10,000 revoked tokens, the lists whose statuses rest on them say a token shown as
+/// active may be revoked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_ten_thousand_revoked_tokens_the_lists_say_statuses_may_be_wrong() {
+    let (app, c) = signed_in().await;
+    let api = Api::new(&c, &app);
+    let page = api.pats("filter=all&org=contoso-demo").await.unwrap();
+    assert_eq!(page.notice, None);
+    stand_in(&app).add_revoked_tokens(MEGAN_OID, "contoso-demo", 10_000);
+    let page = api.pats("filter=all&org=contoso-demo").await.unwrap();
+    let notice = page.notice.unwrap_or_default();
+    assert!(notice.contains("contoso-demo has more than 10000 revoked tokens"), "{notice}");
+    let inv = inventory(&api, "filter=all").await;
+    let note = inv.failures.iter().find(|f| f.organization == "contoso-demo").map(|f| f.error.to_string());
+    assert!(note.unwrap_or_default().contains("more than 10000 revoked tokens"), "{:?}", inv.failures);
+    app.shutdown().await;
+}

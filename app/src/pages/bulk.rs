@@ -1,15 +1,20 @@
 //! Bulk hygiene on the inventory: a selection of tokens across organizations (kept while the
 //! person pages, sorts and searches), revoked or extended together after a preview read fresh
-//! from Azure DevOps; each token's outcome is reported and the failures stay selected for a retry.
+//! from Azure DevOps. The change runs on the server (one at a time per session) and the bar asks
+//! every second how it goes; each token's outcome is reported, and the failures and the tokens
+//! not attempted stay selected for a retry (an extension is fixed to the previewed expiry, so a
+//! retry never extends twice).
 
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 
-use crate::api::{bulk_apply, bulk_preview};
+use crate::api::{bulk_apply, bulk_preview, get_bulk_progress};
 use crate::consent;
 use crate::error::ApiError;
-use crate::inventory::{BulkAction, BulkOutcome, BulkPlan, BulkTarget, EXTEND_CHOICES, MAX_BULK};
+use crate::inventory::{
+    BulkAction, BulkChange, BulkOutcome, BulkPlan, BulkProgress, BulkTarget, EXTEND_CHOICES, MAX_BULK,
+};
 use crate::ui::{use_hydrated, use_toasts, ErrorPanel};
 
 /// The tokens the person ticked, by [`BulkTarget::key`].
@@ -60,7 +65,9 @@ impl Selection {
 }
 
 type PreviewAction = Action<(BulkAction, Vec<BulkTarget>), Result<BulkPlan, ApiError>>;
-type ApplyAction = Action<(BulkAction, Vec<BulkTarget>), Result<Vec<BulkOutcome>, ApiError>>;
+type ApplyAction = Action<(BulkChange, Vec<BulkTarget>), Result<BulkProgress, ApiError>>;
+/// The running or last change, as the server last told it.
+type Progress = RwSignal<Option<Result<BulkProgress, ApiError>>>;
 
 /// The bar above the inventory: how many tokens are selected, the bulk actions, then the
 /// preview to confirm and the outcome of the last change. `changed` runs after a change.
@@ -68,16 +75,28 @@ type ApplyAction = Action<(BulkAction, Vec<BulkTarget>), Result<Vec<BulkOutcome>
 pub(super) fn BulkBar(selection: Selection, changed: Callback<()>) -> impl IntoView {
     let preview: PreviewAction =
         Action::new(|(a, t): &(BulkAction, Vec<BulkTarget>)| bulk_preview(*a, t.clone()));
-    let apply: ApplyAction = Action::new(|(a, t): &(BulkAction, Vec<BulkTarget>)| bulk_apply(*a, t.clone()));
+    let apply: ApplyAction =
+        Action::new(|(c, t): &(BulkChange, Vec<BulkTarget>)| bulk_apply(c.clone(), t.clone()));
+    let progress: Progress = RwSignal::new(None);
     let hydrated = use_hydrated();
-    let busy = move || !hydrated.get() || preview.pending().get() || apply.pending().get();
+    let running = move || progress.with(|p| matches!(p, Some(Ok(p)) if !p.finished));
+    let busy = move || !hydrated.get() || preview.pending().get() || apply.pending().get() || running();
     let count = move || selection.len();
     let too_many = move || count() > MAX_BULK;
     let ask = move |action: BulkAction| {
-        apply.value().set(None);
+        progress.set(None);
         preview.dispatch((action, selection.targets()));
     };
-    report_outcomes(apply, selection, changed);
+    Effect::new(move |_| {
+        if let Some(started) = apply.value().get() {
+            let follow_on = matches!(&started, Ok(p) if !p.finished);
+            progress.set(Some(started));
+            if follow_on {
+                follow(progress);
+            }
+        }
+    });
+    report_outcomes(progress, selection, changed);
     // Back from the consent round trip: the selection as the person left it.
     Effect::new(move |_| {
         if let Some(keys) = consent::take_draft::<BTreeSet<String>>() {
@@ -106,19 +125,42 @@ pub(super) fn BulkBar(selection: Selection, changed: Callback<()>) -> impl IntoV
             Ok(plan) => view! { <PreviewPanel plan=plan preview=preview apply=apply selection=selection /> }.into_any(),
             Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
         })}
-        {move || apply.value().get().map(|r| match r {
-            Ok(outcomes) => view! { <Outcomes outcomes=outcomes /> }.into_any(),
+        {move || progress.get().map(|r| match r {
+            Ok(p) => view! { <Outcomes progress=p /> }.into_any(),
             Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
         })}
     }
 }
 
-/// After a change: the failures stay selected (and only they), the inventory reloads, a toast sums up.
-fn report_outcomes(apply: ApplyAction, selection: Selection, changed: Callback<()>) {
+/// Asks every second how the running change goes, until it has finished.
+fn follow(progress: Progress) {
+    set_timeout(
+        move || {
+            leptos::task::spawn_local(async move {
+                let now = get_bulk_progress().await;
+                let again = matches!(&now, Ok(Some(p)) if !p.finished);
+                match now {
+                    Ok(Some(p)) => progress.set(Some(Ok(p))),
+                    Ok(None) => {}
+                    Err(e) => progress.set(Some(Err(e))),
+                }
+                if again {
+                    follow(progress);
+                }
+            })
+        },
+        std::time::Duration::from_secs(1),
+    );
+}
+
+/// After a change has finished: the failures and the tokens not attempted stay selected (and
+/// only they), the inventory reloads, a toast sums up.
+fn report_outcomes(progress: Progress, selection: Selection, changed: Callback<()>) {
     let toasts = use_toasts();
     Effect::new(move |_| {
-        let outcomes = match apply.value().get() {
-            Some(Ok(outcomes)) => outcomes,
+        let outcomes = match progress.get() {
+            Some(Ok(p)) if p.finished => p.outcomes,
+            Some(Ok(_)) => return,
             // A change refused for want of consent goes to ask for it; other errors show in the bar.
             Some(Err(e)) => {
                 consent::follow(&e);
@@ -156,6 +198,7 @@ fn PreviewPanel(
 ) -> impl IntoView {
     let changing = plan.changing();
     let action = plan.action;
+    let change = plan.change();
     let targets: Vec<BulkTarget> =
         plan.items.iter().filter(|i| i.skip.is_none()).map(|i| i.target.clone()).collect();
     let confirm = match (action, changing) {
@@ -194,7 +237,7 @@ fn PreviewPanel(
                     disabled=move || changing == 0 || apply.pending().get()
                     on:click=move |_| {
                         consent::keep_draft(&selection.keys());
-                        apply.dispatch((action, targets.clone()));
+                        apply.dispatch((change.clone(), targets.clone()));
                         preview.value().set(None);
                     }>{confirm}</button>
                 <button type="button" class="button secondary" data-testid="bulk-cancel"
@@ -212,22 +255,39 @@ fn outcome_error(e: &ApiError) -> String {
     }
 }
 
-/// One line per token of the last change: done, or why not.
+/// One line per token of the running or last change: done, or why not.
 #[component]
-fn Outcomes(outcomes: Vec<BulkOutcome>) -> impl IntoView {
+fn Outcomes(progress: BulkProgress) -> impl IntoView {
+    let BulkProgress { total, outcomes, finished } = progress;
+    let heading = if finished { "What changed".to_string() } else { "Changing…".to_string() };
+    let status = if finished {
+        format!("Finished: {} of {total} tokens dealt with.", outcomes.len())
+    } else {
+        format!("{} of {total} tokens dealt with so far.", outcomes.len())
+    };
     view! {
         <section class="card bulk-results" data-testid="bulk-results" aria-label="What changed">
-            <h2>"What changed"</h2>
+            <h2>{heading}</h2>
+            <p class="muted" role="status" data-testid="bulk-status" data-finished=finished.to_string()>{status}</p>
             <ul class="plain">
-                {outcomes.into_iter().map(|o| match (o.done, o.error) {
+                {outcomes.into_iter().map(|o| (name_of(&o), o)).map(|(name, o)| match (o.done, o.error) {
                     (_, Some(e)) => view! {
-                        <li data-testid="bulk-outcome" data-state="failed"><strong>{o.name}</strong>" (" {o.target.org} "): " <span class="field-error">{outcome_error(&e)}</span></li>
+                        <li data-testid="bulk-outcome" data-state="failed"><strong>{name}</strong>" (" {o.target.org} "): " <span class="field-error">{outcome_error(&e)}</span></li>
                     }.into_any(),
                     (done, None) => view! {
-                        <li data-testid="bulk-outcome" data-state="done"><strong>{o.name}</strong>" (" {o.target.org} "): " {done.unwrap_or_default()}</li>
+                        <li data-testid="bulk-outcome" data-state="done"><strong>{name}</strong>" (" {o.target.org} "): " {done.unwrap_or_default()}</li>
                     }.into_any(),
                 }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// A token's name, or its id when it was not read (a token not attempted).
+fn name_of(o: &BulkOutcome) -> String {
+    if o.name.is_empty() {
+        format!("Token {}", o.target.id.get(..8).unwrap_or(&o.target.id))
+    } else {
+        o.name.clone()
     }
 }

@@ -19,7 +19,7 @@ use crate::inventory::{Inventory, InventoryRow, OrgFailure};
 use crate::model::{PatSort, PatStatus};
 use crate::routes::{INVENTORY_CSV, INVENTORY_JSON};
 use crate::scopes::scope_label;
-use crate::ui::{org_href, use_hydrated, DateWhen, ErrorPanel, PageBoundary, Skeleton};
+use crate::ui::{org_href, use_hydrated, DateWhen, ErrorPanel, ListNotice, PageBoundary, Skeleton};
 
 /// Columns of the table, for the failure rows that span it.
 const COLUMNS: &str = "5";
@@ -110,7 +110,7 @@ fn InventoryTable(
     selection: Selection,
     reload: Callback<()>,
 ) -> impl IntoView {
-    let Inventory { organizations, tokens, failures, total, next } = inventory;
+    let Inventory { organizations, tokens, failures, total, next, notice } = inventory;
     let keys: Vec<String> = tokens.iter().map(|r| r.target().key()).collect();
     let hydrated = use_hydrated();
     let all_here = {
@@ -125,6 +125,7 @@ fn InventoryTable(
     let next =
         next.map(|after| view! { <p class="pager"><A href=view.next_href(&after)>"Next page"</A></p> });
     view! {
+        <ListNotice notice=notice />
         <table class="pats inventory" data-testid="inventory-table">
             <caption class="visually-hidden">{format!("{} tokens in every organization", view.filter.label())}</caption>
             <thead>

@@ -80,3 +80,76 @@ pub(super) fn demo_withheld(get: &Lookup<'_>, identity: &Identity) -> Result<Vec
     }
     Ok(v.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect())
 }
+
+/// A busy Azure DevOps for the demo stack: throttled organizations, a person in many
+/// organizations, lists past their page limits (each off unless set; demo stack only).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoBusy {
+    /// `DEMO_THROTTLE`: `org=near|delayed|blocked`, separated by commas.
+    pub throttled: Vec<(String, crate::demo::devops::Throttle)>,
+    /// `DEMO_EXTRA_ORGS`: organizations every user belongs to besides the demo ones.
+    pub extra_orgs: usize,
+    /// `DEMO_EXTRA_TOKENS`: more active tokens every user has in the default organization.
+    pub extra_tokens: usize,
+}
+
+impl DemoBusy {
+    /// Switches the stand-in as these settings say.
+    pub fn apply(&self, devops: &crate::demo::devops::DevopsStandIn) {
+        for (org, throttle) in &self.throttled {
+            devops.throttle(org, Some(*throttle));
+        }
+        devops.extra_orgs(self.extra_orgs);
+        devops.extra_tokens(self.extra_tokens);
+    }
+}
+
+pub(super) fn demo_busy(get: &Lookup<'_>, identity: &Identity) -> Result<DemoBusy, ConfigError> {
+    const VARS: [&str; 3] = ["DEMO_THROTTLE", "DEMO_EXTRA_ORGS", "DEMO_EXTRA_TOKENS"];
+    if !matches!(identity, Identity::Demo) {
+        if let Some(var) = VARS.into_iter().find(|v| get.var(v).is_some()) {
+            return Err(err(var, "applies to the demo stack only: remove it when signing in with Entra ID"));
+        }
+        return Ok(DemoBusy::default());
+    }
+    let count = |var: &'static str| -> Result<usize, ConfigError> {
+        if get.var(var).as_deref() == Some("0") {
+            return Ok(0);
+        }
+        Ok(get.number(var, 0, "of them")? as usize)
+    };
+    Ok(DemoBusy {
+        throttled: throttled(get.var("DEMO_THROTTLE").as_deref().unwrap_or_default())?,
+        extra_orgs: count("DEMO_EXTRA_ORGS")?,
+        extra_tokens: count("DEMO_EXTRA_TOKENS")?,
+    })
+}
+
+/// `fabrikam-demo=near,contoso-demo=blocked`: how each named organization throttles.
+fn throttled(v: &str) -> Result<Vec<(String, crate::demo::devops::Throttle)>, ConfigError> {
+    use crate::demo::devops::Throttle;
+    let bad = |part: &str| {
+        err(
+            "DEMO_THROTTLE",
+            format!("`{part}` is not `organization=near`, `=delayed` or `=blocked` (separated by commas)"),
+        )
+    };
+    v.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let (org, how) = part.split_once('=').ok_or_else(|| bad(part))?;
+            let throttle = match how.trim() {
+                "near" => Throttle::Near { remaining: 5, limit: 200 },
+                "delayed" => Throttle::Delayed { retry_after_secs: 1 },
+                "blocked" => Throttle::Blocked { retry_after_secs: 30 },
+                _ => return Err(bad(part)),
+            };
+            let org = org.trim();
+            if org.is_empty() || !org.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                return Err(bad(part));
+            }
+            Ok((org.to_string(), throttle))
+        })
+        .collect()
+}

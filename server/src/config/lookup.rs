@@ -82,9 +82,12 @@ pub(super) fn upper_bound(var: &str) -> u64 {
         "SESSION_IDLE_MINUTES" => 7 * 24 * 60,
         "SESSION_MAX_HOURS" => 90 * 24,
         "HTTP_TIMEOUT_SECS" => 300,
+        "REQUEST_DEADLINE_SECS" => 600,
+        "DRAIN_SECS" => 600,
         "TRUSTED_PROXIES" => 10,
-        "RATE_LIMIT_SIGN_INS" | "RATE_LIMIT_TOKEN_CREATES" => 1_000_000,
-        "MAX_PENDING_SIGN_INS" => 10_000_000,
+        "RATE_LIMIT_SIGN_INS" | "RATE_LIMIT_TOKEN_CREATES" | "RATE_LIMIT_TOKEN_CHANGES" => 1_000_000,
+        "DEMO_EXTRA_ORGS" => crate::demo::devops::MAX_EXTRA_ORGS as u64,
+        "DEMO_EXTRA_TOKENS" => crate::demo::devops::MAX_EXTRA_TOKENS as u64,
         _ => u32::MAX as u64,
     }
 }

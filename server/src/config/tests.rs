@@ -223,6 +223,37 @@ fn withheld_demo_scopes_are_read_for_the_demo_stack_only() {
     assert_eq!(Config::from_lookup(lookup(&real)).unwrap_err().variable, "DEMO_WITHHOLD_SCOPES");
 }
 
+/// Issue 27: a busy Azure DevOps for the demo stack, read by name, refused beside Entra settings.
+#[test]
+fn a_busy_demo_azure_devops_is_read_for_the_demo_stack_only() {
+    use crate::demo::devops::Throttle;
+    let busy = [
+        ("DEMO_THROTTLE", "contoso-demo=near, adatum-demo-02=blocked,fabrikam-demo=delayed"),
+        ("DEMO_EXTRA_ORGS", "21"),
+        ("DEMO_EXTRA_TOKENS", "0"),
+    ];
+    let c = Config::from_lookup(lookup(&busy)).unwrap();
+    assert_eq!(c.demo.busy.extra_orgs, 21);
+    assert_eq!(c.demo.busy.extra_tokens, 0);
+    assert_eq!(
+        c.demo.busy.throttled,
+        [
+            ("contoso-demo".to_string(), Throttle::Near { remaining: 5, limit: 200 }),
+            ("adatum-demo-02".to_string(), Throttle::Blocked { retry_after_secs: 30 }),
+            ("fabrikam-demo".to_string(), Throttle::Delayed { retry_after_secs: 1 }),
+        ]
+    );
+    for bad in ["contoso-demo", "contoso-demo=slow", "=near", "a/b=near"] {
+        let e = Config::from_lookup(lookup(&[("DEMO_THROTTLE", bad)])).unwrap_err();
+        assert_eq!(e.variable, "DEMO_THROTTLE", "{bad}");
+        assert!(e.problem.contains("organization=near"), "{}", e.problem);
+    }
+    for (var, value) in busy {
+        let real = [REAL, &[(var, value)]].concat();
+        assert_eq!(Config::from_lookup(lookup(&real)).unwrap_err().variable, var);
+    }
+}
+
 /// Issue 29: a huge number (`SESSION_MAX_HOURS=100000000`) overflowed the time arithmetic and
 /// panicked; every number setting has an upper bound, refused at start by name.
 #[test]
@@ -231,10 +262,14 @@ fn numbers_past_their_bound_are_refused_by_name() {
         "SESSION_IDLE_MINUTES",
         "SESSION_MAX_HOURS",
         "HTTP_TIMEOUT_SECS",
+        "REQUEST_DEADLINE_SECS",
+        "DRAIN_SECS",
         "TRUSTED_PROXIES",
         "RATE_LIMIT_SIGN_INS",
         "RATE_LIMIT_TOKEN_CREATES",
-        "MAX_PENDING_SIGN_INS",
+        "RATE_LIMIT_TOKEN_CHANGES",
+        "DEMO_EXTRA_ORGS",
+        "DEMO_EXTRA_TOKENS",
     ] {
         let at_bound = lookup::upper_bound(var).to_string();
         assert!(Config::from_lookup(lookup(&[(var, at_bound.as_str())])).is_ok(), "{var} at its bound");

@@ -23,6 +23,9 @@ use super::forwarded::Forwarded;
 pub struct LimitSettings {
     pub sign_ins_per_minute: u32,
     pub creates_per_minute: u32,
+    /// Token changes (an update, an extension, a revoke, a rotation or re-issue, and each target
+    /// of a bulk change) per user per minute, across their sessions (the portal counts them).
+    pub changes_per_minute: u32,
 }
 
 const PER_ADDRESS_FACTOR: u32 = 6;
@@ -137,8 +140,8 @@ enum Limited {
 
 fn limited(req: &Request) -> Option<Limited> {
     match (req.method(), req.uri().path()) {
-        // A consent round trip starts like a sign-in (a pending sign-in in the session).
-        (&Method::GET, path) if path == SIGN_IN || path == CONSENT => Some(Limited::SignIn),
+        // A consent round trip starts like a sign-in (a sign-in in progress in its cookie).
+        (&Method::GET, SIGN_IN) | (&Method::POST, CONSENT) => Some(Limited::SignIn),
         (&Method::POST, path) if [api::CREATE_PAT, api::ROTATE_PAT, api::REISSUE_PAT].contains(&path) => {
             Some(Limited::Create)
         }
@@ -213,8 +216,11 @@ mod tests {
     /// that name, decoded), so repeating or re-encoding the cookie gives no fresh budget.
     #[tokio::test]
     async fn the_session_key_is_the_decoded_id_of_the_last_cookie() {
-        let limits =
-            Limits::new(LimitSettings { sign_ins_per_minute: 1, creates_per_minute: 1 }, "s", String::new());
+        let limits = Limits::new(
+            LimitSettings { sign_ins_per_minute: 1, creates_per_minute: 1, changes_per_minute: 1 },
+            "s",
+            String::new(),
+        );
         let id = Id(42);
         let real = format!("s={id}");
         assert_eq!(limits.session_of(&request(&[&real])), Some(id));

@@ -5,12 +5,14 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::errors::{internal, store_error};
+use crate::http::sign_in_cookie::SignInCookie;
 use crate::oidc::{now_secs, PendingSignIn, TokenSet};
 use crate::sessions::Sealer;
 
 /// Session keys, namespaced so nothing else in the session can collide with them.
-const PENDING_KEY: &str = "auth.pending";
 const ACCOUNT_KEY: &str = "auth.account";
+/// What a sealed sign-in in progress is bound to: a sealed account cannot pass for one.
+const PENDING_PURPOSE: &[u8] = b"pat-portal sign-in in progress";
 
 /// The signed-in user and their tokens, kept in the server-side session only.
 #[derive(Clone, Serialize, Deserialize)]
@@ -76,38 +78,33 @@ impl Accounts {
         session.insert(ACCOUNT_KEY, sealed).await.map_err(|e| store_error("session insert", &e))
     }
 
-    /// Keeps a sign-in in progress (state, nonce, PKCE verifier) in the session, sealed like the
-    /// account: a copy of the store cannot finish it.
-    pub async fn store_pending(&self, session: &Session, pending: &PendingSignIn) -> Result<(), String> {
+    /// Keeps a sign-in in progress (state, nonce, PKCE verifier) in the browser's sign-in cookie,
+    /// sealed with the session key and bound to its purpose: the browser can neither read nor
+    /// alter it, and nothing is written on the server before the callback (issue 29, medium 1).
+    pub fn store_pending(&self, cookie: &SignInCookie, pending: &PendingSignIn) -> Result<(), String> {
         let plain = serde_json::to_vec(pending).map_err(|e| e.to_string())?;
-        let sealed = self.sealer.seal(&plain)?;
-        session.insert(PENDING_KEY, sealed).await.map_err(|e| e.to_string())
+        cookie.set(self.sealer.seal_bound(&plain, PENDING_PURPOSE)?);
+        Ok(())
     }
 
-    /// Takes the sign-in in progress out of the session (single use); `None` when there is none
-    /// or it cannot be opened.
-    pub async fn take_pending(&self, session: &Session) -> Option<PendingSignIn> {
-        let sealed: String = session.remove(PENDING_KEY).await.ok().flatten()?;
-        self.sealer.open(&sealed).and_then(|plain| serde_json::from_slice(&plain).ok())
-    }
-
-    /// The sign-in in progress, taken (it is single use) only when the callback carries its
-    /// `state`: a callback another site made up (no state, or another) leaves it in place, so
-    /// it can neither end the sign-in nor act on an `error=` it brings (issue 29, item 3).
-    pub async fn take_pending_for(&self, session: &Session, state: Option<&str>) -> Option<PendingSignIn> {
-        let sealed: String = session.get(PENDING_KEY).await.ok().flatten()?;
-        let pending: PendingSignIn =
-            self.sealer.open(&sealed).and_then(|plain| serde_json::from_slice(&plain).ok())?;
+    /// The sign-in in progress, taken (single use: the response clears the cookie) only when the
+    /// callback carries its `state`: a callback another site made up (no state, or another)
+    /// leaves it in place, so it can neither end the sign-in nor act on an `error=` it brings
+    /// (issue 29, item 3).
+    pub fn take_pending_for(&self, cookie: &SignInCookie, state: Option<&str>) -> Option<PendingSignIn> {
+        let plain = self.sealer.open_bound(cookie.sealed()?, PENDING_PURPOSE)?;
+        let pending: PendingSignIn = serde_json::from_slice(&plain).ok()?;
         let matches = state.is_some_and(|s| {
             crate::secret::constant_time_eq(s.as_bytes(), pending.state.expose().as_bytes())
         });
         if !matches {
             tracing::info!(
-                "callback state does not match this session's sign-in: the sign-in stays in progress"
+                "callback state does not match this browser's sign-in: the sign-in stays in progress"
             );
             return None;
         }
-        self.take_pending(session).await
+        cookie.clear();
+        Some(pending)
     }
 
     /// Signs the session out (its other values, such as a pending sign-in, stay).

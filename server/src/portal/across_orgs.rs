@@ -1,11 +1,13 @@
 //! The use cases that span the user's organizations: the inventory (a page of it, or all of it for an export) and bulk changes.
 
 use app::error::ApiError;
-use app::inventory::{BulkAction, BulkItem, BulkOutcome, BulkTarget, Inventory};
+use app::inventory::{BulkAction, BulkChange, BulkPlan, BulkProgress, BulkTarget, Inventory};
 use app::ports::PatListQuery;
 use http::request::Parts;
 
-use super::bulk::{check_targets, new_expiry};
+use super::bulk::{check_change, check_targets, new_expiry};
+use super::bulk_task::BulkJob;
+use super::change_gate::user_key;
 use super::export::{to_csv, to_json};
 use super::inventory::{merge, page, Merged};
 use super::orgs::check_continuation;
@@ -57,7 +59,10 @@ impl PortalService {
         if refused_everywhere {
             return Err(self.refused_token(&session, AZURE_DEVOPS).await);
         }
-        Ok(merge(&reads, query))
+        let mut merged = merge(&reads, query);
+        // Said once for the whole table: the organizations read are paced together, per user.
+        merged.notice = reads.iter().find_map(|r| self.pats.slowdown(&token, &r.org));
+        Ok(merged)
     }
 
     pub(super) async fn inventory_page(
@@ -97,30 +102,51 @@ impl PortalService {
         req: &Parts,
         action: BulkAction,
         targets: Vec<BulkTarget>,
-    ) -> Result<Vec<BulkItem>, ApiError> {
+    ) -> Result<BulkPlan, ApiError> {
         check_targets(&targets)?;
+        // Fixed now: the change applies this instant, whenever it is applied (a retry included).
         let to = new_expiry(action, self.clock.now())?;
         let (session, id, token) = self.signed_in(req).await?;
         let read = self
             .reads
             .run(id, &token, async { Ok(self.pats.preview(&token, id, action, targets, to).await) })
             .await;
-        self.settle(&session, AZURE_DEVOPS, read).await
+        let items = self.settle(&session, AZURE_DEVOPS, read).await?;
+        Ok(BulkPlan { action, items, until: to.map(super::pat_rules::wire_time) })
     }
 
+    /// Starts a bulk change as a task of its own (`bulk_task`): the answer is its progress so far.
     pub(super) async fn apply_bulk(
         &self,
         req: &Parts,
-        action: BulkAction,
+        change: BulkChange,
         targets: Vec<BulkTarget>,
-    ) -> Result<Vec<BulkOutcome>, ApiError> {
+    ) -> Result<BulkProgress, ApiError> {
         check_targets(&targets)?;
-        let to = new_expiry(action, self.clock.now())?;
-        self.may_change(req).await?;
-        let (_, id, token) = self.signed_in(req).await?;
-        let outcomes = self.pats.apply(&token, id, action, targets, to).await;
-        let changed = outcomes.iter().filter(|o| o.error.is_none()).count();
-        tracing::info!(action = ?action, changed, failed = outcomes.len() - changed, "bulk change applied");
-        Ok(outcomes)
+        let change = check_change(&change, self.clock.now())?;
+        let account = self.may_manage(req).await?;
+        let (session, id, _) = self.signed_in(req).await?;
+        let running = self.bulk.start(id, targets.len())?;
+        let started = running.progress();
+        let job = BulkJob {
+            pats: self.pats.clone(),
+            tokens: self.tokens.clone(),
+            changes: self.changes.clone(),
+            session,
+            id,
+            user: user_key(&account),
+            change,
+            targets,
+            deadline: self.bulk_deadline,
+        };
+        tracing::info!(change = ?job.change, targets = job.targets.len(), "bulk change started");
+        tokio::spawn(job.run(running));
+        Ok(started)
+    }
+
+    /// This session's bulk change, running or lately finished.
+    pub(super) async fn bulk_progress_of(&self, req: &Parts) -> Result<Option<BulkProgress>, ApiError> {
+        let (_, id, _) = self.signed_in(req).await?;
+        Ok(self.bulk.progress(id))
     }
 }

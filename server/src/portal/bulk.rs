@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use app::error::ApiError;
-use app::inventory::{BulkAction, BulkItem, BulkOutcome, BulkTarget, MAX_BULK};
+use app::inventory::{BulkAction, BulkChange, BulkItem, BulkOutcome, BulkTarget, EXTEND_CHOICES, MAX_BULK};
 use app::model::{Expiry, PatChanges, PatStatus, PatSummary};
 use futures::stream::{self, StreamExt};
 use time::OffsetDateTime;
@@ -70,8 +70,15 @@ pub fn plan(
             }
         }
     };
+    let already = |until: OffsetDateTime| {
+        OffsetDateTime::parse(&token.valid_to, &time::format_description::well_known::Rfc3339)
+            .is_ok_and(|now_to| now_to >= until - time::Duration::seconds(1))
+    };
     let skip = match (action, token.status) {
         (_, PatStatus::Revoked) => Some("Already revoked: nothing to change."),
+        (BulkAction::Extend { .. }, _) if new_valid_to.is_some_and(already) => {
+            Some("Already valid to that date or later: nothing to change.")
+        }
         (BulkAction::Extend { .. }, PatStatus::Expired) => {
             Some("Expired tokens are read-only: re-issue it from its page instead.")
         }
@@ -111,44 +118,28 @@ impl Pats {
             .await
     }
 
-    /// Applies the action to every target (a few at a time): each is read again first, and left
-    /// alone when it no longer qualifies.
-    pub async fn apply(
+    /// Applies `change` to one target: read again first, left alone when it no longer qualifies
+    /// (already revoked, or already valid to the new expiry: a retry changes nothing twice).
+    pub async fn apply_one(
         &self,
         token: &Secret,
         session: Id,
-        action: BulkAction,
-        targets: Vec<BulkTarget>,
-        new_valid_to: Option<OffsetDateTime>,
-    ) -> Vec<BulkOutcome> {
-        let outcomes: Vec<BulkOutcome> =
-            stream::iter(self.preview(token, session, action, targets, new_valid_to).await)
-                .map(|item| async move { self.apply_one(token, session, action, item).await })
-                .buffered(PARALLEL_TOKENS)
-                .collect()
-                .await;
-        // The inventory read before the change is not reused after it.
-        self.forget_inventory(session);
-        count_bulk(action, &outcomes);
-        outcomes
-    }
-
-    async fn apply_one(
-        &self,
-        token: &Secret,
-        session: Id,
-        action: BulkAction,
-        item: BulkItem,
+        change: Applied,
+        target: BulkTarget,
     ) -> BulkOutcome {
-        let BulkItem { target, name, skip, .. } = item;
-        let result = match (skip, action) {
+        let (action, until) = match change {
+            Applied::Revoke => (BulkAction::Revoke, None),
+            Applied::ExtendTo(t) => (BulkAction::Extend { days: 0 }, Some(t)),
+        };
+        let read = self.get(token, &target.org, session, &target.id).await.map_err(|e| e.in_org(&target.org));
+        let BulkItem { target, name, skip, .. } = plan(target, read, action, until);
+        let result = match (skip, change) {
             (Some(why), _) => Err(ApiError::invalid("token", why)),
-            (None, BulkAction::Revoke) => {
+            (None, Applied::Revoke) => {
                 self.revoke(token, &target.org, session, &target.id).await.map(|()| "Revoked".to_string())
             }
-            (None, BulkAction::Extend { days }) => {
-                let changes = PatChanges { expiry: Some(Expiry::Days(days)), ..Default::default() };
-                self.update(token, &target.org, target.id.clone(), &changes).await.map(|saved| {
+            (None, Applied::ExtendTo(until)) => {
+                self.extend_to(token, &target.org, target.id.clone(), until).await.map(|saved| {
                     let to = saved.token.valid_to.get(..10).unwrap_or_default().to_string();
                     match saved.cut {
                         Some(_) => format!("Valid to {to} (shortened by the organization's policy)"),
@@ -165,12 +156,41 @@ impl Pats {
     }
 }
 
+/// A bulk change as it is applied: revoke, or an extension to one absolute expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Revoke,
+    ExtendTo(OffsetDateTime),
+}
+
+/// The change a page asks to apply, checked: an extension's expiry is an instant in the future,
+/// no further than the longest extension offered (plus a day for a preview left open).
+pub fn check_change(change: &BulkChange, now: OffsetDateTime) -> Result<Applied, ApiError> {
+    let until = match change {
+        BulkChange::Revoke => return Ok(Applied::Revoke),
+        BulkChange::ExtendTo { until } => until,
+    };
+    let bad = || {
+        ApiError::invalid(
+            "valid_to",
+            "The new expiry is not one this page offered: preview the change again.",
+        )
+    };
+    let until =
+        OffsetDateTime::parse(until, &time::format_description::well_known::Rfc3339).map_err(|_| bad())?;
+    let longest = i64::from(EXTEND_CHOICES.into_iter().max().unwrap_or(90)) + 1;
+    if until <= now || until > now + time::Duration::days(longest) {
+        return Err(bad());
+    }
+    Ok(Applied::ExtendTo(until))
+}
+
 /// A bulk change for the metrics: its action, and how many targets changed (the others were
-/// skipped by the preview or refused).
-fn count_bulk(action: BulkAction, outcomes: &[BulkOutcome]) {
-    let action = match action {
-        BulkAction::Revoke => "revoke",
-        BulkAction::Extend { .. } => "extend",
+/// skipped, refused or not attempted).
+pub fn count_bulk(change: Applied, outcomes: &[BulkOutcome]) {
+    let action = match change {
+        Applied::Revoke => "revoke",
+        Applied::ExtendTo(_) => "extend",
     };
     let done = outcomes.iter().filter(|o| o.done.is_some()).count() as u64;
     crate::metrics::bulk_change(action, done, outcomes.len() as u64 - done);
@@ -241,5 +261,27 @@ mod tests {
         assert!(unread.skip.unwrap().starts_with("Could not be read"));
         assert!(new_expiry(BulkAction::Extend { days: 0 }, now).is_err());
         assert!(new_expiry(BulkAction::Extend { days: 400 }, now).is_err());
+    }
+
+    #[test]
+    fn an_extension_is_applied_to_its_previewed_instant_once() {
+        let now =
+            OffsetDateTime::parse("2026-11-20T12:00:00Z", &time::format_description::well_known::Rfc3339)
+                .unwrap();
+        let until = |s: &str| BulkChange::ExtendTo { until: s.into() };
+        assert_eq!(check_change(&BulkChange::Revoke, now).unwrap(), Applied::Revoke);
+        assert!(matches!(check_change(&until("2026-12-20T12:00:00Z"), now), Ok(Applied::ExtendTo(_))));
+        for bad in ["2026-11-20T11:00:00Z", "2027-06-01T00:00:00Z", "next week", ""] {
+            assert!(check_change(&until(bad), now).is_err(), "{bad}");
+        }
+        // A token already valid to the new expiry (a retry after it was extended) is left alone.
+        let extend = BulkAction::Extend { days: 30 };
+        let to =
+            OffsetDateTime::parse("2026-12-10T00:00:00Z", &time::format_description::well_known::Rfc3339)
+                .ok();
+        let again = plan(target(ID), Ok(summary(PatStatus::Active, false)), extend, to);
+        assert!(again.skip.unwrap().starts_with("Already valid to that date"));
+        let later = to.map(|t| t + time::Duration::days(5));
+        assert_eq!(plan(target(ID), Ok(summary(PatStatus::Active, false)), extend, later).skip, None);
     }
 }

@@ -120,6 +120,7 @@ mod tests {
                 organization: "northwind".into(),
                 error: ApiError::UpstreamUnavailable,
             }],
+            notice: None,
         }
     }
 

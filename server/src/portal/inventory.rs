@@ -35,6 +35,8 @@ pub struct Merged {
     pub organizations: Vec<String>,
     pub rows: Vec<InventoryRow>,
     pub failures: Vec<OrgFailure>,
+    /// Why the reads were slow, when Azure DevOps asked the portal to slow down or wait.
+    pub notice: Option<String>,
 }
 
 /// Merges the organizations' reads: a token listed by several organizations (a global one) once,
@@ -43,7 +45,8 @@ pub struct Merged {
 /// was not (in `failures`, which the page shows as "Not read: …").
 pub fn merge(reads: &[OrgRead], query: &PatListQuery) -> Merged {
     let needle = query.search.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
-    let mut merged = Merged { organizations: Vec::new(), rows: Vec::new(), failures: Vec::new() };
+    let mut merged =
+        Merged { organizations: Vec::new(), rows: Vec::new(), failures: Vec::new(), notice: None };
     let mut seen = std::collections::HashSet::new();
     for OrgRead { org, read, note } in reads {
         let org = org.clone();
@@ -97,6 +100,7 @@ pub fn page(merged: Merged, after: Option<&str>) -> Result<Inventory, ApiError> 
         failures: merged.failures,
         total: u32::try_from(total).unwrap_or(u32::MAX),
         next: (end < total).then(|| end.to_string()),
+        notice: merged.notice,
     })
 }
 

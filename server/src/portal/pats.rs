@@ -13,7 +13,7 @@ use tower_sessions::session::Id;
 
 use super::pat_rules::{
     created_pat, cut_of, pat_result, sort_tokens, summarize, tally, validate_changes, validate_form,
-    ValidForm,
+    ValidChanges, ValidForm,
 };
 use crate::devops::{DevopsClient, PatPageRequest, PatToken};
 use crate::secret::Secret;
@@ -67,6 +67,11 @@ pub struct Pats {
 impl Pats {
     pub fn new(devops: Arc<DevopsClient>, clock: Clock) -> Self {
         Pats { devops, clock, revoked: RevokedCache::default(), across_cache: Default::default() }
+    }
+
+    /// What to tell the person when Azure DevOps lately asked to slow down this user's calls in `org`.
+    pub fn slowdown(&self, token: &Secret, org: &str) -> Option<String> {
+        self.devops.slowdown(token, org).map(|s| s.sentence())
     }
 
     /// Every token of a list, page by page, up to `max_pages` pages of 100; `complete` says
@@ -131,7 +136,7 @@ impl Pats {
         let notice = notices(&[
             (!complete).then(|| partial_search(&org)),
             (!revoked.complete).then(|| partial_revoked(&org)),
-            self.devops.slowdown(token, &org).map(|s| s.sentence()),
+            self.slowdown(token, &org),
         ]);
         let tokens = self.with_status(tokens, query.filter, &revoked);
         Ok(PatPage { organization: org, tokens, continuation_token, notice })
@@ -231,7 +236,7 @@ impl Pats {
                 format!("The counts cover the first {MAX_SCAN_TOKENS} tokens of {org} only: it has more.")
             }),
             (!revoked.complete).then(|| partial_revoked(&org)),
-            self.devops.slowdown(token, &org).map(|s| s.sentence()),
+            self.slowdown(token, &org),
         ]);
         let mut overview = tally(org, all.tokens, &revoked.ids, self.clock.now(), lead_days);
         overview.notice = notice;
@@ -288,12 +293,33 @@ impl Pats {
         id: String,
         changes: &PatChanges,
     ) -> Result<Saved, ApiError> {
-        let now = self.clock.now();
-        let valid = validate_changes(changes, now)?;
+        let valid = validate_changes(changes, self.clock.now())?;
+        self.save(token, org, id, &valid).await
+    }
+
+    /// Sets one token's expiry to `until` (a bulk extension, fixed when it was previewed).
+    pub async fn extend_to(
+        &self,
+        token: &Secret,
+        org: &str,
+        id: String,
+        until: time::OffsetDateTime,
+    ) -> Result<Saved, ApiError> {
+        let valid = ValidChanges { name: None, scope: None, valid_to: Some(until) };
+        self.save(token, org, id, &valid).await
+    }
+
+    async fn save(
+        &self,
+        token: &Secret,
+        org: &str,
+        id: String,
+        valid: &ValidChanges,
+    ) -> Result<Saved, ApiError> {
         let updated = pat_result(self.devops.save_pat(token, org, &valid.request(id)).await?)?;
         tracing::info!(authorization_id = %updated.authorization_id, %org, "token updated");
         let cut = valid.valid_to.and_then(|asked| cut_of(asked, &updated.valid_to));
-        Ok(Saved { token: summarize(updated, false, now), cut })
+        Ok(Saved { token: summarize(updated, false, self.clock.now()), cut })
     }
 
     pub async fn revoke(&self, token: &Secret, org: &str, session: Id, id: &str) -> Result<(), ApiError> {

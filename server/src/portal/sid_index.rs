@@ -4,10 +4,11 @@
 //! sessions' records are stored under, which open nothing.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tower_sessions::session::{Id, Record};
 
-use crate::sessions::DynStore;
+use crate::sessions::{DynStore, SharedLock};
 
 /// Sessions remembered per `sid` (one per browser the user signed in with): the oldest go first.
 const MAX_SESSIONS_PER_SID: usize = 16;
@@ -20,11 +21,29 @@ pub struct SidIndex {
     /// Makes each read-modify-write of an index record one operation in this instance, so two
     /// sign-ins of the same `sid` at once cannot drop each other's session.
     writing: tokio::sync::Mutex<()>,
+    /// And across the instances sharing the store (Redis): the record's lock, held for the write.
+    shared: Option<Arc<dyn SharedLock>>,
 }
 
+/// How long an index write may hold the shared lock, and how long one waits for it.
+const LOCK_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
 impl SidIndex {
-    pub fn new(store: DynStore, lifetime: time::Duration) -> Self {
-        SidIndex { store, lifetime, writing: tokio::sync::Mutex::new(()) }
+    pub fn new(store: DynStore, lifetime: time::Duration, shared: Option<Arc<dyn SharedLock>>) -> Self {
+        SidIndex { store, lifetime, writing: tokio::sync::Mutex::new(()), shared }
+    }
+
+    /// Holds the shared lock of the index record `id` (waiting while another instance writes it).
+    async fn hold(&self, lock: &dyn SharedLock, id: &Id) -> Result<(String, String), String> {
+        let key = format!("pat-portal:sid-lock:{id}");
+        for _ in 0..(LOCK_TTL.as_millis() / LOCK_POLL.as_millis()) {
+            if let Some(token) = lock.try_acquire(&key, LOCK_TTL).await? {
+                return Ok((key, token));
+            }
+            tokio::time::sleep(LOCK_POLL).await;
+        }
+        Err("another instance held the sid index lock for its whole lifetime".into())
     }
 
     /// The id of the index record of `sid`.
@@ -46,6 +65,18 @@ impl SidIndex {
     pub async fn add(&self, sid: &str, session: &Id) -> Result<(), String> {
         let stored = self.store.stored_id(session).to_string();
         let _one_at_a_time = self.writing.lock().await;
+        let held = match &self.shared {
+            Some(lock) => Some((lock.clone(), self.hold(lock.as_ref(), &self.record_id(sid)).await?)),
+            None => None,
+        };
+        let written = self.write(sid, stored).await;
+        if let Some((lock, (key, token))) = held {
+            lock.release(&key, &token).await;
+        }
+        written
+    }
+
+    async fn write(&self, sid: &str, stored: String) -> Result<(), String> {
         let mut sessions = self.sessions_of(sid).await?;
         sessions.retain(|s| *s != stored);
         sessions.push(stored);
@@ -73,8 +104,57 @@ impl SidIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use tower_sessions::SessionStore;
+
+    /// A shared lock as Redis gives it, which also proves that no two writers held it at once.
+    #[derive(Default)]
+    struct OneLock {
+        held: AtomicBool,
+        acquired: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl SharedLock for OneLock {
+        async fn try_acquire(&self, _: &str, _: std::time::Duration) -> Result<Option<String>, String> {
+            let free = self.held.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_ok();
+            Ok(free.then(|| {
+                self.acquired.fetch_add(1, Ordering::SeqCst);
+                "t".to_string()
+            }))
+        }
+        async fn release(&self, _: &str, _: &str) {
+            self.held.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// Issue 29, item 5: two instances sharing a store write one `sid`'s index one at a time
+    /// (the shared lock), so sign-ins at once on both all stay in it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_instances_write_one_sids_index_one_at_a_time() {
+        let store = store();
+        let lock = Arc::new(OneLock::default());
+        let shared: Arc<dyn SharedLock> = lock.clone();
+        let life = time::Duration::hours(1);
+        let instances = [
+            Arc::new(SidIndex::new(store.clone(), life, Some(shared.clone()))),
+            Arc::new(SidIndex::new(store.clone(), life, Some(shared))),
+        ];
+        let mut ids = Vec::new();
+        for _ in 0..8 {
+            ids.push(session(&store).await);
+        }
+        let adds = ids.iter().enumerate().map(|(i, id)| {
+            let (index, id) = (instances[i % 2].clone(), *id);
+            tokio::spawn(async move { index.add("sid-1", &id).await })
+        });
+        for a in futures::future::join_all(adds).await {
+            a.unwrap().unwrap();
+        }
+        assert_eq!(lock.acquired.load(Ordering::SeqCst), 8, "each write held the shared lock");
+        assert!(!lock.held.load(Ordering::SeqCst), "and released it");
+        assert_eq!(instances[0].end("sid-1").await.unwrap(), 8, "every session was indexed");
+    }
 
     fn store() -> DynStore {
         DynStore::new(
@@ -97,7 +177,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sign_ins_of_one_sid_at_once_are_all_indexed() {
         let store = store();
-        let index = Arc::new(SidIndex::new(store.clone(), time::Duration::hours(1)));
+        let index = Arc::new(SidIndex::new(store.clone(), time::Duration::hours(1), None));
         let mut ids = Vec::new();
         for _ in 0..8 {
             ids.push(session(&store).await);
@@ -115,7 +195,7 @@ mod tests {
     #[tokio::test]
     async fn a_sid_ends_its_sessions_and_only_those_and_keeps_a_few() {
         let store = store();
-        let index = SidIndex::new(store.clone(), time::Duration::hours(1));
+        let index = SidIndex::new(store.clone(), time::Duration::hours(1), None);
         let (a, b, other) = (session(&store).await, session(&store).await, session(&store).await);
         index.add("sid-1", &a).await.unwrap();
         index.add("sid-1", &b).await.unwrap();

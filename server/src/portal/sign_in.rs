@@ -1,8 +1,6 @@
 //! Signing in and out: the authorization request, the callback (state, code exchange, session id rotation), sign-out here and at the identity provider, and front-channel sign-out by `sid`.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use app::error::ApiError;
 use app::ports::SignInCallback;
@@ -17,14 +15,12 @@ use super::public_url::PublicUrl;
 use super::sid_index::SidIndex;
 
 mod consent;
+use crate::http::sign_in_cookie::SignInCookie;
 use crate::oidc::id_token::IdTokenError;
 use crate::oidc::{now_secs, OidcClient, OidcError, PendingSignIn, SignedIn};
 
 /// A sign-in left at the identity provider longer than this is started again.
-const SIGN_IN_MAX_SECS: u64 = 15 * 60;
-/// A session that holds only a pending sign-in (nobody signed in yet) lives this long: anyone can
-/// start sign-ins, and each writes a session record (issue #12).
-const PENDING_ONLY_LIFETIME: time::Duration = time::Duration::minutes(15);
+const SIGN_IN_MAX_SECS: u64 = crate::http::sign_in_cookie::MAX_AGE_SECS;
 
 pub struct SignIn {
     oidc: Arc<OidcClient>,
@@ -34,10 +30,6 @@ pub struct SignIn {
     by_sid: SidIndex,
     /// The idle lifetime of a signed-in session.
     idle: time::Duration,
-    /// When each sign-in of a session with nobody signed in started, within the pending-only
-    /// lifetime: at most `max_pending` such sessions are written per lifetime.
-    pending_starts: Mutex<VecDeque<Instant>>,
-    max_pending: usize,
 }
 
 /// Only same-origin paths: `/x` yes; `//host`, `/\host`, `https://...` and anything odd no.
@@ -63,6 +55,14 @@ pub fn session_of(req: &Parts) -> Result<Session, ApiError> {
         .ok_or_else(|| super::errors::internal("session", &"no session layer"))
 }
 
+/// This request's sign-in cookie (the sign-in in progress in this browser).
+pub fn cookie_of(req: &Parts) -> Result<SignInCookie, ApiError> {
+    req.extensions
+        .get::<SignInCookie>()
+        .cloned()
+        .ok_or_else(|| super::errors::internal("sign-in cookie", &"no sign-in cookie layer"))
+}
+
 impl SignIn {
     pub fn new(
         oidc: Arc<OidcClient>,
@@ -70,32 +70,8 @@ impl SignIn {
         public: Arc<PublicUrl>,
         by_sid: SidIndex,
         idle: time::Duration,
-        max_pending: usize,
     ) -> Self {
-        SignIn {
-            oidc,
-            accounts,
-            public,
-            by_sid,
-            idle,
-            pending_starts: Mutex::new(VecDeque::new()),
-            max_pending,
-        }
-    }
-
-    /// Whether one more session holding only a pending sign-in may be written: fewer than
-    /// `max_pending` were written within the pending-only lifetime (they expire after it).
-    fn room_for_pending(&self) -> bool {
-        let lifetime = std::time::Duration::from_secs(PENDING_ONLY_LIFETIME.whole_seconds().unsigned_abs());
-        let mut starts = self.pending_starts.lock().unwrap_or_else(|p| p.into_inner());
-        while starts.front().is_some_and(|t| t.elapsed() >= lifetime) {
-            starts.pop_front();
-        }
-        starts.len() < self.max_pending
-    }
-
-    fn count_pending(&self) {
-        self.pending_starts.lock().unwrap_or_else(|p| p.into_inner()).push_back(Instant::now());
+        SignIn { oidc, accounts, public, by_sid, idle }
     }
 
     pub fn redirect_uri(&self) -> String {
@@ -110,30 +86,19 @@ impl SignIn {
         if let Some(detour) = self.public.loopback_detour(req, &again) {
             return detour;
         }
-        let Ok(session) = session_of(req) else { return failed(SignInProblem::Unavailable, None) };
-        // Only a start that writes a new session counts (not a second click in the same one).
-        // Read after loading the session: a cookie that names no record leaves no id.
-        let _ = self.accounts.load(&session).await;
-        let new_session = session.id().is_none();
-        if new_session && !self.room_for_pending() {
-            tracing::warn!(max = self.max_pending, "too many sign-ins in progress: refusing another");
-            crate::metrics::refused("pending_sign_ins");
-            return failed(SignInProblem::Unavailable, None);
-        }
+        // Nothing is written on the server until the callback: the sign-in in progress goes to
+        // this browser, sealed in its sign-in cookie.
+        let Ok(cookie) = cookie_of(req) else { return failed(SignInProblem::Unavailable, None) };
         let redirect_uri =
             PublicUrl::forwarded(req).and_then(|b| Url::parse(&PublicUrl::join(&b, CALLBACK)).ok());
         match self.oidc.begin(return_to, redirect_uri, None).await {
-            Ok((url, pending)) => match self.accounts.store_pending(&session, &pending).await {
+            Ok((url, pending)) => match self.accounts.store_pending(&cookie, &pending) {
                 Ok(()) => {
-                    if new_session {
-                        self.count_pending();
-                    }
-                    self.shorten_if_pending_only(&session).await;
                     crate::metrics::sign_in_started();
                     url.to_string()
                 }
                 Err(e) => {
-                    store_error("session insert", &e);
+                    tracing::error!(error = %e, "cannot seal a sign-in in progress");
                     failed(SignInProblem::Sessions, None)
                 }
             },
@@ -150,10 +115,11 @@ impl SignIn {
 
     /// Finishes a sign-in from the authorization response: where to send the browser.
     pub async fn complete(&self, req: &Parts, cb: SignInCallback) -> String {
-        let Ok(session) = session_of(req) else { return failed(SignInProblem::Unavailable, None) };
+        let (Ok(session), Ok(cookie)) = (session_of(req), cookie_of(req)) else {
+            return failed(SignInProblem::Unavailable, None);
+        };
         // Single use: once the callback's state matched, this sign-in attempt is spent.
-        let pending: Option<PendingSignIn> =
-            self.accounts.take_pending_for(&session, cb.state.as_deref()).await;
+        let pending: Option<PendingSignIn> = self.accounts.take_pending_for(&cookie, cb.state.as_deref());
         if let Some(p) = pending.clone().filter(|p| p.consent_for.is_some()) {
             return self.complete_consent(&session, cb, p).await;
         }
@@ -201,13 +167,6 @@ impl SignIn {
         }
         tracing::info!(oid = %account.oid, tid = %account.tid, "signed in");
         Ok(())
-    }
-
-    /// A session with nobody signed in that only waits for the callback gets a short life.
-    async fn shorten_if_pending_only(&self, session: &Session) {
-        if matches!(self.accounts.load(session).await, Ok(None)) {
-            session.set_expiry(Some(Expiry::OnInactivity(PENDING_ONLY_LIFETIME)));
-        }
     }
 
     /// Ends the session here; returns where to send the browser (the end-session endpoint).

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use reqwest::header::{ACCEPT, LOCATION};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 use server::config::Config;
@@ -191,10 +191,22 @@ impl TestApp {
         location(&res)
     }
 
+    /// Starts the incremental consent as the app's page does: a form POST of `return_to` (given
+    /// already URL-encoded), from the same site (issue 29, item 3).
+    pub async fn start_consent(&self, c: &Client, return_to: &str) -> Response {
+        c.post(self.url(app::routes::CONSENT))
+            .header(ACCEPT, "text/html")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!("return_to={return_to}"))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The incremental consent for changing tokens (the demo's consent page, accepted or not):
     /// returns where the app sent the browser at the end.
     pub async fn consent(&self, c: &Client, user: &str, return_to: &str, accept: bool) -> String {
-        let res = get_html(c, &self.url(&format!("/auth/consent?return_to={return_to}"))).await;
+        let res = self.start_consent(c, return_to).await;
         assert_eq!(res.status(), StatusCode::FOUND, "the consent starts with a redirect");
         let authorize = Url::parse(&location(&res)).expect("absolute authorize URL");
         assert_eq!(get_html(c, authorize.as_str()).await.status(), StatusCode::OK);
@@ -217,7 +229,7 @@ impl TestApp {
         let to = self.sign_in(c, user, return_to).await;
         // Someone who consented before (the demo provider remembers it, as Entra does) has the
         // permission from the sign-in on, and the consent goes straight back.
-        let res = get_html(c, &self.url(&format!("/auth/consent?return_to={return_to}"))).await;
+        let res = self.start_consent(c, return_to).await;
         if location(&res) != return_to {
             assert_eq!(self.consent(c, user, return_to, true).await, return_to);
         }
@@ -259,6 +271,29 @@ impl<'a> Api<'a> {
     pub async fn get(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, serde_json::Value) {
         Self::answer(self.c.get(self.app.url(path)).header(ACCEPT, "application/json").send().await.unwrap())
             .await
+    }
+
+    /// Starts a bulk change (`{"change": …, "tokens": […]}`) and asks how it goes, as the page
+    /// does, until it has finished (at most 30 s); `Err` with the refusal when it did not start.
+    pub async fn bulk_change(
+        &self,
+        request: serde_json::Value,
+    ) -> Result<app::inventory::BulkProgress, (StatusCode, serde_json::Value)> {
+        let (status, _, body) = self.post(app::routes::api::BULK_APPLY, request).await;
+        if status != StatusCode::OK {
+            return Err((status, body));
+        }
+        for _ in 0..300 {
+            let (status, _, body) = self.get(app::routes::api::BULK_PROGRESS).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let progress: app::inventory::BulkProgress =
+                serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{e}: {body}"));
+            if progress.finished {
+                return Ok(progress);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the bulk change did not finish within 30 s");
     }
 
     /// A POST of a JSON body, as the hydrated page calls a server function.

@@ -65,9 +65,12 @@ pub(super) async fn accounts(
             )
         }
     }
+    let extra = s.extra_org_names();
     let value: Vec<_> = DEMO_ORGS
         .iter()
-        .chain([&CONDITIONAL_ACCESS_ORG])
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+        .chain([CONDITIONAL_ACCESS_ORG])
         .map(|o| {
             // The Account definition's other fields too (specification/account/7.1/accounts.json):
             // the portal reads only the ones it needs.

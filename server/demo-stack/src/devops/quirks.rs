@@ -1,7 +1,7 @@
-//! Switches for how this Azure DevOps behaves where the real one differs between tenants or over time: retired preview versions, bare profiles, classic tokens refused by the PAT API, throttled organizations.
+//! Switches for how this Azure DevOps behaves where the real one differs between tenants or over time: retired preview versions, bare profiles, classic tokens refused by the PAT API, throttled organizations, users in many organizations.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -39,6 +39,50 @@ pub(super) struct Quirks {
     pub(super) classic_refused_for_pats: AtomicBool,
     /// Organizations that throttle, by name.
     pub(super) throttled: Mutex<HashMap<String, Throttle>>,
+    /// How many organizations every user belongs to besides the demo ones ([`extra_org`]).
+    pub(super) extra_orgs: AtomicUsize,
+    /// How many more active tokens each user is seeded with ([`DevopsStandIn::extra_tokens`]).
+    pub(super) extra_tokens: AtomicUsize,
+}
+
+/// The most extra tokens the switch gives each user.
+pub const MAX_EXTRA_TOKENS: usize = 20_000;
+
+/// `count` numbered tokens of `oid` in `org` from position `start` (the same ids at every start).
+fn bulk(
+    oid: &str,
+    org: &str,
+    start: usize,
+    count: usize,
+    now: time::OffsetDateTime,
+    revoked: bool,
+) -> impl Iterator<Item = super::pats::StoredPat> {
+    let (oid, org) = (oid.to_string(), org.to_string());
+    (start..start + count).map(move |i| super::pats::StoredPat {
+        id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{oid}:bulk:{i}").as_bytes()).to_string(),
+        name: format!("Bulk token {i:05}"),
+        scope: "vso.code".into(),
+        valid_from: now - time::Duration::days(1),
+        valid_to: now + time::Duration::days(90),
+        org: Some(org.clone()),
+        revoked,
+    })
+}
+
+/// The most extra organizations the switch gives (the accounts API answers them in one list).
+pub const MAX_EXTRA_ORGS: usize = 200;
+
+/// The name of the `n`th extra organization (from 1): `adatum-demo-01`, ….
+pub fn extra_org(n: usize) -> String {
+    format!("{EXTRA_ORG_PREFIX}{n:02}")
+}
+
+const EXTRA_ORG_PREFIX: &str = "adatum-demo-";
+
+/// Whether `org` is named like an extra organization (whatever the switch says now).
+pub(super) fn named_extra(org: &str) -> Option<usize> {
+    let n = org.strip_prefix(EXTRA_ORG_PREFIX)?;
+    (n.len() >= 2 && n.bytes().all(|b| b.is_ascii_digit())).then(|| n.parse().ok()).flatten()
 }
 
 impl DevopsStandIn {
@@ -66,24 +110,52 @@ impl DevopsStandIn {
         };
     }
 
+    /// Test and demo switch: every user also belongs to `count` more organizations (at most
+    /// [`MAX_EXTRA_ORGS`]), listed after the demo ones, with no tokens of their own, in the demo
+    /// tenant, under `fabrikam-demo`'s policy: a person in many organizations.
+    pub fn extra_orgs(&self, count: usize) {
+        self.quirks.extra_orgs.store(count.min(MAX_EXTRA_ORGS), Ordering::SeqCst);
+    }
+
+    /// The extra organizations every user belongs to now, in the order the accounts API lists them.
+    pub(super) fn extra_org_names(&self) -> Vec<String> {
+        (1..=self.quirks.extra_orgs.load(Ordering::SeqCst)).map(extra_org).collect()
+    }
+
+    /// Whether `org` is one of the extra organizations every user belongs to now.
+    pub(super) fn is_extra_org(&self, org: &str) -> bool {
+        named_extra(org).is_some_and(|n| n >= 1 && n <= self.quirks.extra_orgs.load(Ordering::SeqCst))
+    }
+
     /// Test switch: `oid` gets `count` more active tokens in `org`, to pass the lists' page limits.
     pub fn add_tokens(&self, oid: &str, org: &str, count: usize) {
         let now = self.now();
-        self.with_tokens(oid, |all| {
-            let start = all.len();
-            all.extend((start..start + count).map(|i| {
-                super::pats::StoredPat {
-                    id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{oid}:bulk:{i}").as_bytes())
-                        .to_string(),
-                    name: format!("Bulk token {i:05}"),
-                    scope: "vso.code".into(),
-                    valid_from: now - time::Duration::days(1),
-                    valid_to: now + time::Duration::days(90),
-                    org: Some(org.to_string()),
-                    revoked: false,
-                }
-            }))
-        });
+        self.with_tokens(oid, |all| all.extend(bulk(oid, org, all.len(), count, now, false)));
+    }
+
+    /// Test switch: `oid` gets `count` more revoked tokens in `org`, to pass the revoked-id scan's limit.
+    pub fn add_revoked_tokens(&self, oid: &str, org: &str, count: usize) {
+        let now = self.now();
+        self.with_tokens(oid, |all| all.extend(bulk(oid, org, all.len(), count, now, true)));
+    }
+
+    /// Test and demo switch: every user seeded from now on starts with `count` more active tokens
+    /// in the default organization (at most [`MAX_EXTRA_TOKENS`]): lists past their page limits.
+    pub fn extra_tokens(&self, count: usize) {
+        self.quirks.extra_tokens.store(count.min(MAX_EXTRA_TOKENS), Ordering::SeqCst);
+    }
+
+    /// A user's tokens at first use: the seed, and the extra tokens the switch asks for.
+    pub(super) fn seeded(
+        &self,
+        oid: &str,
+        big: bool,
+        now: time::OffsetDateTime,
+    ) -> Vec<super::pats::StoredPat> {
+        let mut all = super::seed::seed(oid, big, now);
+        let extra = self.quirks.extra_tokens.load(Ordering::SeqCst);
+        all.extend(bulk(oid, super::DEMO_ORGS[0], all.len(), extra, now, false));
+        all
     }
 
     pub(super) fn classic_refused_for_pats(&self) -> bool {
@@ -154,7 +226,17 @@ fn rate_headers(res: &mut Response, remaining: u64, limit: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::org_of;
+    use super::{extra_org, named_extra, org_of};
+
+    #[test]
+    fn extra_organizations_are_named_by_number() {
+        assert_eq!(extra_org(3), "adatum-demo-03");
+        assert_eq!(named_extra(&extra_org(3)), Some(3));
+        assert_eq!(named_extra(&extra_org(120)), Some(120));
+        assert_eq!(named_extra("adatum-demo-"), None);
+        assert_eq!(named_extra("adatum-demo-1x"), None);
+        assert_eq!(named_extra("fabrikam-demo"), None);
+    }
 
     #[test]
     fn the_organization_comes_from_the_host_prefix_and_the_first_segment() {

@@ -13,7 +13,7 @@ use http::request::Parts;
 use tower_sessions::Session;
 use url::Url;
 
-use super::{check_callback, exchange_problem, safe_return_to, session_of, SignIn};
+use super::{check_callback, cookie_of, exchange_problem, safe_return_to, session_of, SignIn};
 use crate::devops_scopes::grants_manage;
 use crate::oidc::PendingSignIn;
 use crate::portal::errors::store_error;
@@ -56,10 +56,10 @@ impl SignIn {
             tracing::warn!(error = %e, "cannot start the consent for changing tokens");
             ApiError::UpstreamUnavailable
         })?;
-        self.accounts
-            .store_pending(&session, &pending)
-            .await
-            .map_err(|e| store_error("session insert", &e))?;
+        self.accounts.store_pending(&cookie_of(req)?, &pending).map_err(|e| {
+            tracing::error!(error = %e, "cannot seal a consent in progress");
+            ApiError::internal()
+        })?;
         tracing::info!(oid = %account.oid, "asking for the permission to change tokens");
         crate::metrics::consent("started");
         Ok(url.to_string())
