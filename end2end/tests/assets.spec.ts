@@ -74,7 +74,8 @@ async function expectCachedAndCompressed(baseURL: string, asset: string) {
 // Measured 2026-12-07: 251.7 KB light, 305.1 /tokens/new, 298.4 /tokens/all, 317.3 a token's
 // page, in 3, 10, 8 and 9 requests: above issue 26's size goals (README says so and why). Issue
 // 29's consent drafts (keyed by page and user, 15 minutes) added 0.8 to 2.1 KB: 252.5, 306.5,
-// 300.3 and 319.4 KB.
+// 300.3 and 319.4 KB. Issue 29's third round (a consent started by a form POST; a bulk change as a
+// task whose progress the page asks for every second) made them 252.8, 307.0, 304.4 and 319.8 KB.
 const LIGHT_KB = 253;
 const BUDGET_KB: [string, number][] = [
   ['/', LIGHT_KB],
@@ -82,8 +83,8 @@ const BUDGET_KB: [string, number][] = [
   ['/orgs', LIGHT_KB],
   ['/orgs/fabrikam-demo/projects', LIGHT_KB],
   ['/tokens', LIGHT_KB],
-  ['/tokens/new', 307],
-  ['/tokens/all', 301],
+  ['/tokens/new', 308],
+  ['/tokens/all', 305],
   ['TOKEN', 320],
 ];
 const MAX_CODE_REQUESTS = 10;

@@ -85,43 +85,50 @@ pub async fn start(
         ),
         None => None,
     };
-    let drain = config.drain;
-    let task = tokio::spawn(async move {
-        let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown.clone());
-        // A bounded drain: from the signal on, requests in flight and bulk changes running get
-        // `DRAIN_SECS` in all; what is still running then is cut short, and said.
-        let drained_by = async {
-            shutdown.clone().await;
-            tokio::time::Instant::now() + drain
-        };
-        let cut_at = async {
-            let until = drained_by.await;
-            tokio::time::sleep_until(until).await;
-            until
-        };
-        let until = tokio::select! {
-            served = serving.into_future() => {
-                if let Err(e) = served {
-                    tracing::error!(error = %e, "server stopped");
-                }
-                None
-            }
-            until = cut_at => Some(until),
-        };
-        let requests = until.map(|_| in_flight.now()).unwrap_or(0);
-        let left = until.map_or(drain, |u| u.saturating_duration_since(tokio::time::Instant::now()));
-        let changes = portal.bulk_changes_drained(left).await;
-        if requests > 0 || changes > 0 {
-            tracing::warn!(
-                requests,
-                bulk_changes = changes,
-                drain_secs = drain.as_secs(),
-                "shutting down: cut short what was still running after the drain time"
-            );
-        } else {
-            tracing::info!("shutting down: everything in flight finished");
-        }
-    });
+    let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown.clone());
+    let task = tokio::spawn(drained(serving.into_future(), shutdown, config.drain, portal, in_flight));
     Ok(Running { addr, public_url, demo, metrics_addr, task })
+}
+
+/// Serves until `shutdown`, then drains for at most `drain`: from the signal on, requests in
+/// flight and bulk changes running get `DRAIN_SECS` in all; what still runs then is cut short,
+/// and said (issue 29).
+async fn drained(
+    serving: impl std::future::Future<Output = std::io::Result<()>>,
+    shutdown: impl std::future::Future<Output = ()> + Clone,
+    drain: std::time::Duration,
+    portal: Arc<crate::portal::PortalService>,
+    in_flight: crate::http::in_flight::InFlight,
+) {
+    // Set when the signal comes: the end of the drain, for requests and bulk changes alike.
+    let drain_ends = std::sync::OnceLock::new();
+    let cut_at = async {
+        shutdown.await;
+        let until = *drain_ends.get_or_init(|| tokio::time::Instant::now() + drain);
+        tokio::time::sleep_until(until).await;
+    };
+    let cut = tokio::select! {
+        served = serving => {
+            if let Err(e) = served {
+                tracing::error!(error = %e, "server stopped");
+            }
+            false
+        }
+        () = cut_at => true,
+    };
+    let requests = if cut { in_flight.now() } else { 0 };
+    let until = *drain_ends.get_or_init(|| tokio::time::Instant::now() + drain);
+    let left = until.saturating_duration_since(tokio::time::Instant::now());
+    let changes = portal.bulk_changes_drained(left).await;
+    if requests > 0 || changes > 0 {
+        tracing::warn!(
+            requests,
+            bulk_changes = changes,
+            drain_secs = drain.as_secs(),
+            "shutting down: cut short what was still running after the drain time"
+        );
+    } else {
+        tracing::info!("shutting down: everything in flight finished");
+    }
 }

@@ -32,13 +32,17 @@ async fn the_session_id_changes_at_sign_in_and_the_old_one_is_worthless() {
     let app = spawn_demo().await;
     let jar = Arc::new(Jar::default());
     let c = client_with(&jar);
+    // An id planted in the browser before sign-in (session fixation): starting a sign-in
+    // writes no session, and signing in makes a new one.
+    let url = url::Url::parse(&app.base).unwrap();
+    let before = format!("pat_portal_session={}", tower_sessions::session::Id::default());
+    jar.add_cookie_str(&before, &url);
     let authorize = app.start_sign_in(&c, "/").await;
-    let before = cookie_of(&jar, &app);
-    assert!(before.starts_with("pat_portal_session="), "the pending sign-in has a session: {before}");
     let callback = app.pick_user(&c, &authorize, "adele").await;
     assert_eq!(location(&get_html(&c, &callback).await), "/");
     let after = cookie_of(&jar, &app);
     assert!(after.starts_with("pat_portal_session=") && after != before, "a new id: {before} → {after}");
+    assert!(!after.contains("pat_portal_signin"), "the sign-in cookie is gone: {after}");
     let planted = me_with_cookie(&app, &before).await;
     assert_eq!(planted["user"], Value::Null, "the id from before sign-in does not sign anyone in");
     assert_eq!(Api::new(&c, &app).me().await.unwrap().user.unwrap().name, "Adele Vance");

@@ -263,9 +263,11 @@ async fn shutdown_waits_for_requests_in_flight_only_as_long_as_the_drain_time() 
     assert!(took >= std::time::Duration::from_millis(900), "it drained for its time: {took:?}");
     assert!(took < std::time::Duration::from_secs(4), "and no longer: {took:?}");
     let logs = logs();
+    let said: Vec<&str> = logs.lines().filter(|l| l.contains("shutting down")).collect();
     assert!(
-        logs.lines().any(|l| l.contains("cut short what was still running") && l.contains("requests=1")),
-        "the cut is said"
+        // The portal's request, and (on the demo stack, served by the same listener) Azure DevOps'.
+        said.iter().any(|l| l.contains("cut short what was still running") && !l.contains("requests=0")),
+        "the cut is said: {said:?}"
     );
 }
 

@@ -107,10 +107,12 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure_and_hsts_is_sent() {
         res.headers()[header::LOCATION].to_str().unwrap().starts_with(&authority),
         "to the identity provider"
     );
+    // The sign-in in progress waits in its own cookie, host-prefixed and Secure like the session's.
     let cookie =
-        res.headers().get(header::SET_COOKIE).expect("a session cookie").to_str().unwrap().to_string();
-    assert!(cookie.starts_with(&format!("{}=", server::SESSION_COOKIE_HTTPS)), "{cookie}");
+        res.headers().get(header::SET_COOKIE).expect("the sign-in cookie").to_str().unwrap().to_string();
+    assert!(cookie.starts_with("__Host-pat_portal_signin="), "{cookie}");
     assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    assert!(server::SESSION_COOKIE_HTTPS.starts_with("__Host-"));
     assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
     idp.shutdown().await;
 }

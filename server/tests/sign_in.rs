@@ -263,8 +263,12 @@ async fn stolen_cookie(app: &TestApp, user: &str) -> String {
     let callback = app.pick_user(&browser(), &authorize, user).await;
     let res = c.get(&callback).header("Cookie", &cookie).header(ACCEPT, "text/html").send().await.unwrap();
     assert_eq!(location(&res), "/");
+    // The session's cookie (the sign-in cookie is cleared by the same answer).
     for v in res.headers().get_all(SET_COOKIE) {
-        cookie = v.to_str().unwrap().split(';').next().unwrap().to_string();
+        let pair = v.to_str().unwrap().split(';').next().unwrap();
+        if pair.starts_with("pat_portal_session=") {
+            cookie = pair.to_string();
+        }
     }
     cookie
 }

@@ -208,9 +208,9 @@ async fn the_inventory_reads_at_most_twenty_organizations_and_names_the_others()
 async fn past_ten_thousand_revoked_tokens_the_lists_say_statuses_may_be_wrong() {
     let (app, c) = signed_in().await;
     let api = Api::new(&c, &app);
-    let page = api.pats("filter=all&org=contoso-demo").await.unwrap();
-    assert_eq!(page.notice, None);
-    stand_in(&app).add_revoked_tokens(MEGAN_OID, "contoso-demo", 10_000);
+    let page = api.pats("filter=all&org=fabrikam-demo").await.unwrap();
+    assert_eq!(page.notice, None, "fewer revoked tokens: no notice");
+    stand_in(&app).add_revoked_tokens(MEGAN_OID, "contoso-demo", 10_050);
     let page = api.pats("filter=all&org=contoso-demo").await.unwrap();
     let notice = page.notice.unwrap_or_default();
     assert!(notice.contains("contoso-demo has more than 10000 revoked tokens"), "{notice}");

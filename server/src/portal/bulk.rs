@@ -4,13 +4,13 @@ use std::collections::HashSet;
 
 use app::error::ApiError;
 use app::inventory::{BulkAction, BulkChange, BulkItem, BulkOutcome, BulkTarget, EXTEND_CHOICES, MAX_BULK};
-use app::model::{Expiry, PatChanges, PatStatus, PatSummary};
+use app::model::{Expiry, PatChanges, PatStatus, PatSummary, Saved};
 use futures::stream::{self, StreamExt};
 use time::OffsetDateTime;
 use tower_sessions::session::Id;
 
 use super::orgs::org_name;
-use super::pat_rules::{check_pat_id, validate_changes, wire_time};
+use super::pat_rules::{check_pat_id, validate_changes, wire_time, ValidChanges};
 use super::pats::Pats;
 use crate::secret::Secret;
 
@@ -116,6 +116,18 @@ impl Pats {
             .buffered(PARALLEL_TOKENS)
             .collect()
             .await
+    }
+
+    /// Sets one token's expiry to `until` (a bulk extension, fixed when it was previewed).
+    async fn extend_to(
+        &self,
+        token: &Secret,
+        org: &str,
+        id: String,
+        until: OffsetDateTime,
+    ) -> Result<Saved, ApiError> {
+        let valid = ValidChanges { name: None, scope: None, valid_to: Some(until) };
+        self.save(token, org, id, &valid).await
     }
 
     /// Applies `change` to one target: read again first, left alone when it no longer qualifies

@@ -297,19 +297,7 @@ impl Pats {
         self.save(token, org, id, &valid).await
     }
 
-    /// Sets one token's expiry to `until` (a bulk extension, fixed when it was previewed).
-    pub async fn extend_to(
-        &self,
-        token: &Secret,
-        org: &str,
-        id: String,
-        until: time::OffsetDateTime,
-    ) -> Result<Saved, ApiError> {
-        let valid = ValidChanges { name: None, scope: None, valid_to: Some(until) };
-        self.save(token, org, id, &valid).await
-    }
-
-    async fn save(
+    pub(super) async fn save(
         &self,
         token: &Secret,
         org: &str,
