@@ -57,20 +57,33 @@ export default defineConfig({
   // The app (its demo clock set before global PATs retire, whatever today is), a second one with
   // low rate limits for rate_limits.spec.ts (the next port), and a third whose clock is after
   // 2026-12-01 for fidelity.spec.ts (the port after), a fourth whose tokens lack vso.pats for
-  // reading.spec.ts, and a fifth whose Azure DevOps is busy for busy.spec.ts.
+  // reading.spec.ts, a fifth whose Azure DevOps is busy for busy.spec.ts, and a sixth signing in
+  // with the classic permission its Azure DevOps refuses, for reading.spec.ts.
   webServer: serverBin
     ? [
         server(port, { DEMO_CLOCK: '2026-11-20T12:00:00Z' }),
         server(String(Number(port) + 1), { RATE_LIMIT_SIGN_INS: '3', RATE_LIMIT_TOKEN_CREATES: '2' }),
         server(String(Number(port) + 2), { DEMO_CLOCK: '2026-12-02T12:00:00Z' }),
         // reading.spec.ts: tokens without vso.pats, as a registration lacking it would give.
-        server(String(Number(port) + 3), { DEMO_CLOCK: '2026-11-20T12:00:00Z', DEMO_WITHHOLD_SCOPES: 'vso.pats' }),
+        // Its stand-in also answers the profile with the spec's fields only and has retired the
+        // preview versions of profile and accounts.
+        server(String(Number(port) + 3), {
+          DEMO_CLOCK: '2026-11-20T12:00:00Z',
+          DEMO_WITHHOLD_SCOPES: 'vso.pats',
+          DEMO_QUIRKS: 'bare_profile,retire_previews',
+        }),
         // busy.spec.ts: a busy Azure DevOps (throttled organizations, 24 organizations, 1,000 more tokens).
         server(String(Number(port) + 4), {
           DEMO_CLOCK: '2026-11-20T12:00:00Z',
           DEMO_THROTTLE: 'contoso-demo=near,adatum-demo-02=blocked',
           DEMO_EXTRA_ORGS: '21',
           DEMO_EXTRA_TOKENS: '1000',
+        }),
+        // reading.spec.ts: the classic permission, which this Azure DevOps refuses for PATs.
+        server(String(Number(port) + 5), {
+          DEMO_CLOCK: '2026-11-20T12:00:00Z',
+          DEVOPS_SCOPES: 'classic',
+          DEMO_QUIRKS: 'refuse_classic',
         }),
       ]
     : undefined,

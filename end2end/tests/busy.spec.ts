@@ -9,7 +9,6 @@ import { hydrated, shot, signIn, watchConsole } from './helpers';
 const busy = process.env.E2E_BUSY_URL ?? `http://127.0.0.1:${Number(process.env.E2E_PORT ?? '3100') + 4}`;
 
 test('a busy Azure DevOps: slowed, throttled, capped and partial lists say so', async ({ page }) => {
-  test.skip(test.info().project.name !== 'hydrated', 'a hydrated journey');
   const problems = watchConsole(page);
   await signIn(page, { from: `${busy}/`, user: 'Megan Bowen', manage: false });
 

@@ -61,6 +61,13 @@ test('an organization that refuses the user says so, with no sign-in loop', asyn
   await expect(error.getByRole('link', { name: 'Sign in again' })).toHaveCount(0);
   await expect(error.getByTestId('choose-org')).toBeVisible();
   await shot(page, 'f3-no-access');
+  // An organization of another tenant is named by its tenant, read from an anonymous HEAD as Git
+  // Credential Manager reads it (issue 27, item 7).
+  await page.goto('/tokens?org=woodgrove-demo');
+  await hydrated(page);
+  await expect(page.getByTestId('error').first()).toContainText(
+    'connected to the Microsoft Entra tenant 9c4f1d2e-5b6a-4c3d-8e7f-0a1b2c3d4e5f',
+  );
 });
 
 test('after 1 December 2026 global tokens no longer work and none can be created', async ({ page }) => {

@@ -13,8 +13,8 @@ mod lookup;
 mod tests;
 mod urls;
 
-pub use self::demo_mode::DemoBusy;
 use self::demo_mode::{check_demo_mode, demo_busy, demo_withheld};
+pub use self::demo_mode::{DemoBusy, DemoQuirk};
 use self::lookup::Lookup;
 pub use self::urls::parse_authority;
 use self::urls::{is_loopback, org_from_endpoint, parse_base_url, validate_org};

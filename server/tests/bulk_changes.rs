@@ -177,3 +177,27 @@ async fn a_retried_extension_changes_nothing_twice() {
     assert_eq!(api.post(api::BULK_APPLY, made_up).await.0, StatusCode::BAD_REQUEST);
     app.shutdown().await;
 }
+
+/// A long change outlives an access token: each token is changed with an access token fetched
+/// just before, refreshed once it is about to expire (before, the one read at the start was
+/// used to the end).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_bulk_change_refreshes_the_access_token_it_changes_with() {
+    // Tokens live 302 s: fresh at sign-in, inside the 5-minute refresh margin two seconds later.
+    let app = spawn_demo_with(TestHooks { demo_access_token_ttl: Some(302), ..Default::default() }).await;
+    let c = browser();
+    app.sign_in_to_manage(&c, "megan", "/").await;
+    let api = Api::new(&c, &app);
+    let targets = active_targets(&app, &api, 12).await;
+    let entra = app.running.demo.as_ref().unwrap().entra.clone();
+    let refreshed = entra.refreshes.load(std::sync::atomic::Ordering::SeqCst);
+    let devops = app.running.demo.as_ref().unwrap().devops.clone();
+    devops.fail_next(Failure::Slow(Duration::from_millis(1200)), Some(Method::DELETE), 12);
+    let p = api.bulk_change(json!({"change": {"kind": "revoke"}, "tokens": targets})).await.unwrap();
+    assert!(p.outcomes.iter().all(|o| o.done.as_deref() == Some("Revoked")), "{:?}", p.outcomes);
+    assert!(
+        entra.refreshes.load(std::sync::atomic::Ordering::SeqCst) > refreshed,
+        "the access token was refreshed during the change"
+    );
+    app.shutdown().await;
+}

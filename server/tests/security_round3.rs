@@ -163,3 +163,26 @@ async fn a_consent_starts_only_from_a_same_site_post() {
     assert!(location(&own).contains("/oauth2/v2.0/authorize"), "{}", location(&own));
     app.shutdown().await;
 }
+
+/// Item 5, first half: Entra starts a session of its own for a consent (the demo provider issues
+/// a new `sid` at every code exchange, as Entra may); a front-channel sign-out of that session
+/// ends the portal's session too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_front_channel_sign_out_of_the_consents_own_sid_ends_the_session() {
+    let app = spawn_demo().await;
+    let c = browser();
+    app.sign_in_to_manage(&c, "megan", "/").await;
+    let sids: Vec<String> = {
+        let issued = app.running.demo.as_ref().unwrap().entra.issued_sids.lock().unwrap().clone();
+        issued.into_iter().filter(|(u, _)| u == "megan").map(|(_, s)| s).collect()
+    };
+    assert_eq!(sids.len(), 2, "one sid for the sign-in, another for the consent: {sids:?}");
+    let me = |c: &reqwest::Client| c.get(app.url(app::routes::api::ME)).send();
+    let signed_in: serde_json::Value = me(&c).await.unwrap().json().await.unwrap();
+    assert_eq!(signed_in["user"]["name"], "Megan Bowen");
+    let res = reqwest::get(app.url(&format!("/auth/front-channel-logout?sid={}", sids[1]))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let after: serde_json::Value = me(&c).await.unwrap().json().await.unwrap();
+    assert_eq!(after["user"], serde_json::Value::Null, "the consent's sid ended the session");
+    app.shutdown().await;
+}

@@ -91,7 +91,27 @@ pub struct DemoBusy {
     pub extra_orgs: usize,
     /// `DEMO_EXTRA_TOKENS`: more active tokens every user has in the default organization.
     pub extra_tokens: usize,
+    /// `DEMO_QUIRKS`: how the stand-in differs from its defaults, as tenants and time make the
+    /// real service differ (`bare_profile`, `refuse_classic`, `retire_previews`).
+    pub quirks: Vec<DemoQuirk>,
 }
+
+/// One of the stand-in's switches, by its `DEMO_QUIRKS` word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoQuirk {
+    /// The profile has only the fields of the spec's schema (no names).
+    BareProfile,
+    /// The PAT API refuses a token whose only scope is `user_impersonation`.
+    RefuseClassic,
+    /// Preview versions of profile and accounts are refused.
+    RetirePreviews,
+}
+
+const QUIRK_WORDS: [(&str, DemoQuirk); 3] = [
+    ("bare_profile", DemoQuirk::BareProfile),
+    ("refuse_classic", DemoQuirk::RefuseClassic),
+    ("retire_previews", DemoQuirk::RetirePreviews),
+];
 
 impl DemoBusy {
     /// Switches the stand-in as these settings say.
@@ -101,11 +121,18 @@ impl DemoBusy {
         }
         devops.extra_orgs(self.extra_orgs);
         devops.extra_tokens(self.extra_tokens);
+        for quirk in &self.quirks {
+            match quirk {
+                DemoQuirk::BareProfile => devops.bare_profile(true),
+                DemoQuirk::RefuseClassic => devops.refuse_classic_for_pats(true),
+                DemoQuirk::RetirePreviews => devops.retire_previews(true),
+            }
+        }
     }
 }
 
 pub(super) fn demo_busy(get: &Lookup<'_>, identity: &Identity) -> Result<DemoBusy, ConfigError> {
-    const VARS: [&str; 3] = ["DEMO_THROTTLE", "DEMO_EXTRA_ORGS", "DEMO_EXTRA_TOKENS"];
+    const VARS: [&str; 4] = ["DEMO_THROTTLE", "DEMO_EXTRA_ORGS", "DEMO_EXTRA_TOKENS", "DEMO_QUIRKS"];
     if !matches!(identity, Identity::Demo) {
         if let Some(var) = VARS.into_iter().find(|v| get.var(v).is_some()) {
             return Err(err(var, "applies to the demo stack only: remove it when signing in with Entra ID"));
@@ -122,7 +149,21 @@ pub(super) fn demo_busy(get: &Lookup<'_>, identity: &Identity) -> Result<DemoBus
         throttled: throttled(get.var("DEMO_THROTTLE").as_deref().unwrap_or_default())?,
         extra_orgs: count("DEMO_EXTRA_ORGS")?,
         extra_tokens: count("DEMO_EXTRA_TOKENS")?,
+        quirks: quirks(get.var("DEMO_QUIRKS").as_deref().unwrap_or_default())?,
     })
+}
+
+/// `bare_profile,refuse_classic`: the stand-in's switches to turn on.
+fn quirks(v: &str) -> Result<Vec<DemoQuirk>, ConfigError> {
+    v.split([',', ' '])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            QUIRK_WORDS.iter().find(|(word, _)| *word == w).map(|(_, q)| *q).ok_or_else(|| {
+                let words: Vec<String> = QUIRK_WORDS.iter().map(|(w, _)| format!("`{w}`")).collect();
+                err("DEMO_QUIRKS", format!("`{w}` is not one of {}", words.join(", ")))
+            })
+        })
+        .collect()
 }
 
 /// `fabrikam-demo=near,contoso-demo=blocked`: how each named organization throttles.

@@ -231,8 +231,12 @@ fn a_busy_demo_azure_devops_is_read_for_the_demo_stack_only() {
         ("DEMO_THROTTLE", "contoso-demo=near, adatum-demo-02=blocked,fabrikam-demo=delayed"),
         ("DEMO_EXTRA_ORGS", "21"),
         ("DEMO_EXTRA_TOKENS", "0"),
+        ("DEMO_QUIRKS", "bare_profile, refuse_classic"),
     ];
     let c = Config::from_lookup(lookup(&busy)).unwrap();
+    use super::demo_mode::DemoQuirk;
+    assert_eq!(c.demo.busy.quirks, [DemoQuirk::BareProfile, DemoQuirk::RefuseClassic]);
+    assert_eq!(Config::from_lookup(lookup(&[("DEMO_QUIRKS", "slow")])).unwrap_err().variable, "DEMO_QUIRKS");
     assert_eq!(c.demo.busy.extra_orgs, 21);
     assert_eq!(c.demo.busy.extra_tokens, 0);
     assert_eq!(

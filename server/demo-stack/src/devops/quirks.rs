@@ -133,6 +133,13 @@ impl DevopsStandIn {
         self.with_tokens(oid, |all| all.extend(bulk(oid, org, all.len(), count, now, false)));
     }
 
+    /// Test switch: the ids of `oid`'s tokens valid in `org` only, as stored (never a secret).
+    pub fn token_ids(&self, oid: &str, org: &str) -> Vec<String> {
+        self.with_tokens(oid, |all| {
+            all.iter().filter(|p| p.org.as_deref() == Some(org)).map(|p| p.id.clone()).collect()
+        })
+    }
+
     /// Test switch: `oid` gets `count` more revoked tokens in `org`, to pass the revoked-id scan's limit.
     pub fn add_revoked_tokens(&self, oid: &str, org: &str, count: usize) {
         let now = self.now();
