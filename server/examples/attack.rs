@@ -44,7 +44,7 @@ fn resident_mb() -> f64 {
 
 /// The address of the `i`th attacker: IPv4 for even `i`, an IPv6 /48 of its own for odd.
 fn attacker(i: usize) -> String {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         format!("10.{}.{}.{}", i / 65_536 % 256, i / 256 % 256, i % 256)
     } else {
         format!("2001:db8:{:x}::1", i)
