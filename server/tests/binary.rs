@@ -77,3 +77,72 @@ async fn the_binary_logs_json_with_request_ids_and_stops_on_sigterm() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 29: SIGTERM during a slow request. The identity provider here accepts connections and
+/// never answers, so a sign-in start waits on it (up to `HTTP_TIMEOUT_SECS`, 60 s); after
+/// SIGTERM the server drains for `DRAIN_SECS` (1 s), then exits 0, saying what it cut short.
+/// Before, the graceful shutdown waited for the request however long it took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_slow_request_drains_for_its_time_then_exits_cleanly() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let authority = format!("http://{}/00000000-0000-0000-0000-0000000000aa", silent.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut kept = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            kept.push(socket);
+        }
+    });
+    let dir = std::env::temp_dir().join(format!("pat-portal-drain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env("SESSION_STORE", "memory")
+        .env("SESSION_KEY", KEY)
+        .env("CLIENT_ID", "11111111-2222-3333-4444-555555555555")
+        .env("CLIENT_SECRET", "not-a-real-secret")
+        .env("AUTHORITY", &authority)
+        .env("DEVOPS_ORGANIZATION", "fabrikam")
+        .env("HTTP_TIMEOUT_SECS", "60")
+        .env("DRAIN_SECS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = next_json(&mut lines).await.expect("a line saying where it listens");
+        if line["fields"]["message"].as_str().is_some_and(|m| m.starts_with("listening on")) {
+            break line["fields"]["url"].as_str().unwrap().trim_end_matches('/').to_string();
+        }
+    };
+    let slow = tokio::spawn(reqwest::get(format!("{base}/auth/sign-in?return_to=/")));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!slow.is_finished(), "the sign-in start waits on the silent identity provider");
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let started = std::time::Instant::now();
+    let status =
+        tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("it stops").unwrap();
+    let took = started.elapsed();
+    assert!(status.success(), "a clean exit: {status}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "drained for its time: {took:?}"
+    );
+    let mut rest = Vec::new();
+    while let Some(line) = next_json(&mut lines).await {
+        rest.push(line);
+    }
+    let cut = rest.iter().find(|l| {
+        l["fields"]["message"].as_str().is_some_and(|m| m.contains("cut short what was still running"))
+    });
+    assert_eq!(cut.map(|l| l["fields"]["requests"].clone()), Some(serde_json::json!(1)), "{rest:?}");
+    held.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+}
