@@ -411,7 +411,12 @@ pub fn capture_logs() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("trace,hyper=info,h2=info,reqwest=debug"))
+            // The test client's cookie jar (cookie_store) logs every cookie it keeps at debug:
+            // those are the test's own lines, not the server's, and the sealed sign-in cookie is
+            // random base64 that can spell "eyJ", which the leak scans look for.
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "trace,hyper=info,h2=info,reqwest=debug,cookie_store=info",
+            ))
             .with_ansi(false)
             .with_writer(|| LogSink)
             .try_init();
