@@ -19,12 +19,15 @@ async fn next_json(lines: &mut Lines<BufReader<ChildStdout>>) -> Option<Value> {
     Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}")))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_logs_json_with_request_ids_and_stops_on_sigterm() {
-    let dir = std::env::temp_dir().join(format!("pat-portal-binary-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// Starts the server binary in `dir` with nothing but `env` (and JSON logs, an in-memory store,
+/// a session key): the child, its log lines, and the base URL it says it listens on.
+async fn start(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (tokio::process::Child, Lines<BufReader<ChildStdout>>, String) {
+    std::fs::create_dir_all(dir).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .current_dir(&dir)
+        .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("BIND_ADDR", "127.0.0.1:0")
@@ -32,14 +35,13 @@ async fn the_binary_logs_json_with_request_ids_and_stops_on_sigterm() {
         .env("RUST_LOG", "info")
         .env("SESSION_STORE", "memory")
         .env("SESSION_KEY", KEY)
-        .env("DEMO_MODE", "true")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .expect("the server binary starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-
     let base = loop {
         let line = next_json(&mut lines).await.expect("a line saying where it listens");
         assert!(line["level"].is_string() && line["timestamp"].is_string(), "{line}");
@@ -47,6 +49,13 @@ async fn the_binary_logs_json_with_request_ids_and_stops_on_sigterm() {
             break line["fields"]["url"].as_str().unwrap().trim_end_matches('/').to_string();
         }
     };
+    (child, lines, base)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_logs_json_with_request_ids_and_stops_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("pat-portal-binary-{}", std::process::id()));
+    let (mut child, mut lines, base) = start(&dir, &[("DEMO_MODE", "true")]).await;
     let res = reqwest::get(format!("{base}/api/me")).await.unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::OK);
     let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
@@ -93,34 +102,15 @@ async fn sigterm_during_a_slow_request_drains_for_its_time_then_exits_cleanly() 
         }
     });
     let dir = std::env::temp_dir().join(format!("pat-portal-drain-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .current_dir(&dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env("SESSION_STORE", "memory")
-        .env("SESSION_KEY", KEY)
-        .env("CLIENT_ID", "11111111-2222-3333-4444-555555555555")
-        .env("CLIENT_SECRET", "not-a-real-secret")
-        .env("AUTHORITY", &authority)
-        .env("DEVOPS_ORGANIZATION", "fabrikam")
-        .env("HTTP_TIMEOUT_SECS", "60")
-        .env("DRAIN_SECS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the server binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = next_json(&mut lines).await.expect("a line saying where it listens");
-        if line["fields"]["message"].as_str().is_some_and(|m| m.starts_with("listening on")) {
-            break line["fields"]["url"].as_str().unwrap().trim_end_matches('/').to_string();
-        }
-    };
+    let env = [
+        ("CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
+        ("CLIENT_SECRET", "not-a-real-secret"),
+        ("AUTHORITY", authority.as_str()),
+        ("DEVOPS_ORGANIZATION", "fabrikam"),
+        ("HTTP_TIMEOUT_SECS", "60"),
+        ("DRAIN_SECS", "1"),
+    ];
+    let (mut child, mut lines, base) = start(&dir, &env).await;
     let slow = tokio::spawn(reqwest::get(format!("{base}/auth/sign-in?return_to=/")));
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!slow.is_finished(), "the sign-in start waits on the silent identity provider");

@@ -194,3 +194,39 @@ fn throttled(v: &str) -> Result<Vec<(String, crate::demo::devops::Throttle)>, Co
         })
         .collect()
 }
+
+/// How the embedded demo identity provider behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSettings {
+    /// Lifetime of the access tokens it issues, in seconds.
+    pub access_token_ttl_secs: u64,
+    /// The tenant segment of the authority the app uses (default: the demo tenant's id); e.g.
+    /// `organizations` to exercise the multi-tenant issuer rule.
+    pub authority_tenant: Option<String>,
+    /// Where the demo identity provider keeps its signing key and client secret, so a restart
+    /// signs nobody out: beside the SQLite session database (`{db}.demo`); `None` (kept in
+    /// memory only) with the other stores, whose sessions do not outlive the process anyway
+    /// or are shared by instances that each run their own demo stack.
+    pub state_file: Option<std::path::PathBuf>,
+    /// `DEMO_CLOCK`: the instant the demo stack (portal and stand-ins) starts its clock at, to
+    /// show date rules such as the retirement of global PATs on both sides; the real time by default.
+    pub clock: app::clock::Clock,
+    /// `DEMO_WITHHOLD_SCOPES`: Azure DevOps permissions the demo identity provider leaves out of
+    /// its access tokens, as a registration lacking them would: to show a missing permission.
+    pub withheld_scopes: Vec<String>,
+    /// `DEMO_THROTTLE`, `DEMO_EXTRA_ORGS`, `DEMO_EXTRA_TOKENS`, `DEMO_QUIRKS`: a busy Azure DevOps.
+    pub busy: DemoBusy,
+}
+
+impl Default for DemoSettings {
+    fn default() -> Self {
+        DemoSettings {
+            access_token_ttl_secs: 3600,
+            authority_tenant: None,
+            state_file: None,
+            clock: app::clock::Clock::system(),
+            withheld_scopes: Vec::new(),
+            busy: DemoBusy::default(),
+        }
+    }
+}
