@@ -28,6 +28,11 @@ pub enum ApiError {
     /// asks for the permissions this app reads with.
     #[error("This app has not been granted the permission to {permission} in Azure DevOps. Grant it: Microsoft asks you (or tells you that an administrator must), then brings you back here. No organization administrator needs to add you to anything.")]
     PermissionMissing { permission: String },
+    /// The organization's "Restrict personal access token creation" policy refused a new token;
+    /// its packaging-only option may still allow one with Packaging scopes only (the policy
+    /// itself cannot be read).
+    #[error("{reason}")]
+    CreationRestricted { reason: String },
     #[error("That item was not found, or you cannot see it.")]
     NotFound,
     #[error("Azure DevOps is throttling requests. Try again in {retry_after_secs} seconds.")]
@@ -58,7 +63,8 @@ impl ApiError {
             ApiError::Forbidden { .. }
             | ApiError::NoAccess { .. }
             | ApiError::ConsentNeeded
-            | ApiError::PermissionMissing { .. } => 403,
+            | ApiError::PermissionMissing { .. }
+            | ApiError::CreationRestricted { .. } => 403,
             ApiError::NotFound => 404,
             ApiError::RateLimited { .. } | ApiError::TooManyRequests { .. } => 429,
             ApiError::UpstreamUnavailable | ApiError::UpstreamFailed { .. } => 502,

@@ -16,6 +16,7 @@ pub mod routes;
 pub mod scope_tasks;
 pub mod scopes;
 pub mod ui;
+pub mod way_off;
 pub mod when;
 
 use leptos::prelude::*;

@@ -8,6 +8,14 @@ pub struct Me {
     pub name: String,
     pub username: String,
     pub tenant_id: String,
+    /// The Azure DevOps permissions this sign-in's access token carries (scope names, such as
+    /// `vso.pats` or `user_impersonation`): every one granted for the user, asked for or not.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    /// The tenant's maximum token lifetime in days, once Azure DevOps shortened a new token's
+    /// expiry to it (the policy itself cannot be read).
+    #[serde(default)]
+    pub max_lifetime_days: Option<u32>,
 }
 
 /// Who is looking at the page: the signed-in user, if any, and whether this is the demo stack.
@@ -233,7 +241,7 @@ impl ExpiryCut {
     /// What the user is told.
     pub fn explain(&self) -> String {
         format!(
-            "Your organization's maximum token lifetime shortened the expiry: you asked for {}, Azure DevOps set {}.",
+            "Your tenant's maximum token lifetime shortened the expiry: you asked for {}, Azure DevOps set {}.",
             self.asked.get(..10).unwrap_or_default(),
             self.granted.get(..10).unwrap_or_default()
         )
@@ -335,6 +343,9 @@ pub struct Overview {
     /// Why the counts are partial or were slow, in sentences for the person.
     #[serde(default)]
     pub notice: Option<String>,
+    /// Working tokens for which Microsoft documents a replacement (`way_off`).
+    #[serde(default)]
+    pub replaceable: u32,
 }
 
 pub const UPCOMING_WEEKS: usize = 12;

@@ -115,13 +115,17 @@ pub const WRITE_WORK_ITEMS: ScopeTask = ScopeTask {
     scopes: &["vso.work_write"],
 };
 
-/// tfx-cli publishes an extension with a PAT of scope Marketplace (publish). Source:
-/// <https://learn.microsoft.com/azure/devops/extend/publish/command-line>
-/// (`docs/extend/includes/procedures/acquire-pat.md`).
+/// Global PATs stopped working on 2026-12-01, and publishing asked for one ("Organization: All
+/// accessible organizations"). Microsoft's route now is Microsoft Entra ID: `vsce publish
+/// --azure-credential` (code.visualstudio.com, "Secure automated publishing to Visual Studio
+/// Marketplace", microsoft/vscode-docs#9886), or an Azure DevOps service connection's workload
+/// identity, whose supported scenarios include "Extension publishing"
+/// (<https://learn.microsoft.com/azure/devops/pipelines/library/add-devops-entra-service-connection>).
+/// A tool that cannot sign in keeps an organization-scoped token with Marketplace (publish).
 pub const PUBLISH_EXTENSION: ScopeTask = ScopeTask {
     id: "publish-extension",
     label: "Publish a Marketplace extension",
-    explain: "tfx extension publish; the Marketplace wants a token for all organizations.",
+    explain: "Better without a token: vsce publish --azure-credential. Otherwise an organization-scoped token for a tool that cannot sign in.",
     scopes: &["vso.gallery_publish"],
 };
 

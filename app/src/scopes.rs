@@ -1,8 +1,9 @@
-//! The catalogue of Azure DevOps' delegated scopes, grouped by area with readable names, as
-//! Microsoft documents them (learn.microsoft.com, "Authenticate with OAuth 2.0 / Scopes";
-//! `docs/integrate/includes/scopes.md` in MicrosoftDocs/azure-devops-docs, 2025-07-16: 85 scopes,
-//! areas as named there). A token may carry a
-//! scope missing here: it is shown verbatim and kept unchanged; Azure DevOps decides validity.
+//! The catalogue of Azure DevOps' PAT scopes, grouped by area with readable names, as Microsoft
+//! publishes them (learn.microsoft.com, "Authenticate with OAuth 2.0 / Available scopes";
+//! `docs/integrate/includes/scopes.md` in MicrosoftDocs/azure-devops-docs, 2025-07-16: 85 scopes
+//! besides `user_impersonation`, areas as named there), with the table's "High-privilege" flag
+//! and its "(No longer public.)" remarks. A token may carry a scope missing here: it is shown
+//! verbatim (named, when the portal knows it) and kept unchanged; Azure DevOps decides validity.
 
 /// A scope a token can carry, with a name people can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,9 +108,6 @@ pub const SCOPE_AREAS: &[(&str, &[ScopeInfo])] = &[
             s("vso.packaging_manage", "Read, write & manage"),
         ],
     ),
-    // Not in the docs' table: declared by the PAT lifecycle API's 7.2 spec
-    // (`specification/tokens/7.2/tokens.json`, securityDefinitions.EntraOAuth).
-    ("Personal Access Tokens", &[s("vso.pats", "Read"), s("vso.pats_manage", "Read & manage")]),
     (
         "Pipeline Resources",
         &[s("vso.pipelineresources_use", "Use"), s("vso.pipelineresources_manage", "Use & manage")],
@@ -202,10 +200,76 @@ pub const SCOPE_AREAS: &[(&str, &[ScopeInfo])] = &[
     ),
 ];
 
-/// The scope name of full access, which an organization policy may forbid.
+/// The scope name of full access, which a tenant policy may forbid.
 pub const FULL_ACCESS: &str = "app_token";
 
-/// Whether the catalogue has a name for this scope (`app_token` included).
+/// The rows the table flags "High-privilege: Yes" (34, and `user_impersonation`, which is no
+/// PAT scope).
+pub const HIGH_PRIVILEGE: [&str; 34] = [
+    "vso.advsec",
+    "vso.advsec_write",
+    "vso.advsec_manage",
+    "vso.agentpools_manage",
+    "vso.environment_manage",
+    "vso.auditstreams_manage",
+    "vso.build_execute",
+    "vso.code_write",
+    "vso.code_manage",
+    "vso.code_full",
+    "vso.memberentitlementmanagement_write",
+    "vso.extension_manage",
+    "vso.githubconnections_manage",
+    "vso.graph_manage",
+    "vso.identity_manage",
+    "vso.machinegroup_manage",
+    "vso.gallery_publish",
+    "vso.gallery_manage",
+    "vso.packaging_write",
+    "vso.packaging_manage",
+    "vso.pipelineresources_use",
+    "vso.pipelineresources_manage",
+    "vso.project_manage",
+    "vso.release_execute",
+    "vso.release_manage",
+    "vso.securefiles_read",
+    "vso.securefiles_write",
+    "vso.securefiles_manage",
+    "vso.security_manage",
+    "vso.serviceendpoint_manage",
+    "vso.taskgroups_manage",
+    "vso.tokens",
+    "vso.tokenadministration",
+    "vso.variablegroups_manage",
+];
+
+/// The rows whose description ends "(No longer public.)": the Service Hooks scopes.
+pub const NO_LONGER_PUBLIC: [&str; 3] = ["vso.hooks", "vso.hooks_write", "vso.hooks_interact"];
+
+/// Scopes a token may carry that are not PAT scopes of the table, with a readable name: the PAT
+/// lifecycle API's own Entra scopes (`specification/tokens/7.2/tokens.json`,
+/// `securityDefinitions.EntraOAuth`), which older versions of this portal offered, and
+/// `vso.governance`, which "might not be available in the user interface" (the PAT article,
+/// 2026-09-04). Never offered; read and kept when a token has them.
+pub const NOT_OFFERED: [ScopeInfo; 3] = [
+    s("vso.pats", "Personal access tokens: Read (an Entra scope of the lifecycle API, not a PAT scope)"),
+    s(
+        "vso.pats_manage",
+        "Personal access tokens: Read & manage (an Entra scope of the lifecycle API, not a PAT scope)",
+    ),
+    s("vso.governance", "Governance (not shown in Azure DevOps' own page)"),
+];
+
+/// Whether the table flags `name` as high privilege.
+pub fn is_high_privilege(name: &str) -> bool {
+    HIGH_PRIVILEGE.contains(&name)
+}
+
+/// Whether the table marks `name` "No longer public".
+pub fn is_no_longer_public(name: &str) -> bool {
+    NO_LONGER_PUBLIC.contains(&name)
+}
+
+/// Whether the picker offers this scope (`app_token` included).
 pub fn is_known(name: &str) -> bool {
     name == FULL_ACCESS || SCOPE_AREAS.iter().any(|(_, scopes)| scopes.iter().any(|s| s.name == name))
 }
@@ -231,6 +295,7 @@ pub fn scope_label(name: &str) -> String {
         .find_map(|(area, scopes)| {
             scopes.iter().find(|s| s.name == name).map(|s| format!("{area}: {}", s.label))
         })
+        .or_else(|| NOT_OFFERED.iter().find(|s| s.name == name).map(|s| s.label.to_string()))
         .unwrap_or_else(|| name.to_string())
 }
 
@@ -241,14 +306,29 @@ mod tests {
     #[test]
     fn the_catalogue_names_every_documented_scope_once() {
         let names: Vec<&str> = SCOPE_AREAS.iter().flat_map(|(_, s)| s.iter().map(|s| s.name)).collect();
-        assert_eq!(names.len(), 87, "85 documented scopes and the PAT API's two");
-        assert!(names.len() >= 80, "{} scopes", names.len());
+        assert_eq!(names.len(), 85, "the table's 85 PAT scopes");
         let mut unique = names.clone();
         unique.sort_unstable();
         unique.dedup();
         assert_eq!(unique.len(), names.len(), "a scope is listed twice");
         assert!(names.iter().all(|n| looks_like_scope(n)));
         assert_eq!(scope_label("vso.agentpools_manage"), "Agent Pools: Read & manage");
+        for flagged in HIGH_PRIVILEGE.iter().chain(&NO_LONGER_PUBLIC) {
+            assert!(is_known(flagged), "{flagged} is flagged but not offered");
+        }
+    }
+
+    /// `docs/integrate/includes/scopes.md`: `vso.pats` and `vso.pats_manage` are no rows of the
+    /// table; a token that carries them still reads well and keeps them.
+    #[test]
+    fn lifecycle_scopes_are_read_but_not_offered() {
+        for name in ["vso.pats", "vso.pats_manage", "vso.governance"] {
+            assert!(!is_known(name), "{name} is offered");
+            assert_ne!(scope_label(name), name);
+        }
+        assert!(is_high_privilege("vso.code_write") && !is_high_privilege("vso.code"));
+        assert!(is_high_privilege("vso.securefiles_read") && !is_high_privilege("vso.packaging"));
+        assert!(is_no_longer_public("vso.hooks_write") && !is_no_longer_public("vso.build"));
     }
 
     #[test]

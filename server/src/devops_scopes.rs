@@ -63,6 +63,42 @@ pub fn grants_manage(scope: Option<&str>, asked: bool) -> bool {
     }
 }
 
+/// The Azure DevOps permission names in a token response's `scope` (qualified by the resource
+/// id or URI, or bare), without the OpenID Connect scopes.
+pub fn devops_permissions(scope: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = scope
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|one| !one.is_empty())
+        .map(|one| one.rsplit('/').next().unwrap_or(one).to_string())
+        .filter(|name| !matches!(name.as_str(), "openid" | "profile" | "email" | "offline_access"))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether least privilege lapsed: the sign-in asked to read (`DEVOPS_SCOPES=least`), and its
+/// token carries `user_impersonation` all the same, because Entra puts every permission granted
+/// for the user in every token of the resource (an admin consent left over from a classic set-up,
+/// or the user's own).
+pub fn least_privilege_lapsed(least: bool, scope: Option<&str>) -> bool {
+    least && devops_permissions(scope).iter().any(|p| p == CLASSIC_SCOPE)
+}
+
+/// Says in the log, once per process, that least privilege lapsed (the first time it is seen).
+pub fn warn_if_lapsed(least: bool, scope: Option<&str>) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if least_privilege_lapsed(least, scope) && !WARNED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        tracing::warn!(
+            "DEVOPS_SCOPES=least, but a sign-in's access token carries user_impersonation: Entra adds every \
+             Azure DevOps permission granted for a user to every token, so this user's sign-ins can change \
+             everything. Remove the user_impersonation grant (Enterprise applications → Permissions) to \
+             restore least privilege; said once per process"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +113,17 @@ mod tests {
         assert_eq!(DevopsScopes::Least.manage(), [format!("{r}/vso.pats_manage")]);
         assert_eq!(DevopsScopes::Classic.sign_in(), [format!("{r}/user_impersonation")]);
         assert!(DevopsScopes::Classic.manage().is_empty());
+    }
+
+    #[test]
+    fn the_permissions_of_a_token_response_are_read_and_a_lapse_is_seen() {
+        let r = "499b84ac-1321-427f-aa17-267ca6975798";
+        let scope = format!("openid offline_access {r}/vso.pats https://app.vssps.visualstudio.com/user_impersonation {r}/vso.pats");
+        assert_eq!(devops_permissions(Some(&scope)), ["user_impersonation", "vso.pats"]);
+        assert!(devops_permissions(None).is_empty());
+        assert!(least_privilege_lapsed(true, Some(&scope)));
+        assert!(!least_privilege_lapsed(false, Some(&scope)), "classic asked for it");
+        assert!(!least_privilege_lapsed(true, Some(&format!("{r}/vso.pats {r}/vso.pats_manage"))));
     }
 
     #[test]

@@ -107,7 +107,8 @@ fn demo(
         app_vssps: joined(&base, "/app")?,
         dev: joined(&base, "/dev")?,
     };
-    let organization = crate::demo::devops::DEMO_ORGS[0].to_string();
+    // None configured: each user starts in the first organization of their tenant.
+    let organization = String::new();
     Ok(Upstreams { oidc, devops_urls, organization, demo: Some(Arc::new(stack)) })
 }
 

@@ -19,6 +19,7 @@ mod read_gate;
 mod reminders;
 mod sid_index;
 mod sign_in;
+mod tenant_limits;
 mod token_source;
 
 use std::sync::Arc;
@@ -112,6 +113,8 @@ pub struct PortalService {
     clock: Clock,
     reads: ReadGate,
     public: Arc<PublicUrl>,
+    /// Each tenant's maximum token lifetime, once a cut told it.
+    limits: tenant_limits::TenantLimits,
 }
 
 impl PortalService {
@@ -151,6 +154,7 @@ impl PortalService {
             reads: ReadGate::new(p.request_deadline),
             bulk_deadline: p.request_deadline * 4,
             public,
+            limits: tenant_limits::TenantLimits::default(),
         }
     }
 
@@ -240,6 +244,8 @@ impl Portal for PortalService {
     async fn viewer(&self, req: &Parts) -> Result<Viewer, ApiError> {
         let session = session_of(req)?;
         let user = self.accounts.load(&session).await?.map(|a| Me {
+            permissions: crate::devops_scopes::devops_permissions(a.tokens.scope.as_deref()),
+            max_lifetime_days: self.limits.max_lifetime_days(&a.tid),
             name: a.name,
             username: a.username,
             tenant_id: a.tid,

@@ -61,9 +61,18 @@ fn Dashboard(overview: Overview, org: Option<String>) -> impl IntoView {
     ];
     let soon = overview.soon.clone();
     let global = global_notice(&overview, o);
+    let working = overview.active + overview.expiring_soon;
+    let replaceable = (overview.replaceable > 0).then(|| view! {
+        <p class="notice info" data-testid="replaceable">
+            {format!("{} of your {working} working tokens {} a documented replacement that needs no token. ",
+                overview.replaceable, if overview.replaceable == 1 { "has" } else { "have" })}
+            <A href=org_href("/tokens?filter=active", o)>"Open a token to see which"</A>
+        </p>
+    });
     view! {
         <ListNotice notice=overview.notice.clone() />
         {global}
+        {replaceable}
         <section class="counts" aria-label=format!("Tokens in {}", overview.organization) data-testid="counts">
             {counts.into_iter().map(|(label, n, filter, class)| view! {
                 <A href=org_href(&format!("/tokens?filter={filter}"), o) attr:class=class>

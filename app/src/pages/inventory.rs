@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::inventory::{Inventory, InventoryRow, OrgFailure};
 use crate::model::{PatSort, PatStatus};
 use crate::routes::{INVENTORY_CSV, INVENTORY_JSON};
-use crate::scopes::scope_label;
+use crate::scopes::{is_high_privilege, scope_label};
 use crate::ui::{org_href, use_hydrated, DateWhen, ErrorPanel, ListNotice, PageBoundary, Skeleton};
 
 /// Columns of the table, for the failure rows that span it.
@@ -160,6 +160,7 @@ fn InventoryRowView(row: InventoryRow, selection: Selection) -> impl IntoView {
     let hydrated = use_hydrated();
     let href = org_href(&format!("/tokens/{}", row.token.authorization_id), Some(&row.via));
     let scopes = row.token.scopes.iter().map(|s| scope_label(s)).collect::<Vec<_>>().join(", ");
+    let high = row.token.scopes.iter().any(|s| is_high_privilege(s));
     let replace = (row.token.global.is_some() && matches!(row.token.status, PatStatus::Active | PatStatus::ExpiringSoon))
         .then(|| view! { <A href=href.clone() attr:class="button secondary small" attr:data-testid="replace-link">"Replace"</A> });
     let label = format!("Select {}", row.token.display_name);
@@ -175,7 +176,7 @@ fn InventoryRowView(row: InventoryRow, selection: Selection) -> impl IntoView {
                     disabled=move || !hydrated.get() prop:checked=checked
                     on:change=move |ev| selection.set(std::slice::from_ref(&key), event_target_checked(&ev)) />
             </td>
-            <th scope="row"><A href=href>{row.token.display_name.clone()}</A><span class="scopes muted">{scopes}</span></th>
+            <th scope="row"><A href=href>{row.token.display_name.clone()}</A><span class="scopes muted">{scopes}</span>{high.then(|| view! { <span class="flag flag-high">"High privilege"</span> })}</th>
             <td data-testid="row-org">{row.organization.unwrap_or_else(|| "All (global)".into())}</td>
             <td class="date"><DateWhen at=row.token.valid_to.clone() words=row.token.expires.clone() /></td>
             <td>{status}" "{replace}</td>

@@ -89,12 +89,17 @@ fn NewTokenPage() -> impl IntoView {
 /// Reports the outcome of `create` and keeps a new token in `created`, for its secret to be shown.
 fn keep_created(create: CreateAction, created: RwSignal<Option<CreatedPat>>) {
     let toasts = use_toasts();
+    let me = expect_context::<crate::MeResource>();
     Effect::new(move |_| match create.value().get() {
         Some(Err(e)) if consent::follow(&e) => {
             toasts.success("Asking Microsoft for the permission to change your tokens…")
         }
         Some(Ok(c)) => {
             consent::drop_draft();
+            if c.cut.is_some() {
+                // The tenant's maximum is known now: the next form says it.
+                me.refetch();
+            }
             toasts.success(format!("Token “{}” created.", c.token.display_name));
             created.set(Some(c));
             // The secret is in this component's memory only: the result slot is cleared.
@@ -120,8 +125,7 @@ fn NewTokenForm(
 ) -> impl IntoView {
     let hydrated = use_hydrated();
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let send = move || {
         let form = PatForm {
             name: name.get_untracked(),
             scopes: scopes.get_untracked(),
@@ -132,6 +136,15 @@ fn NewTokenForm(
         consent::keep_draft(&form);
         create.dispatch(form);
     };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send();
+    };
+    // The organization restricts creation: the same token with its packaging scopes alone.
+    let retry = Callback::new(move |_| {
+        scopes.update(|s| s.retain(|x| is_packaging(x)));
+        send();
+    });
     view! {
         <section class="card">
             <h1>"New personal access token"</h1>
@@ -151,9 +164,11 @@ fn NewTokenForm(
                     <FieldError field="name" error=error />
                 </div>
                 <ScopePicker selected=scopes error=error />
+                <TenantLifetime />
                 <ExpiryPicker expiry=expiry error=error legend="Expires" id_prefix="token" />
                 <ValidIn all_orgs=all_orgs org=org error=error />
                 {move || form_error(error.get()).map(|e| view! { <ErrorPanel error=e /> })}
+                {move || matches!(error.get(), Some(ApiError::CreationRestricted { .. })).then(|| view! { <PackagingRetry retry=retry scopes=scopes /> })}
                 <div class="actions">
                     <button type="submit" class="button primary" data-testid="create-token"
                         disabled=move || !hydrated.get() || create.pending().get()>
@@ -163,6 +178,55 @@ fn NewTokenForm(
                 </div>
             </form>
         </section>
+    }
+}
+
+/// A Packaging scope: what "Allow creation of PAT with packaging scope only" still allows in an
+/// organization that restricts PAT creation (`manage-pats-with-policies-for-administrators`).
+fn is_packaging(scope: &str) -> bool {
+    matches!(scope, "vso.packaging" | "vso.packaging_write" | "vso.packaging_manage")
+}
+
+/// After "Restrict personal access token creation" refused: the offer to try again with only the
+/// form's packaging scopes (the policy cannot be read, so trying is the only way to know).
+#[component]
+fn PackagingRetry(retry: Callback<()>, scopes: RwSignal<Vec<String>>) -> impl IntoView {
+    let packaging =
+        scopes.with_untracked(|s| s.iter().filter(|x| is_packaging(x)).cloned().collect::<Vec<_>>());
+    if packaging.is_empty() {
+        return view! {
+            <p class="muted" data-testid="packaging-hint">
+                "If this organization allows packaging-only tokens, a token with only Packaging scopes can still be made: choose those, then create it."
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <p>
+            <button type="button" class="button secondary" data-testid="retry-packaging" on:click=move |_| retry.run(())>
+                {format!("Create it with its packaging scopes only ({})", packaging.join(", "))}
+            </button>
+        </p>
+    }
+    .into_any()
+}
+
+/// The tenant's maximum token lifetime, once Azure DevOps cut a token to it: said before the
+/// person chooses an expiry.
+#[component]
+fn TenantLifetime() -> impl IntoView {
+    let me = expect_context::<crate::MeResource>();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let days = me.await.ok().and_then(|v| v.user).and_then(|u| u.max_lifetime_days);
+                days.map(|d| view! {
+                    <p class="notice info" data-testid="tenant-max-lifetime">
+                        {format!("Your tenant allows tokens for at most {d} days: Azure DevOps shortened an earlier one to that. Choose an expiry within it.")}
+                    </p>
+                })
+            })}
+        </Suspense>
     }
 }
 

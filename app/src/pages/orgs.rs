@@ -1,4 +1,5 @@
-//! `/orgs` and `/orgs/:org/projects`: the organizations the user belongs to, and their projects.
+//! `/orgs` and `/orgs/:org/projects`: the account (profile, this sign-in's Azure DevOps
+//! permissions), the organizations the user belongs to, and their projects.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -40,6 +41,48 @@ pub fn OrgsPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <SignInPermissions />
+    }
+}
+
+/// What an Azure DevOps permission lets this app do, in words.
+fn permission_words(name: &str) -> &'static str {
+    match name {
+        "vso.pats" => "Read your personal access tokens",
+        "vso.pats_manage" => "Create, change and revoke your personal access tokens",
+        "vso.profile" => "Read your profile and organizations",
+        "vso.project" => "Read your projects",
+        "user_impersonation" => "Act as you everywhere in Azure DevOps (the classic permission)",
+        _ => "Another Azure DevOps permission",
+    }
+}
+
+/// The Azure DevOps permissions this sign-in holds, and why it may hold more than it asked for.
+#[component]
+fn SignInPermissions() -> impl IntoView {
+    let me = expect_context::<crate::MeResource>();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let me = me.await.ok().and_then(|v| v.user)?;
+                let manages = me.permissions.iter().any(|p| p == "vso.pats_manage" || p == "user_impersonation");
+                Some(view! {
+                    <section class="card" data-testid="permissions">
+                        <h2>"This sign-in's Azure DevOps permissions"</h2>
+                        <ul class="plain">
+                            {me.permissions.iter().map(|p| view! {
+                                <li><code>{p.clone()}</code>" "{permission_words(p)}</li>
+                            }).collect_view()}
+                        </ul>
+                        {manages.then(|| view! {
+                            <p class="notice info" data-testid="permissions-lapse">
+                                "This sign-in can change your tokens. Microsoft Entra puts every permission ever granted to this app for you into every sign-in: once you allowed changes, or an administrator granted the classic permission, each later sign-in carries it. Least privilege holds per user, not per session; to take it back, revoke the app's permissions in My Apps (myapps.microsoft.com) or ask an administrator."
+                            </p>
+                        })}
+                    </section>
+                })
+            })}
+        </Suspense>
     }
 }
 

@@ -8,7 +8,7 @@ use crate::scope_tasks::{
     area_matches, is_covered, normalize_query, scope_matches, text_matches, toggle_task, Added, ScopeTask,
     SCOPE_TASKS,
 };
-use crate::scopes::{is_known, ScopeInfo, FULL_ACCESS, SCOPE_AREAS};
+use crate::scopes::{is_high_privilege, is_known, is_no_longer_public, ScopeInfo, FULL_ACCESS, SCOPE_AREAS};
 use crate::ui::FieldError;
 
 /// Scopes grouped by area, as checkboxes with readable names; scopes the token already carries
@@ -184,7 +184,18 @@ fn ScopeCheck(
             />
             <span>{scope.label}</span>
             <code class="scope-name">{name}</code>
+            <ScopeFlags name=name />
         </label>
+    }
+}
+
+/// What Microsoft's scope table says of a scope beyond its name: "High privilege", "No longer
+/// public".
+#[component]
+pub fn ScopeFlags(#[prop(into)] name: String) -> impl IntoView {
+    view! {
+        {is_high_privilege(&name).then(|| view! { <span class="flag flag-high" data-testid="flag-high">"High privilege"</span> })}
+        {is_no_longer_public(&name).then(|| view! { <span class="flag" data-testid="flag-withdrawn">"No longer public"</span> })}
     }
 }
 

@@ -17,6 +17,7 @@ use super::token_form::SecretReveal;
 use crate::api::get_pat;
 use crate::error::ApiError;
 use crate::model::{CreatedPat, PatStatus, PatSummary};
+use crate::pages::scope_picker::ScopeFlags;
 use crate::scopes::scope_label;
 use crate::ui::{org_href, use_org, DateWhen, ErrorPanel, NeedsJs, PageBoundary, Skeleton};
 use actions::{EditCard, ExtendCard, ReissueCard, ReplaceGlobalCard, RevokeCard, RotateCard};
@@ -114,9 +115,36 @@ fn TokenDetail(
         }
         .into_any(),
     };
+    let way_off = crate::way_off::way_off(&token.scopes, &token.display_name);
     view! {
         <TokenFacts token=token />
+        <WayOffCard way_off=way_off />
         {actions}
+    }
+}
+
+/// What Microsoft documents in place of this token, from its scopes and name
+/// ([`crate::way_off`]); without one, the general rule.
+#[component]
+fn WayOffCard(way_off: Option<crate::way_off::WayOff>) -> impl IntoView {
+    const ENTRA: &str = "https://learn.microsoft.com/azure/devops/integrate/get-started/authentication/entra";
+    let body = match way_off {
+        Some(w) => view! {
+            <p data-testid=format!("way-off-{}", w.id)><strong>{w.title}</strong>". "{w.how}</p>
+            <p><a href=w.link rel="noopener" target="_blank">"Microsoft's page on it"</a></p>
+        }
+        .into_any(),
+        None => view! {
+            <p data-testid="way-off-none">"Its scopes and name do not say what it is for. Microsoft Entra tokens work wherever a PAT does; narrow a full-access token to the scopes it needs first."</p>
+            <p><a href=ENTRA rel="noopener" target="_blank">"Microsoft's alternatives to PATs"</a></p>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="card way-off" data-testid="way-off">
+            <h2>"A way off this token"</h2>
+            {body}
+        </section>
     }
 }
 
@@ -124,7 +152,7 @@ fn TokenDetail(
 #[component]
 fn TokenFacts(token: PatSummary) -> impl IntoView {
     let all_orgs = token.target_accounts.is_none();
-    let scopes_text = token.scopes.iter().map(|s| scope_label(s)).collect::<Vec<_>>();
+    let scopes = token.scopes.clone();
     view! {
         <section class="card" data-testid="token-detail">
             <div class="table-head">
@@ -135,7 +163,7 @@ fn TokenFacts(token: PatSummary) -> impl IntoView {
             <dl class="facts">
                 <dt>"Valid from"</dt><dd><time datetime=token.valid_from.clone()>{token.valid_from.get(..10).unwrap_or_default().to_string()}</time></dd>
                 <dt>"Valid to"</dt><dd data-testid="token-valid-to"><DateWhen at=token.valid_to.clone() words=token.expires.clone() /></dd>
-                <dt>"Scopes"</dt><dd><ul class="plain">{scopes_text.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul></dd>
+                <dt>"Scopes"</dt><dd><ul class="plain" data-testid="token-scopes">{scopes.into_iter().map(|s| view! { <li>{scope_label(&s)} " " <ScopeFlags name=s /></li> }).collect_view()}</ul></dd>
                 <dt>"Organizations"</dt><dd>{if all_orgs { "All your organizations (global)" } else { "This organization" }}</dd>
             </dl>
             <NeedsJs />

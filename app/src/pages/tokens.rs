@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use super::table_view::{status_badges, FilterChips, SearchForm, SortHeader, TableView};
 use crate::api::list_pats;
 use crate::model::{PatPage, PatSort, PatSummary};
-use crate::scopes::scope_label;
+use crate::scopes::{is_high_privilege, scope_label};
 use crate::ui::{org_href, stored, use_org, DateWhen, ErrorPanel, ListNotice, Skeleton};
 
 #[component]
@@ -109,12 +109,13 @@ fn EmptyTable(view: TableView, organization: String) -> impl IntoView {
 #[component]
 fn PatRow(token: PatSummary, org: Option<String>) -> impl IntoView {
     let scopes = token.scopes.iter().map(|s| scope_label(s)).collect::<Vec<_>>().join(", ");
+    let high = token.scopes.iter().any(|s| is_high_privilege(s));
     let href = org_href(&format!("/tokens/{}", token.authorization_id), org.as_deref());
     let status = status_badges(&token);
     view! {
         <tr>
             <th scope="row"><A href=href>{token.display_name}</A></th>
-            <td class="scopes">{scopes}</td>
+            <td class="scopes">{scopes} {high.then(|| view! { <span class="flag flag-high">"High privilege"</span> })}</td>
             <td class="date"><DateWhen at=token.valid_to.clone() words=token.expires.clone() /></td>
             <td>{status}</td>
         </tr>

@@ -4,6 +4,7 @@ mod failures;
 mod locations;
 mod pat_checks;
 mod pats;
+mod policies;
 mod profile;
 mod projects;
 mod quirks;
@@ -28,10 +29,14 @@ use time::OffsetDateTime;
 
 pub use self::failures::Failure;
 use self::pats::StoredPat;
+pub use self::policies::{
+    creation_policy, policy_of_org, tenant_policy, CreationPolicy, TenantPolicy, LITWARE_OPEN_ORG,
+    LITWARE_ORGS, RESTRICTED_ORG,
+};
 pub use self::quirks::{extra_org, Throttle, MAX_EXTRA_ORGS, MAX_EXTRA_TOKENS};
 use self::scopes::Need;
 use super::entra::EntraStandIn;
-use app::model::DEVOPS_RESOURCE;
+use crate::reference::{DEVOPS_RESOURCE, FULL_ACCESS_SCOPE, NOT_IN_THE_UI, PAT_SCOPE_TABLE};
 
 /// The organizations whose PAT and project APIs answer; the first is the default organization.
 pub const DEMO_ORGS: [&str; 2] = ["fabrikam-demo", "contoso-demo"];
@@ -52,38 +57,13 @@ pub const OTHER_TENANT_ID: &str = "9c4f1d2e-5b6a-4c3d-8e7f-0a1b2c3d4e5f";
 /// carry them, and the portal's catalogue has no name for them.
 pub const RETIRED_SCOPES: [&str; 2] = ["vso.loadtest", "vso.loadtest_write"];
 
-/// Whether Azure DevOps accepts `scope` in a PAT: the documented catalogue (app::scopes, from
-/// `docs/integrate/includes/scopes.md`), full access, and retired scopes old tokens carry.
+/// Whether Azure DevOps accepts `scope` in a PAT: a scope of the published table, one the UI
+/// does not show, full access, and retired scopes old tokens carry.
 pub fn accepts_scope(scope: &str) -> bool {
-    app::scopes::is_known(scope) || RETIRED_SCOPES.contains(&scope)
-}
-
-/// The full-access scope, which an organization's policy may forbid.
-pub const FULL_ACCESS_SCOPE: &str = "app_token";
-
-/// An organization's PAT policies, as its administrator set them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OrgPolicy {
-    /// "Enforce maximum personal access token lifespan": a token may be valid until the end of
-    /// the day (UTC) this many days after its creation, no later.
-    pub max_lifetime_days: i64,
-    /// Whether tokens with the `app_token` (full access) scope may be created.
-    pub full_access_allowed: bool,
-    /// Whether global tokens (valid in all organizations) may be created before their retirement.
-    pub global_allowed: bool,
-}
-
-/// The PAT policy of one of `DEMO_ORGS`; `None` for any other organization.
-pub fn policy(org: &str) -> Option<OrgPolicy> {
-    match org {
-        o if o == "fabrikam-demo" || quirks::named_extra(o).is_some() => {
-            Some(OrgPolicy { max_lifetime_days: 365, full_access_allowed: true, global_allowed: true })
-        }
-        "contoso-demo" => {
-            Some(OrgPolicy { max_lifetime_days: 90, full_access_allowed: false, global_allowed: false })
-        }
-        _ => None,
-    }
+    PAT_SCOPE_TABLE.contains(&scope)
+        || NOT_IN_THE_UI.contains(&scope)
+        || scope == FULL_ACCESS_SCOPE
+        || RETIRED_SCOPES.contains(&scope)
 }
 
 pub struct DevopsStandIn {
@@ -92,6 +72,8 @@ pub struct DevopsStandIn {
     pats: Mutex<HashMap<String, Vec<StoredPat>>>,
     /// The user whose tokens are seeded by the dozen (so that paging shows).
     big_user: Option<String>,
+    /// The users of the second demo tenant, whose tokens are seeded in its organizations.
+    litware_users: Vec<String>,
     /// Where the projects API lives, for the projects' `url`.
     dev_base: String,
     /// Test-only failures still to answer, in the order they were set.
@@ -117,6 +99,8 @@ struct Caller {
     oid: String,
     name: String,
     username: String,
+    /// The Entra tenant the token was issued in.
+    tenant: String,
     /// The scope names the token carries.
     scopes: Vec<String>,
 }
@@ -124,13 +108,19 @@ struct Caller {
 impl DevopsStandIn {
     pub fn new(entra: Arc<EntraStandIn>) -> Self {
         let big_user = entra.users.first().map(|u| u.oid.clone());
+        let litware_users: Vec<String> = entra
+            .users
+            .iter()
+            .filter(|u| u.tenant == crate::entra::LITWARE_TENANT)
+            .map(|u| u.oid.clone())
+            .collect();
         // The identity provider lives at `{public url}/demo/entra`, this stand-in beside it.
         let dev_base = entra
             .base
             .strip_suffix("/entra")
             .map(|b| format!("{b}/devops/dev"))
             .unwrap_or_else(|| "https://dev.azure.com".into());
-        Self::with_keys(Keys::Demo(entra), big_user, dev_base)
+        Self { litware_users, ..Self::with_keys(Keys::Demo(entra), big_user, dev_base) }
     }
 
     /// A stand-in on its own, trusting the identity provider that publishes `jwks_url`.
@@ -154,6 +144,7 @@ impl DevopsStandIn {
             keys,
             pats: Mutex::new(HashMap::new()),
             big_user,
+            litware_users: Vec::new(),
             dev_base,
             failures: Mutex::new(Vec::new()),
             requests: Mutex::new(HashMap::new()),
@@ -241,6 +232,8 @@ impl DevopsStandIn {
                 .or_else(|| claim("preferred_username"))
                 .unwrap_or_else(|| format!("{oid}@demo")),
             oid,
+            // Another identity provider (the tests' own) may leave `tid` out: the demo tenant's.
+            tenant: claim("tid").unwrap_or_else(|| crate::entra::DEMO_TENANT.to_string()),
             scopes: scopes::scope_names(&claim("scp").or_else(|| claim("scope")).unwrap_or_default()),
         })
     }
@@ -264,12 +257,16 @@ impl DevopsStandIn {
             NOT_MEMBER_ORG | OTHER_TENANT_ORG => return Err(not_a_member(&caller)),
             _ => {}
         }
-        if !DEMO_ORGS.contains(&org) && !self.is_extra_org(org) {
+        if !DEMO_ORGS.contains(&org) && !LITWARE_ORGS.contains(&org) && !self.is_extra_org(org) {
             return Err(vss_error(
                 StatusCode::NOT_FOUND,
                 "AccountNotFoundException",
                 "VS800001: The organization was not found.",
             ));
+        }
+        // An organization connected to another tenant than the token's knows no such user.
+        if tenant::tenant_of(org) != Some(caller.tenant.as_str()) {
+            return Err(not_a_member(&caller));
         }
         Ok(caller)
     }
@@ -278,8 +275,12 @@ impl DevopsStandIn {
     fn with_tokens<R>(&self, oid: &str, f: impl FnOnce(&mut Vec<StoredPat>) -> R) -> R {
         let mut all = self.pats.lock().unwrap_or_else(|e| e.into_inner());
         let big = self.big_user.as_deref() == Some(oid);
+        let orgs = match self.litware_users.iter().any(|u| u == oid) {
+            true => LITWARE_ORGS,
+            false => DEMO_ORGS,
+        };
         let now = self.now();
-        f(all.entry(oid.to_string()).or_insert_with(|| self.seeded(oid, big, now)))
+        f(all.entry(oid.to_string()).or_insert_with(|| self.seeded(oid, big, now, orgs)))
     }
 }
 

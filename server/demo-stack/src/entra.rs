@@ -20,7 +20,10 @@ use super::keys::SigningKey;
 use super::misbehave::Misbehaviour;
 use super::DemoUser;
 
+/// Contoso, the demo tenant (`contoso.demo`).
 pub const DEMO_TENANT: &str = "7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f";
+/// Litware (`litware.demo`), the second demo tenant.
+pub const LITWARE_TENANT: &str = "3d9a6b2c-4e1f-4a7b-8c5d-6e7f8a9b0c1d";
 const CODE_TTL_SECS: u64 = 600;
 
 /// An authorization code not yet redeemed (or redeemed once, and so spent).
@@ -124,9 +127,10 @@ impl EntraStandIn {
         self.grant_generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// The authority the app is configured with in demo mode.
+    /// The authority the app is configured with in demo mode: `organizations`, so that the
+    /// users of both demo tenants can sign in (each into their own tenant).
     pub fn authority(&self) -> String {
-        format!("{}/{}", self.base, DEMO_TENANT)
+        format!("{}/organizations", self.base)
     }
 
     pub fn issuer_for(&self, tid: &str) -> String {
@@ -153,6 +157,21 @@ impl EntraStandIn {
     }
 
     fn known_tenant(tenant: &str) -> bool {
-        matches!(tenant, DEMO_TENANT | "common" | "organizations" | "contoso.demo")
+        Self::tenant_id(tenant).is_some() || matches!(tenant, "common" | "organizations")
+    }
+
+    /// The id of a demo tenant named by id or domain in an authority's path.
+    fn tenant_id(tenant: &str) -> Option<&'static str> {
+        match tenant {
+            DEMO_TENANT | "contoso.demo" => Some(DEMO_TENANT),
+            LITWARE_TENANT | "litware.demo" => Some(LITWARE_TENANT),
+            _ => None,
+        }
+    }
+
+    /// Whether a user may sign in through the authority of `tenant`: one of its own users, or
+    /// anyone through `common` and `organizations`.
+    fn signs_in_at(user: &DemoUser, tenant: &str) -> bool {
+        Self::tenant_id(tenant).is_none_or(|t| t == user.tenant)
     }
 }

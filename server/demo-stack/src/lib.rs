@@ -8,6 +8,7 @@ pub mod entra;
 pub mod keys;
 pub mod misbehave;
 pub mod persist;
+pub mod reference;
 
 use std::sync::Arc;
 
@@ -29,19 +30,26 @@ pub struct DemoUser {
     pub name: String,
     pub username: String,
     pub oid: String,
+    /// The Entra tenant the user belongs to: the `tid` of their tokens.
+    pub tenant: &'static str,
 }
 
+/// The demo users: three of Contoso (the demo tenant) and one of Litware, whose tenant has
+/// strict PAT policies and a classic set-up's admin consent left over.
 pub fn demo_users() -> Vec<DemoUser> {
-    let user = |key: &str, name: &str, username: &str, oid: &str| DemoUser {
+    let user = |key: &str, name: &str, username: &str, oid: &str, tenant| DemoUser {
         key: key.into(),
         name: name.into(),
         username: username.into(),
         oid: oid.into(),
+        tenant,
     };
+    use self::entra::{DEMO_TENANT as CONTOSO, LITWARE_TENANT as LITWARE};
     vec![
-        user("adele", "Adele Vance", "AdeleV@contoso.demo", "2f6b1c3e-8a4d-4f0e-9b7a-1c2d3e4f5a61"),
-        user("megan", "Megan Bowen", "MeganB@contoso.demo", "5a7c9e1f-3b2d-4c6e-8f0a-2b3c4d5e6f72"),
-        user("lee", "Lee Gu", "LeeG@contoso.demo", "8c1e3a5f-7d9b-4e2c-a0f1-3c4d5e6f7a83"),
+        user("adele", "Adele Vance", "AdeleV@contoso.demo", "2f6b1c3e-8a4d-4f0e-9b7a-1c2d3e4f5a61", CONTOSO),
+        user("megan", "Megan Bowen", "MeganB@contoso.demo", "5a7c9e1f-3b2d-4c6e-8f0a-2b3c4d5e6f72", CONTOSO),
+        user("lee", "Lee Gu", "LeeG@contoso.demo", "8c1e3a5f-7d9b-4e2c-a0f1-3c4d5e6f7a83", CONTOSO),
+        user("alex", "Alex Wilber", "AlexW@litware.demo", "4d2f6a8c-1e3b-4c5d-9f7a-5e6f7a8b9c14", LITWARE),
     ]
 }
 

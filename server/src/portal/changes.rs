@@ -53,6 +53,7 @@ impl PortalService {
         // The inventory read before a change is not reused after it (a new token shows at once).
         self.pats.forget_inventory(c.id);
         let created = self.settle(&c.session, &c.org, created).await?;
+        self.learn_limit(&c.session, &created).await;
         tracing::info!(authorization_id = %created.token.authorization_id, org = %c.org, "token created");
         Ok(created)
     }
@@ -89,7 +90,9 @@ impl PortalService {
         let (pats, token, org, id) = (self.pats.clone(), c.token.clone(), c.org.clone(), c.id);
         let rotated = uncut(async move { pats.rotate(&token, &org, id, &pat.id, expiry).await }).await;
         self.pats.forget_inventory(c.id);
-        self.settle(&c.session, &c.org, rotated).await
+        let rotated = self.settle(&c.session, &c.org, rotated).await?;
+        self.learn_limit(&c.session, &rotated.created).await;
+        Ok(rotated)
     }
 
     pub(super) async fn reissue(
@@ -104,7 +107,17 @@ impl PortalService {
         let (pats, token, org, id) = (self.pats.clone(), c.token.clone(), c.org.clone(), c.id);
         let created = uncut(async move { pats.reissue(&token, &org, id, &pat.id, expiry).await }).await;
         self.pats.forget_inventory(c.id);
-        self.settle(&c.session, &c.org, created).await
+        let created = self.settle(&c.session, &c.org, created).await?;
+        self.learn_limit(&c.session, &created).await;
+        Ok(created)
+    }
+
+    /// A new token whose expiry Azure DevOps cut tells the tenant's maximum lifetime.
+    async fn learn_limit(&self, session: &tower_sessions::Session, created: &CreatedPat) {
+        let Some(cut) = &created.cut else { return };
+        if let Ok(Some(account)) = self.accounts.load(session).await {
+            self.limits.learn(&account.tid, &created.token.valid_from, &cut.granted);
+        }
     }
 }
 

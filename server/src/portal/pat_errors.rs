@@ -14,6 +14,8 @@ enum Shown {
     Failed,
     /// The token does not exist (any more), or not for this user.
     NotFound,
+    /// The organization restricts PAT creation; packaging-only tokens may still be allowed.
+    Restricted,
 }
 
 /// `(value, where it is shown, what the user is told)`, for every documented value but `none`.
@@ -43,14 +45,14 @@ const ERRORS: &[(&str, Shown, &str)] = &[
     ("tokenNotFound", Shown::NotFound, ""),
     ("invalidAuthorizationId", Shown::NotFound, ""),
     ("failedToReadTenantPolicy", Shown::Failed, "Azure DevOps could not read your tenant's token policies just now, so it changed nothing. Try again in a moment."),
-    ("globalPatPolicyViolation", Shown::Field("all_orgs"), "A policy of your organization or tenant forbids tokens valid in all organizations: choose this organization only."),
-    ("fullScopePatPolicyViolation", Shown::Field("scopes"), "This organization's policy forbids full-access tokens: choose specific scopes."),
-    ("patLifespanPolicyViolation", Shown::Field("valid_to"), "This is beyond the longest lifetime your organization allows: choose an earlier date."),
+    ("globalPatPolicyViolation", Shown::Field("all_orgs"), "A policy of your Microsoft Entra tenant forbids tokens valid in all organizations: choose this organization only."),
+    ("fullScopePatPolicyViolation", Shown::Field("scopes"), "A policy of your Microsoft Entra tenant forbids full-access tokens: choose specific scopes."),
+    ("patLifespanPolicyViolation", Shown::Field("valid_to"), "This is beyond the longest lifetime your Microsoft Entra tenant allows: choose an earlier date."),
     ("invalidTokenType", Shown::Refused, "Azure DevOps did not accept the kind of sign-in this app used. Sign out and sign in again."),
     ("invalidAudience", Shown::Refused, "Azure DevOps did not accept this app's sign-in: it was not issued for Azure DevOps. The app's administrator should check its scopes."),
     ("invalidSubject", Shown::Refused, "Azure DevOps did not accept the user of this sign-in. Sign out and sign in again."),
     ("deploymentHostNotSupported", Shown::Refused, "this organization's host does not support managing tokens through this API."),
-    ("disablePatCreationPolicyViolation", Shown::Refused, "your organization restricts who may create personal access tokens, and you are not on its list. Ask an organization administrator, or use Microsoft Entra tokens instead."),
+    ("disablePatCreationPolicyViolation", Shown::Restricted, "This organization restricts who may create personal access tokens, and you are not on its allowlist. If it allows packaging-only tokens, a token with only Packaging scopes can still be made; otherwise ask an organization administrator, or use Microsoft Entra tokens instead."),
     ("failedToReadOrgPolicy", Shown::Failed, "Azure DevOps could not read your organization's token policies just now, so it changed nothing. Try again in a moment."),
     ("globalPATCreationBlocked", Shown::Field("all_orgs"), "Azure DevOps no longer creates tokens valid in all organizations: choose this organization only."),
     ("expiredPatCannotBeExtended", Shown::Field("valid_to"), "This token has expired, and Azure DevOps does not let an expired token be extended or edited: re-issue it as a new token instead."),
@@ -112,6 +114,7 @@ pub fn pat_token_error(code: &str, service_message: Option<&str>) -> ApiError {
         Some((_, Shown::Refused, text)) => ApiError::Forbidden { reason: with_said(text) },
         Some((_, Shown::Failed, text)) => ApiError::UpstreamFailed { message: with_said(text) },
         Some((_, Shown::NotFound, _)) => ApiError::NotFound,
+        Some((_, Shown::Restricted, text)) => ApiError::CreationRestricted { reason: with_said(text) },
         // `none` without a token, or a value newer than this list: Azure DevOps refused, and
         // says so in its own words when it can.
         None => {
@@ -165,7 +168,7 @@ mod tests {
         assert_eq!(field("displayNameRequired"), "name");
         assert!(matches!(
             pat_token_error("disablePatCreationPolicyViolation", None),
-            ApiError::Forbidden { .. }
+            ApiError::CreationRestricted { .. }
         ));
         assert!(matches!(pat_token_error("failedToReadOrgPolicy", None), ApiError::UpstreamFailed { .. }));
         assert_eq!(pat_token_error("tokenNotFound", None), ApiError::NotFound);

@@ -94,6 +94,7 @@ pub fn tally(
         global_state: None,
         lead_days,
         notice: None,
+        replaceable: 0,
     };
     let window = i64::from(lead_days) * 24 * 3600;
     for t in all {
@@ -101,6 +102,9 @@ pub fn tally(
         let valid_to = OffsetDateTime::parse(&t.valid_to, &Rfc3339).ok();
         let summary = summarize(t, is_revoked, now);
         let works = matches!(summary.status, PatStatus::Active | PatStatus::ExpiringSoon);
+        if works && app::way_off::way_off(&summary.scopes, &summary.display_name).is_some() {
+            overview.replaceable += 1;
+        }
         let soon = works && valid_to.is_some_and(|to| (to - now).whole_seconds() <= window);
         match summary.status {
             _ if soon => overview.expiring_soon += 1,

@@ -145,7 +145,9 @@ impl SignIn {
     /// Stores the new account under a new session id and indexes it by `sid`.
     async fn establish(&self, session: &Session, signed_in: SignedIn) -> Result<(), SignInProblem> {
         // Entra's tokens carry every scope consented before, so an earlier consent still counts.
-        let account = account_of(signed_in, self.oidc.manage_scopes().is_empty());
+        let least = !self.oidc.manage_scopes().is_empty();
+        crate::devops_scopes::warn_if_lapsed(least, signed_in.tokens.scope.as_deref());
+        let account = account_of(signed_in, !least);
         // Signed in: the session lives as long as any signed-in session.
         session.set_expiry(Some(Expiry::OnInactivity(self.idle)));
         // A new session id at sign-in, so an id planted before sign-in is worthless after it.

@@ -126,6 +126,8 @@ impl TokenSource {
         match self.oidc.refresh(&refresh_token, account.can_manage).await {
             Ok(tokens) => {
                 tracing::info!(expires_at = tokens.expires_at, "access token refreshed");
+                let least = !self.oidc.manage_scopes().is_empty();
+                crate::devops_scopes::warn_if_lapsed(least, tokens.scope.as_deref());
                 // A permission withdrawn since (by an administrator) is asked for again on the next change.
                 account.can_manage &= crate::devops_scopes::grants_manage(tokens.scope.as_deref(), true);
                 account.tokens = tokens;

@@ -4,7 +4,8 @@ use rand::Rng;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-use super::{accepts_scope, policy, FULL_ACCESS_SCOPE};
+use super::{accepts_scope, policy_of_org as policy};
+use crate::reference::{FULL_ACCESS_SCOPE, GLOBAL_PATS_RETIRE_ON};
 
 /// The longest display name Azure DevOps accepts, in characters.
 const MAX_NAME_CHARS: usize = 256;
@@ -37,11 +38,22 @@ pub(super) fn check_scope(scope: &str, org: &str) -> Result<String, &'static str
     Ok(names.join(" "))
 }
 
+/// Whether the organization's "Restrict personal access token creation" policy lets this token
+/// be created (`disablePatCreationPolicyViolation`): checked on create only, as the policy
+/// governs creating and regenerating tokens, not editing one.
+pub(super) fn check_creation(scope: &str, org: &str) -> Result<(), &'static str> {
+    let names: Vec<&str> = scope.split_whitespace().collect();
+    match super::policies::creation_allowed(org, &names) {
+        true => Ok(()),
+        false => Err("disablePatCreationPolicyViolation"),
+    }
+}
+
 /// Whether a token may be valid in all organizations: never from their retirement on
 /// (`globalPATCreationBlocked`), and before it only where the organization allows them.
 pub(super) fn check_global(org: &str, now: OffsetDateTime) -> Result<(), &'static str> {
-    let retire = OffsetDateTime::parse(app::model::GLOBAL_PATS_RETIRE_ON, &Rfc3339)
-        .map_err(|_| "invalidTargetAccounts")?;
+    let retire =
+        OffsetDateTime::parse(GLOBAL_PATS_RETIRE_ON, &Rfc3339).map_err(|_| "invalidTargetAccounts")?;
     if now >= retire {
         return Err("globalPATCreationBlocked");
     }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 
-use super::pat_checks::{check_global, check_name, check_scope, check_valid_to, new_secret};
+use super::pat_checks::{check_creation, check_global, check_name, check_scope, check_valid_to, new_secret};
 use super::{iso, org_id, top_of, vss_error, DevopsStandIn};
 
 /// The lifetime of a token created without `validTo`.
@@ -81,7 +81,7 @@ fn service_message(error: &str) -> Option<&'static str> {
             Some("Global personal access tokens are retired and can no longer be created.")
         }
         "globalPatPolicyViolation" => {
-            Some("Creating global personal access tokens is restricted by an organization policy.")
+            Some("Creating global personal access tokens is restricted by a policy of your Microsoft Entra tenant.")
         }
         "expiredPatCannotBeExtended" => Some("An expired personal access token cannot be modified."),
         _ => None,
@@ -266,6 +266,7 @@ pub(super) async fn create(PatWrite { s, org, caller, req, newer }: PatWrite) ->
     let checked = (|| {
         let name = check_name(req.display_name.as_deref().unwrap_or(""))?;
         let scope = check_scope(req.scope.as_deref().unwrap_or(""), &org)?;
+        check_creation(&scope, &org)?;
         let valid_to = match req.valid_to.as_deref() {
             Some(v) => check_valid_to(v, &org, now, now, newer)?,
             None => now + Duration::days(DEFAULT_LIFETIME_DAYS),

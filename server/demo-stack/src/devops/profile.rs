@@ -66,11 +66,19 @@ pub(super) async fn accounts(
         }
     }
     let extra = s.extra_org_names();
-    let value: Vec<_> = DEMO_ORGS
-        .iter()
-        .copied()
-        .chain(extra.iter().map(String::as_str))
-        .chain([CONDITIONAL_ACCESS_ORG])
+    // The organizations of the caller's tenant (Litware's user belongs to Litware's only).
+    let orgs: Vec<&str> = if caller.tenant == crate::entra::LITWARE_TENANT {
+        super::LITWARE_ORGS.to_vec()
+    } else {
+        DEMO_ORGS
+            .iter()
+            .copied()
+            .chain(extra.iter().map(String::as_str))
+            .chain([CONDITIONAL_ACCESS_ORG])
+            .collect()
+    };
+    let value: Vec<_> = orgs
+        .into_iter()
         .map(|o| {
             // The Account definition's other fields too (specification/account/7.1/accounts.json):
             // the portal reads only the ones it needs.

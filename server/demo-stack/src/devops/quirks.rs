@@ -158,10 +158,11 @@ impl DevopsStandIn {
         oid: &str,
         big: bool,
         now: time::OffsetDateTime,
+        orgs: [&str; 2],
     ) -> Vec<super::pats::StoredPat> {
-        let mut all = super::seed::seed(oid, big, now);
+        let mut all = super::seed::seed(oid, big, now, orgs);
         let extra = self.quirks.extra_tokens.load(Ordering::SeqCst);
-        all.extend(bulk(oid, super::DEMO_ORGS[0], all.len(), extra, now, false));
+        all.extend(bulk(oid, orgs[0], all.len(), extra, now, false));
         all
     }
 

@@ -78,7 +78,13 @@ mod tests {
     use super::*;
 
     fn caller(scp: &str) -> Caller {
-        Caller { oid: "u".into(), name: "U".into(), username: "u@x".into(), scopes: scope_names(scp) }
+        Caller {
+            oid: "u".into(),
+            name: "U".into(),
+            username: "u@x".into(),
+            tenant: "t".into(),
+            scopes: scope_names(scp),
+        }
     }
 
     fn require(caller: &Caller, need: Need) -> Result<(), Response> {

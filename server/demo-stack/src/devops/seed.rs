@@ -6,9 +6,9 @@ use super::pats::StoredPat;
 
 /// A realistic set of tokens for a demo user: mostly active, some expiring within a week,
 /// some expired, some revoked; a quarter for all organizations, most of the others for
-/// `fabrikam-demo` and a few for `contoso-demo`. The first user gets forty (36 of them in
-/// `fabrikam-demo`) so that paging shows.
-pub(crate) fn seed(oid: &str, big: bool, now: OffsetDateTime) -> Vec<StoredPat> {
+/// the first of the user's tenant's two organizations (`fabrikam-demo`) and a few for the second
+/// (`contoso-demo`). The first user gets forty (36 of them in `fabrikam-demo`) so that paging shows.
+pub(crate) fn seed(oid: &str, big: bool, now: OffsetDateTime, orgs: [&str; 2]) -> Vec<StoredPat> {
     // Scopes from across the documented catalogue, one retired scope (Load Test) that the
     // portal has no name for, and full access.
     const NAMES: [(&str, &str); 12] = [
@@ -40,8 +40,8 @@ pub(crate) fn seed(oid: &str, big: bool, now: OffsetDateTime) -> Vec<StoredPat> 
             };
             let org = match i {
                 _ if i % 4 == 0 => None,
-                _ if i % 10 == 7 => Some("contoso-demo"),
-                _ => Some("fabrikam-demo"),
+                _ if i % 10 == 7 => Some(orgs[1]),
+                _ => Some(orgs[0]),
             };
             StoredPat {
                 id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{oid}:{i}").as_bytes())

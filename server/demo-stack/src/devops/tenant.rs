@@ -15,6 +15,7 @@ pub(super) fn tenant_of(org: &str) -> Option<&'static str> {
     match org {
         OTHER_TENANT_ORG => Some(OTHER_TENANT_ID),
         CONDITIONAL_ACCESS_ORG | NOT_MEMBER_ORG => Some(crate::entra::DEMO_TENANT),
+        o if super::LITWARE_ORGS.contains(&o) => Some(crate::entra::LITWARE_TENANT),
         o if DEMO_ORGS.contains(&o) || super::quirks::named_extra(o).is_some() => {
             Some(crate::entra::DEMO_TENANT)
         }

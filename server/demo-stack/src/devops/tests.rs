@@ -59,6 +59,15 @@ fn bearer(oid: &str) -> String {
     }))
 }
 
+/// A valid bearer of a new user of Litware, the second demo tenant (classic scope).
+fn litware_bearer() -> String {
+    let now = crate::now_secs();
+    entra().current_key().sign(&json!({
+        "aud": DEVOPS_RESOURCE, "iss": "demo", "oid": uuid::Uuid::new_v4().to_string(), "exp": now + 600,
+        "name": "Litware user", "scp": "user_impersonation", "tid": crate::entra::LITWARE_TENANT,
+    }))
+}
+
 /// A user of its own: eight seeded tokens, nobody else's.
 fn new_user() -> (String, String) {
     let oid = uuid::Uuid::new_v4().to_string();
@@ -216,37 +225,42 @@ async fn each_validation_failure_answers_200_with_its_error() {
     assert!(a.json()["typeKey"].is_string());
 }
 
+/// Tenant policies hold in every organization of the tenant; "Restrict personal access token
+/// creation" is one organization's (`manage-pats-with-policies-for-administrators`).
 #[tokio::test]
-async fn each_organization_has_its_policy() {
-    assert_eq!(
-        policy("fabrikam-demo"),
-        Some(OrgPolicy { max_lifetime_days: 365, full_access_allowed: true, global_allowed: true })
-    );
-    assert_eq!(
-        policy("contoso-demo"),
-        Some(OrgPolicy { max_lifetime_days: 90, full_access_allowed: false, global_allowed: false })
-    );
-    assert_eq!(policy("nope"), None);
+async fn policies_are_the_tenants_and_creation_the_organizations() {
     assert!(
         accepts_scope("vso.agentpools_manage") && accepts_scope("vso.loadtest") && !accepts_scope("vso.nope")
     );
+    assert!(
+        accepts_scope("vso.governance") && !accepts_scope("vso.pats") && !accepts_scope("user_impersonation")
+    );
 
     let (_, r) = stand_in();
-    let (_, b) = new_user();
+    let (_, contoso) = new_user();
+    let litware = litware_bearer();
     let error = |a: Answer| a.json()["patTokenError"].as_str().unwrap().to_string();
     let cases = [
-        ("contoso-demo", "vso.code", 90, "none"),
-        ("contoso-demo", "vso.code", 91, "patLifespanPolicyViolation"),
-        ("contoso-demo", "vso.code", 120, "patLifespanPolicyViolation"),
-        ("contoso-demo", "vso.code app_token", 30, "fullScopePatPolicyViolation"),
-        ("fabrikam-demo", "app_token", 120, "none"),
-        ("fabrikam-demo", "vso.code", 365, "none"),
-        ("fabrikam-demo", "vso.code", 366, "patLifespanPolicyViolation"),
+        (&litware, LITWARE_OPEN_ORG, "vso.code", 90, "none"),
+        (&litware, LITWARE_OPEN_ORG, "vso.code", 91, "patLifespanPolicyViolation"),
+        (&litware, LITWARE_OPEN_ORG, "vso.code app_token", 30, "fullScopePatPolicyViolation"),
+        (&litware, RESTRICTED_ORG, "vso.code", 30, "disablePatCreationPolicyViolation"),
+        (&litware, RESTRICTED_ORG, "vso.code vso.packaging_write", 30, "disablePatCreationPolicyViolation"),
+        (&litware, RESTRICTED_ORG, "vso.packaging_write vso.packaging", 30, "none"),
+        (&contoso, "fabrikam-demo", "app_token", 120, "none"),
+        (&contoso, "contoso-demo", "app_token", 120, "none"),
+        (&contoso, "contoso-demo", "vso.code", 365, "none"),
+        (&contoso, "fabrikam-demo", "vso.code", 366, "patLifespanPolicyViolation"),
     ];
-    for (org, scope, days, expected) in cases {
-        let a = create(&r, &b, org, create_body("policy", scope, &in_days(days), false)).await;
+    for (b, org, scope, days, expected) in cases {
+        let a = create(&r, b, org, create_body("policy", scope, &in_days(days), false)).await;
         assert_eq!(error(a), expected, "{org} {scope} {days}");
     }
+    // An organization of the other tenant does not know the caller.
+    let a = create(&r, &contoso, RESTRICTED_ORG, create_body("x", "vso.code", &in_days(5), false)).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = create(&r, &litware, "fabrikam-demo", create_body("x", "vso.code", &in_days(5), false)).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -270,12 +284,12 @@ async fn update_changes_name_scope_expiry_and_reach() {
     assert!(pat["token"].is_null(), "an update never carries a secret");
     let parsed = |v: &Value| OffsetDateTime::parse(v.as_str().unwrap(), &Rfc3339).unwrap();
     assert_eq!(parsed(&pat["validTo"]), OffsetDateTime::parse(&to, &Rfc3339).unwrap());
-    // All organizations now: contoso-demo sees it (and applies its policy to updates there).
+    // All organizations now: contoso-demo sees it (and its tenant's lifetime policy applies).
     let got =
         call(&r, Method::GET, &format!("{}&authorizationId={id}", pats("contoso-demo")), Some(&b), None)
             .await;
     assert_eq!(got.json()["patToken"]["displayName"], "Nightly build");
-    let too_long = json!({ "authorizationId": id, "displayName": "x", "scope": "vso.code", "validTo": in_days(120), "allOrgs": true });
+    let too_long = json!({ "authorizationId": id, "displayName": "x", "scope": "vso.code", "validTo": in_days(400), "allOrgs": true });
     let a = call(&r, Method::PUT, &pats("contoso-demo"), Some(&b), Some(too_long)).await;
     assert_eq!(a.json(), json!({ "patToken": null, "patTokenError": "patLifespanPolicyViolation" }));
 
@@ -341,7 +355,7 @@ async fn tokens_are_seen_only_in_their_organization() {
     let contoso = contoso.json()["patToken"].clone();
     assert_eq!(contoso["targetAccounts"], json!([org_id("contoso-demo")]));
     let id = contoso["authorizationId"].as_str().unwrap().to_string();
-    // contoso-demo's policy forbids global tokens: this one is made in fabrikam-demo.
+    // A global token, made in fabrikam-demo.
     let everywhere =
         create(&r, &b, "fabrikam-demo", create_body("Everywhere", "vso.work", &in_days(30), true)).await;
     let everywhere = everywhere.json()["patToken"].clone();

@@ -146,9 +146,9 @@ pub(super) async fn authorize(
         return r;
     }
     if method == Method::POST {
-        submit(&s, &p)
+        submit(&s, &tenant, &p)
     } else {
-        picker(&s, &p)
+        picker(&s, &tenant, &p)
     }
 }
 
@@ -175,12 +175,13 @@ fn hidden_fields(p: &AuthorizeParams) -> String {
 }
 
 /// The demo sign-in page for a checked request.
-fn picker(s: &EntraStandIn, p: &AuthorizeParams) -> Response {
+fn picker(s: &EntraStandIn, tenant: &str, p: &AuthorizeParams) -> Response {
     let fields = hidden_fields(p);
     let hint = p.login_hint.clone().unwrap_or_default().to_lowercase();
     let buttons: String = s
         .users
         .iter()
+        .filter(|u| EntraStandIn::signs_in_at(u, tenant))
         .map(|u| {
             let hinted =
                 if !hint.is_empty() && u.username.to_lowercase() == hint { " autofocus" } else { "" };
@@ -198,11 +199,21 @@ fn picker(s: &EntraStandIn, p: &AuthorizeParams) -> Response {
 }
 
 /// The picker's answer: a code for the chosen user, or the cancellation, back to the app.
-fn submit(s: &EntraStandIn, p: &AuthorizeParams) -> Response {
+fn submit(s: &EntraStandIn, tenant: &str, p: &AuthorizeParams) -> Response {
     if p.cancel.is_some() {
         return redirect_error(p, "access_denied", 65004, "User declined to consent to access the app.");
     }
-    let Some(user) = p.user.as_deref().and_then(|k| s.users.iter().position(|u| u.key == k)) else {
+    let user = p.user.as_deref().and_then(|k| s.users.iter().position(|u| u.key == k));
+    if user.is_some_and(|i| !EntraStandIn::signs_in_at(&s.users[i], tenant)) {
+        // AADSTS50020: a user of another tenant, through a single tenant's authority.
+        return redirect_error(
+            p,
+            "access_denied",
+            50020,
+            "User account from identity provider does not exist in tenant and cannot access the application in that tenant.",
+        );
+    }
+    let Some(user) = user else {
         return redirect_error(
             p,
             "invalid_request",

@@ -1,22 +1,32 @@
 //! Consent, as Entra ID keeps it for the demo app: which Azure DevOps permissions a user has
 //! agreed to, and the page that asks for the ones they have not.
 //!
-//! The demo tenant's administrator granted the portal the reading permissions (`vso.pats`,
-//! `vso.profile`, `vso.project`) and `user_impersonation` for every user (admin consent);
-//! `vso.pats_manage` is left to each user, so the portal's first change asks for it
-//! (incremental consent). As with Entra, an access token carries every permission of the
-//! resource the user consented to before, and a refresh may ask only for consented ones
-//! (otherwise `invalid_grant`, AADSTS65001).
+//! Contoso's administrator granted the portal the reading permissions (`vso.pats`,
+//! `vso.profile`, `vso.project`) for every user (admin consent); `vso.pats_manage` and
+//! `user_impersonation` are left to each user, so the portal's first change asks for it
+//! (incremental consent). Litware's administrator granted `user_impersonation` too, left over
+//! from a classic set-up. As Entra does, an access token carries every permission of the
+//! resource granted for the user, asked for or not: "encoded inside the access token is every
+//! permission that your application is granted for that resource"
+//! (<https://learn.microsoft.com/entra/identity-platform/consent-types-developer#using-permissions-after-consent>);
+//! "if consent exists, the returned token contains all scopes granted for that resource for the
+//! signed-in user" (<https://learn.microsoft.com/entra/identity-platform/scopes-oidc>). A
+//! refresh may ask only for consented ones (otherwise `invalid_grant`, AADSTS65001).
 
 use std::collections::BTreeSet;
 
-use app::model::DEVOPS_RESOURCE;
+use crate::reference::DEVOPS_RESOURCE;
 
-use super::EntraStandIn;
+use super::{EntraStandIn, LITWARE_TENANT};
 use crate::escape_html;
 
-/// Granted by the demo tenant's administrator for every user.
-const ADMIN_CONSENTED: [&str; 4] = ["user_impersonation", "vso.pats", "vso.profile", "vso.project"];
+/// Granted by a demo tenant's administrator for every user of the tenant.
+fn admin_consented(tenant: &str) -> &'static [&'static str] {
+    match tenant {
+        LITWARE_TENANT => &["user_impersonation", "vso.pats", "vso.profile", "vso.project"],
+        _ => &["vso.pats", "vso.profile", "vso.project"],
+    }
+}
 /// The Azure DevOps permissions the demo registration lists (API permissions).
 const REGISTERED: [&str; 5] =
     ["user_impersonation", "vso.pats", "vso.pats_manage", "vso.profile", "vso.project"];
@@ -61,7 +71,8 @@ impl EntraStandIn {
     /// What `user` (a demo user's key) has consented to, the administrator's grant included.
     fn consented(&self, user: &str) -> BTreeSet<String> {
         let mine = self.consents.lock().unwrap_or_else(|e| e.into_inner()).get(user).cloned();
-        ADMIN_CONSENTED.iter().map(|s| s.to_string()).chain(mine.into_iter().flatten()).collect()
+        let tenant = self.users.iter().find(|u| u.key == user).map_or("", |u| u.tenant);
+        admin_consented(tenant).iter().map(|s| s.to_string()).chain(mine.into_iter().flatten()).collect()
     }
 
     /// The permissions in `scope` that `user` still has to consent to.
@@ -75,20 +86,12 @@ impl EntraStandIn {
         all.entry(user.to_string()).or_default().extend(scopes.iter().cloned());
     }
 
-    /// The permissions an access token for `scope` carries: those asked for, and every one the
-    /// user consented to themselves before (Entra puts all consented scopes of a resource in it).
-    pub(super) fn token_scopes(&self, user: &str, scope: &str) -> Vec<String> {
-        let mine = self.consents.lock().unwrap_or_else(|e| e.into_inner()).get(user).cloned();
-        let have = self.consented(user);
+    /// The permissions an access token carries: every one granted for the user (by the
+    /// administrator or by the user), whatever `_scope` asked for, as Entra does; the ones asked
+    /// for are granted before a token is issued (the consent page, or `invalid_grant`).
+    pub(super) fn token_scopes(&self, user: &str, _scope: &str) -> Vec<String> {
         let withheld = self.withheld.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let mut out: Vec<String> = devops_scopes(scope)
-            .into_iter()
-            .chain(mine.into_iter().flatten())
-            .filter(|s| have.contains(s) && !withheld.contains(s))
-            .collect();
-        out.sort();
-        out.dedup();
-        out
+        self.consented(user).into_iter().filter(|s| !withheld.contains(s)).collect()
     }
 }
 
@@ -111,8 +114,8 @@ impl EntraStandIn {
         let u = self.users.iter().find(|u| u.key == user).unwrap_or(&self.users[0]);
         let now = crate::now_secs();
         self.current_key().sign(&serde_json::json!({
-            "aud": DEVOPS_RESOURCE, "iss": self.issuer_for(super::DEMO_TENANT), "iat": now, "nbf": now,
-            "exp": now + 600, "oid": u.oid, "tid": super::DEMO_TENANT, "sub": u.oid, "name": u.name,
+            "aud": DEVOPS_RESOURCE, "iss": self.issuer_for(u.tenant), "iat": now, "nbf": now,
+            "exp": now + 600, "oid": u.oid, "tid": u.tenant, "sub": u.oid, "name": u.name,
             "upn": u.username, "scp": scp, "appid": self.client.client_id, "ver": "1.0",
         }))
     }

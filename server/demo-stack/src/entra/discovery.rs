@@ -21,7 +21,7 @@ pub(super) async fn discovery(State(s): S, Path(tenant): Path<String>) -> Respon
     let issuer = match tenant.as_str() {
         // As Entra does: the multi-tenant authorities publish a template.
         "common" | "organizations" => s.issuer_for("{tenantid}"),
-        _ => s.issuer_for(DEMO_TENANT),
+        t => s.issuer_for(EntraStandIn::tenant_id(t).unwrap_or(DEMO_TENANT)),
     };
     let issuer = if s.misbehaviour() == Some(Misbehaviour::DiscoveryIssuerMismatch) {
         "https://login.evil.example/7b0c2f4e-5d1a-4c3b-9e8f-0a1b2c3d4e5f/v2.0".to_string()

@@ -15,10 +15,10 @@ use sha2::{Digest, Sha256};
 
 use super::client_auth::authenticate_client;
 use super::errors::{invalid_grant, invalid_request, tenant_not_found, unsupported_grant_type};
-use super::{CodeGrant, EntraStandIn, CODE_TTL_SECS, DEMO_TENANT};
+use super::{CodeGrant, EntraStandIn, CODE_TTL_SECS};
 use crate::misbehave::Misbehaviour;
+use crate::reference::DEVOPS_RESOURCE;
 use crate::{now_secs, random_token};
-use app::model::DEVOPS_RESOURCE;
 
 type S = State<Arc<EntraStandIn>>;
 
@@ -247,11 +247,11 @@ fn id_token(
     let key = s.current_key();
     let sub = URL_SAFE_NO_PAD.encode(&Sha256::digest(format!("{}:{client_id}", u.oid).as_bytes())[..24]);
     let mut claims = json!({
-        "aud": client_id, "iss": s.issuer_for(DEMO_TENANT), "iat": now, "nbf": now, "exp": now + 3600,
-        "sub": sub, "oid": u.oid, "tid": DEMO_TENANT, "sid": sid, "ver": "2.0",
+        "aud": client_id, "iss": s.issuer_for(u.tenant), "iat": now, "nbf": now, "exp": now + 3600,
+        "sub": sub, "oid": u.oid, "tid": u.tenant, "sid": sid, "ver": "2.0",
         "name": u.name, "preferred_username": u.username,
         // Entra's optional claim, an opaque value the app sends back as `logout_hint`.
-        "login_hint": URL_SAFE_NO_PAD.encode(format!("O.{}.{}", u.oid, DEMO_TENANT)),
+        "login_hint": URL_SAFE_NO_PAD.encode(format!("O.{}.{}", u.oid, u.tenant)),
     });
     if let Some(n) = nonce {
         claims["nonce"] = json!(n);
@@ -276,8 +276,8 @@ fn issue_tokens(
     let now = now_secs();
     let granted = s.token_scopes(&u.key, scope);
     let access = s.current_key().sign(&json!({
-        "aud": DEVOPS_RESOURCE, "iss": s.issuer_for(DEMO_TENANT), "iat": now, "nbf": now, "exp": now + s.access_token_ttl,
-        "oid": u.oid, "tid": DEMO_TENANT, "sub": u.oid, "name": u.name, "upn": u.username,
+        "aud": DEVOPS_RESOURCE, "iss": s.issuer_for(u.tenant), "iat": now, "nbf": now, "exp": now + s.access_token_ttl,
+        "oid": u.oid, "tid": u.tenant, "sub": u.oid, "name": u.name, "upn": u.username,
         "scp": granted.join(" "), "appid": client_id, "ver": "1.0",
     }));
     let scopes: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();

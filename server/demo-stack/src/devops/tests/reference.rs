@@ -17,11 +17,11 @@ fn valid_to(a: &Answer) -> OffsetDateTime {
 #[tokio::test]
 async fn past_the_lifetime_policy_7_1_refuses_and_7_2_shortens() {
     let (_, r) = stand_in();
-    let (_, b) = new_user();
+    let b = litware_bearer();
     let body = create_body("long", "vso.code", &in_days(120), false);
-    let old = create(&r, &b, "contoso-demo", body.clone()).await;
+    let old = create(&r, &b, LITWARE_OPEN_ORG, body.clone()).await;
     assert_eq!(old.json(), json!({ "patToken": null, "patTokenError": "patLifespanPolicyViolation" }));
-    let new = call(&r, Method::POST, &pats72("contoso-demo"), Some(&b), Some(body)).await;
+    let new = call(&r, Method::POST, &pats72(LITWARE_OPEN_ORG), Some(&b), Some(body)).await;
     assert_eq!(new.json()["patTokenError"], "none");
     let limit =
         (test_now().date() + time::Duration::days(91)).midnight().assume_utc() - time::Duration::seconds(1);
@@ -29,7 +29,7 @@ async fn past_the_lifetime_policy_7_1_refuses_and_7_2_shortens() {
     // An update counts from the token's creation.
     let id = new.json()["patToken"]["authorizationId"].as_str().unwrap().to_string();
     let upd = json!({ "authorizationId": id, "validTo": in_days(200) });
-    let a = call(&r, Method::PUT, &pats72("contoso-demo"), Some(&b), Some(upd)).await;
+    let a = call(&r, Method::PUT, &pats72(LITWARE_OPEN_ORG), Some(&b), Some(upd)).await;
     assert_eq!(valid_to(&a), limit);
 }
 
@@ -41,7 +41,9 @@ async fn global_tokens_are_created_only_before_their_retirement_and_where_allowe
     let a = call(&r, Method::POST, &pats72("fabrikam-demo"), Some(&b), Some(global.clone())).await;
     assert_eq!(a.json()["patTokenError"], "none");
     assert!(a.json()["patToken"]["targetAccounts"].is_null());
-    let a = call(&r, Method::POST, &pats72("contoso-demo"), Some(&b), Some(global.clone())).await;
+    // Litware's tenant policy restricts global tokens.
+    let a = call(&r, Method::POST, &pats72(LITWARE_OPEN_ORG), Some(&litware_bearer()), Some(global.clone()))
+        .await;
     assert_eq!(a.json()["patTokenError"], "globalPatPolicyViolation");
     assert!(a.json()["patTokenErrorMessage"].is_string(), "7.2 explains");
 
