@@ -84,6 +84,8 @@ export default defineConfig({
           DEMO_CLOCK: '2026-11-20T12:00:00Z',
           DEVOPS_SCOPES: 'classic',
           DEMO_QUIRKS: 'refuse_classic',
+          // A registration with only user_impersonation: its tokens carry nothing else.
+          DEMO_WITHHOLD_SCOPES: 'vso.pats,vso.pats_manage,vso.profile,vso.project',
         }),
       ]
     : undefined,

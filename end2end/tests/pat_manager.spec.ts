@@ -131,15 +131,15 @@ test('change a token\'s scopes: the picker is fetched when asked for, and again 
 });
 
 test('a field error shows next to its field', async ({ page }) => {
-  await signIn(page, { from: '/tokens/new' });
-  await page.goto('/tokens/new?org=contoso-demo');
+  await signIn(page, { from: '/tokens/new', user: 'Alex Wilber' });
+  await page.goto('/tokens/new?org=litware-labs-demo');
   await hydrated(page);
   await page.getByTestId('create-token').click();
   await expect(page.locator('#name-error')).toContainText('Give the token a name');
   await page.getByLabel('Name').fill(unique());
   await page.getByTestId('create-token').click();
   await expect(page.locator('#scopes-error')).toContainText('at least one scope');
-  // contoso-demo's policy forbids full access: Azure DevOps says so, shown on the scopes.
+  // Litware's tenant policy forbids full access: Azure DevOps says so, shown on the scopes.
   await page.locator('#scope-full').check();
   await page.getByTestId('create-token').click();
   await expect(page.locator('#scopes-error')).toContainText('full-access');

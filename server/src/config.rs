@@ -93,7 +93,8 @@ pub struct EntraSettings {
 
 #[derive(Debug, Clone)]
 pub struct DevopsSettings {
-    /// `None` in demo mode (the demo organization is used).
+    /// Required with Entra; optional in demo mode (`DEMO_MODE=true`), where each user otherwise
+    /// starts in the first organization of their tenant.
     pub organization: Option<String>,
     /// PAT lifecycle API host (`https://vssps.dev.azure.com`).
     pub vssps_url: Option<Url>,

@@ -107,8 +107,9 @@ fn demo(
         app_vssps: joined(&base, "/app")?,
         dev: joined(&base, "/dev")?,
     };
-    // None configured: each user starts in the first organization of their tenant.
-    let organization = String::new();
+    // Unless one is set (`DEMO_MODE=true` and `DEVOPS_ORGANIZATION`), each user starts in the
+    // first organization of their tenant: Contoso's and Litware's users have different ones.
+    let organization = config.devops.organization.clone().unwrap_or_default();
     Ok(Upstreams { oidc, devops_urls, organization, demo: Some(Arc::new(stack)) })
 }
 

@@ -106,7 +106,10 @@ async fn a_non_member_is_told_the_organizations_tenant_from_an_anonymous_head() 
 /// refused by the PAT API is said so, with the setting that fixes it; never "sign in again".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_classic_token_refused_by_the_pat_api_names_the_setting() {
-    let (app, c) = signed_in(&[("DEVOPS_SCOPES", "classic")]).await;
+    // A registration with only user_impersonation (what DEVOPS_SCOPES=classic is for): its
+    // tokens carry nothing else, whatever Contoso's administrator granted.
+    let classic_only = ("DEMO_WITHHOLD_SCOPES", "vso.pats,vso.pats_manage,vso.profile,vso.project");
+    let (app, c) = signed_in(&[("DEVOPS_SCOPES", "classic"), classic_only]).await;
     let api = Api::new(&c, &app);
     assert!(api.pats("filter=active").await.is_ok(), "accepted while the service accepts it");
     devops(&app).refuse_classic_for_pats(true);

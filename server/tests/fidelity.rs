@@ -13,9 +13,13 @@ use reqwest::{Client, StatusCode};
 use server::demo::devops::Failure;
 
 async fn signed_in_at(clock: &str) -> (TestApp, Client) {
+    signed_in_as(clock, "megan").await
+}
+
+async fn signed_in_as(clock: &str, user: &str) -> (TestApp, Client) {
     let app = spawn_demo_env(TestHooks::default(), &[("DEMO_CLOCK", clock)]).await;
     let c = browser();
-    assert_eq!(app.sign_in_to_manage(&c, "megan", "/").await, "/");
+    assert_eq!(app.sign_in_to_manage(&c, user, "/").await, "/");
     (app, c)
 }
 
@@ -81,11 +85,14 @@ async fn global_tokens_are_flagged_and_replaced_before_the_first_of_december() {
     let global = all.tokens.iter().find(|t| t.target_accounts.is_none()).expect("a seeded global token");
     assert_eq!(global.global, Some(GlobalPat::Retiring));
     assert!(all.tokens.iter().filter(|t| t.target_accounts.is_some()).all(|t| t.global.is_none()));
-    // Still allowed before the date, where the organization allows it; contoso-demo does not.
+    // Still allowed before the date, where the tenant allows it; Litware's policy does not.
     let made = api.create_pat(None, &form("Everywhere", &["vso.code"], Expiry::Days(7), true)).await.unwrap();
     assert_eq!(made.token.global, Some(GlobalPat::Retiring));
-    let e =
-        api.create_pat(Some("contoso-demo"), &form("Everywhere", &["vso.code"], Expiry::Days(7), true)).await;
+    let alex = browser();
+    app.sign_in_to_manage(&alex, "alex", "/").await;
+    let e = Api::new(&alex, &app)
+        .create_pat(Some("litware-labs-demo"), &form("Everywhere", &["vso.code"], Expiry::Days(7), true))
+        .await;
     let (status, e) = e.unwrap_err();
     assert_eq!((status, field(&e)), (StatusCode::BAD_REQUEST, "all_orgs"));
     assert!(e.to_string().contains("Azure DevOps says"), "the service's own words are shown: {e}");
@@ -152,17 +159,20 @@ async fn an_expired_token_is_re_issued_not_extended() {
 /// to the current date + maximum allowed lifespan").
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expiry_cut_short_by_the_lifetime_policy_is_explained() {
-    let (app, c) = signed_in_at(DEMO_CLOCK_BEFORE).await;
+    // Litware's tenant policy allows 90 days (a tenant policy: every organization of it).
+    let (app, c) = signed_in_as(DEMO_CLOCK_BEFORE, "alex").await;
     let api = Api::new(&c, &app);
-    let made =
-        api.create_pat(Some("contoso-demo"), &form("Long", &["vso.work"], Expiry::Days(200), false)).await;
+    let made = api
+        .create_pat(Some("litware-labs-demo"), &form("Long", &["vso.work"], Expiry::Days(200), false))
+        .await;
     let made = made.unwrap();
-    let cut = made.cut.expect("contoso-demo allows 90 days");
+    let cut = made.cut.expect("Litware allows 90 days");
     assert!(cut.granted < cut.asked, "{cut:?}");
     assert_eq!(made.token.valid_to, cut.granted);
     assert!(cut.explain().contains(&cut.granted[..10]));
     let extend = PatChanges { expiry: Some(Expiry::Days(300)), ..Default::default() };
-    let saved = api.update_pat(Some("contoso-demo"), &made.token.authorization_id, &extend).await.unwrap();
+    let saved =
+        api.update_pat(Some("litware-labs-demo"), &made.token.authorization_id, &extend).await.unwrap();
     assert!(saved.cut.is_some());
     app.shutdown().await;
 }

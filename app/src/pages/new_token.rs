@@ -150,19 +150,7 @@ fn NewTokenForm(
             <h1>"New personal access token"</h1>
             <NeedsJs />
             <form class="token-form" on:submit=submit novalidate>
-                <div class="field">
-                    <label for="token-name">"Name"</label>
-                    <input
-                        id="token-name"
-                        type="text"
-                        required
-                        maxlength=MAX_NAME_CHARS.to_string()
-                        aria-describedby="name-error"
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                    <FieldError field="name" error=error />
-                </div>
+                <NameField name=name error=error />
                 <ScopePicker selected=scopes error=error />
                 <TenantLifetime />
                 <ExpiryPicker expiry=expiry error=error legend="Expires" id_prefix="token" />
@@ -178,6 +166,26 @@ fn NewTokenForm(
                 </div>
             </form>
         </section>
+    }
+}
+
+/// The token's name, with its error.
+#[component]
+fn NameField(name: RwSignal<String>, error: Signal<Option<ApiError>>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="token-name">"Name"</label>
+            <input
+                id="token-name"
+                type="text"
+                required
+                maxlength=MAX_NAME_CHARS.to_string()
+                aria-describedby="name-error"
+                prop:value=move || name.get()
+                on:input=move |ev| name.set(event_target_value(&ev))
+            />
+            <FieldError field="name" error=error />
+        </div>
     }
 }
 

@@ -205,13 +205,7 @@ fn submit(s: &EntraStandIn, tenant: &str, p: &AuthorizeParams) -> Response {
     }
     let user = p.user.as_deref().and_then(|k| s.users.iter().position(|u| u.key == k));
     if user.is_some_and(|i| !EntraStandIn::signs_in_at(&s.users[i], tenant)) {
-        // AADSTS50020: a user of another tenant, through a single tenant's authority.
-        return redirect_error(
-            p,
-            "access_denied",
-            50020,
-            "User account from identity provider does not exist in tenant and cannot access the application in that tenant.",
-        );
+        return other_tenants_user(p);
     }
     let Some(user) = user else {
         return redirect_error(
@@ -264,6 +258,16 @@ fn submit(s: &EntraStandIn, tenant: &str, p: &AuthorizeParams) -> Response {
         q.append_pair("session_state", &uuid::Uuid::new_v4().to_string());
     }
     Redirect::to(url.as_str()).into_response()
+}
+
+/// AADSTS50020: a user of another tenant, through a single tenant's authority.
+fn other_tenants_user(p: &AuthorizeParams) -> Response {
+    redirect_error(
+        p,
+        "access_denied",
+        50020,
+        "User account from identity provider does not exist in tenant and cannot access the application in that tenant.",
+    )
 }
 
 /// The account picker: one button per demo user, the request carried in hidden fields.
