@@ -16,6 +16,8 @@ pub struct WayOff {
     pub title: &'static str,
     /// How, in a sentence or two.
     pub how: &'static str,
+    /// The command that does it, when one does.
+    pub command: Option<&'static str>,
     /// Microsoft's page for it.
     pub link: &'static str,
 }
@@ -28,7 +30,8 @@ pub struct WayOff {
 pub const MARKETPLACE: WayOff = WayOff {
     id: "marketplace",
     title: "Publish with Microsoft Entra ID",
-    how: "Global tokens stopped working on 1 December 2026, and the Marketplace asked for one. Publish with `vsce publish --azure-credential` (signed in with Azure CLI, or from a pipeline's Azure DevOps service connection); keep an organization-scoped token with Marketplace (publish) only for a tool that cannot sign in.",
+    how: "Global tokens stopped working on 1 December 2026, and the Marketplace asked for one. Publish with vsce signed in to Microsoft Entra ID (Azure CLI locally, or a pipeline's Azure DevOps service connection); keep an organization-scoped token with Marketplace (publish) only for a tool that cannot sign in.",
+    command: Some("vsce publish --azure-credential"),
     link: "https://code.visualstudio.com/api/working-with-extensions/publishing-extension#secure-automated-publishing-to-visual-studio-marketplace",
 };
 
@@ -39,6 +42,7 @@ pub const AGENT: WayOff = WayOff {
     id: "agent",
     title: "A short-lived token, revoked once the agent is registered",
     how: "An agent uses its token only while it registers, then listens with its own credential. Make the token live a day, register, and revoke it; or register with a service principal or device code sign-in instead.",
+    command: None,
     link: "https://learn.microsoft.com/azure/devops/pipelines/agents/personal-access-token-agent-registration",
 };
 
@@ -49,7 +53,8 @@ pub const AGENT: WayOff = WayOff {
 pub const ARTIFACTS: WayOff = WayOff {
     id: "artifacts",
     title: "The Azure Artifacts Credential Provider",
-    how: "It signs in for NuGet, dotnet, pip and others and keeps its own short-lived credential (set ARTIFACTS_CREDENTIALPROVIDER_TOKENTYPE=SelfDescribing); in pipelines, use the authenticate tasks.",
+    how: "It signs in for NuGet, dotnet, pip and others and keeps its own short-lived credential (with SelfDescribing, an Entra token rather than a PAT); in pipelines, use the authenticate tasks.",
+    command: Some("ARTIFACTS_CREDENTIALPROVIDER_TOKENTYPE=SelfDescribing"),
     link: "https://github.com/microsoft/artifacts-credprovider",
 };
 
@@ -59,7 +64,8 @@ pub const ARTIFACTS: WayOff = WayOff {
 pub const GIT: WayOff = WayOff {
     id: "git",
     title: "Git Credential Manager with Microsoft Entra sign-in",
-    how: "Run `git config --global credential.azreposCredentialType oauth`: Git Credential Manager then signs you in and uses one-hour Entra tokens instead of making PATs.",
+    how: "With the setting below, Git Credential Manager signs you in and uses one-hour Entra tokens instead of making PATs.",
+    command: Some("git config --global credential.azreposCredentialType oauth"),
     link: "https://learn.microsoft.com/azure/devops/repos/git/set-up-credential-managers",
 };
 
@@ -70,6 +76,7 @@ pub const PIPELINES: WayOff = WayOff {
     id: "pipelines",
     title: "An Azure DevOps service connection with workload identity federation",
     how: "Pipelines that call other organizations, the REST API or feeds use the service connection's identity: no secret to store or rotate.",
+    command: None,
     link: "https://learn.microsoft.com/azure/devops/pipelines/library/add-devops-entra-service-connection",
 };
 
@@ -79,7 +86,8 @@ pub const PIPELINES: WayOff = WayOff {
 pub const SCRIPTS: WayOff = WayOff {
     id: "scripts",
     title: "An Entra token from Azure CLI",
-    how: "Run `az account get-access-token --resource 499b84ac-1321-427f-aa17-267ca6975798 --query accessToken -o tsv` and send it as a Bearer token: it lasts an hour, so nothing long-lived is stored.",
+    how: "The command below prints one; send it as a Bearer token. It lasts an hour, so nothing long-lived is stored.",
+    command: Some("az account get-access-token --resource 499b84ac-1321-427f-aa17-267ca6975798 --query accessToken -o tsv"),
     link: "https://learn.microsoft.com/azure/devops/cli/entra-tokens",
 };
 
@@ -169,6 +177,7 @@ mod tests {
     fn every_replacement_links_a_page_and_has_a_test_id() {
         for w in ALL {
             assert!(w.link.starts_with("https://"), "{}", w.id);
+            assert!(!w.how.contains('`'), "{}: plain text, commands apart", w.id);
             assert!(w.id.bytes().all(|b| b.is_ascii_lowercase()));
         }
     }

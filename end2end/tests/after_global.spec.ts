@@ -29,7 +29,8 @@ test('the picker shows the table as published, and a token says what replaces it
   await hydrated(page);
   await page.getByRole('link', { name: 'Git push from laptop' }).first().click();
   const way = page.getByTestId('way-off');
-  await expect(way.getByTestId('way-off-git')).toContainText('credential.azreposCredentialType oauth');
+  await expect(way.getByTestId('way-off-git')).toContainText('Git Credential Manager with Microsoft Entra sign-in');
+  await expect(way.locator('pre code')).toHaveText('git config --global credential.azreposCredentialType oauth');
   await expect(way.getByRole('link', { name: "Microsoft's page on it" })).toHaveAttribute(
     'href',
     'https://learn.microsoft.com/azure/devops/repos/git/set-up-credential-managers',

@@ -76,16 +76,19 @@ async function expectCachedAndCompressed(baseURL: string, asset: string) {
 // 29's consent drafts (keyed by page and user, 15 minutes) added 0.8 to 2.1 KB: 252.5, 306.5,
 // 300.3 and 319.4 KB. Issue 29's third round (a consent started by a form POST; a bulk change as a
 // task whose progress the page asks for every second) made them 252.8, 307.0, 304.4 and 319.8 KB.
-const LIGHT_KB = 253;
+// Issue 28 (the table's flags on every token list, this sign-in's permissions on /orgs, the
+// packaging-only retry and the tenant's maximum on the form, a way off each token on its page)
+// made them 254.5, 310.8, 306.1 and 325.7 KB.
+const LIGHT_KB = 255;
 const BUDGET_KB: [string, number][] = [
   ['/', LIGHT_KB],
   ['/about', LIGHT_KB],
   ['/orgs', LIGHT_KB],
   ['/orgs/fabrikam-demo/projects', LIGHT_KB],
   ['/tokens', LIGHT_KB],
-  ['/tokens/new', 308],
-  ['/tokens/all', 305],
-  ['TOKEN', 320],
+  ['/tokens/new', 312],
+  ['/tokens/all', 307],
+  ['TOKEN', 326],
 ];
 const MAX_CODE_REQUESTS = 10;
 

@@ -76,6 +76,6 @@ test('choose scopes by task, search the catalogue, create the token with exactly
   const listed = page.getByTestId('token-detail').locator('dt:has-text("Scopes") + dd li');
   await expect
     .poll(async () => (await listed.allTextContents()).map((s) => s.trim()).sort())
-    .toEqual(['Build: Read & execute', 'Code: Read & write']);
+    .toEqual(['Build: Read & execute High privilege', 'Code: Read & write High privilege']);
   expect(problems).toEqual([]);
 });

@@ -182,9 +182,9 @@ fn ScopeCheck(
                 prop:checked=move || selected.with(|sel| sel.iter().any(|x| x == name))
                 on:change=move |ev| toggle_scope(selected, name, event_target_checked(&ev))
             />
-            <span>{scope.label}</span>
+            // The flags flow with the label's words, not in a column of their own.
+            <span>{scope.label} <ScopeFlags name=name /></span>
             <code class="scope-name">{name}</code>
-            <ScopeFlags name=name />
         </label>
     }
 }

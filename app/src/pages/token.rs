@@ -131,6 +131,7 @@ fn WayOffCard(way_off: Option<crate::way_off::WayOff>) -> impl IntoView {
     let body = match way_off {
         Some(w) => view! {
             <p data-testid=format!("way-off-{}", w.id)><strong>{w.title}</strong>". "{w.how}</p>
+            {w.command.map(|c| view! { <pre><code>{c}</code></pre> })}
             <p><a href=w.link rel="noopener" target="_blank">"Microsoft's page on it"</a></p>
         }
         .into_any(),
