@@ -1,5 +1,6 @@
 //! The Azure DevOps stand-in: PAT lifecycle, projects, profile and accounts, with the real shapes, bearer checks, organization policies and test-only failure switches.
 
+mod admin;
 mod failures;
 mod locations;
 mod pat_checks;
@@ -27,6 +28,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::json;
 use time::OffsetDateTime;
 
+pub use self::admin::{
+    directory_member, Member, ADMIN_OID, DELETED_EVERY, DIRECTORY_ORG, DIRECTORY_SIZE, GRAPH_PAGE,
+};
 pub use self::failures::Failure;
 use self::pats::StoredPat;
 pub use self::policies::{
@@ -74,6 +78,8 @@ pub struct DevopsStandIn {
     big_user: Option<String>,
     /// The users of the second demo tenant, whose tokens are seeded in its organizations.
     litware_users: Vec<String>,
+    /// The demo users, as Graph lists them among an organization's users.
+    demo_users: Vec<crate::DemoUser>,
     /// Where the projects API lives, for the projects' `url`.
     dev_base: String,
     /// Test-only failures still to answer, in the order they were set.
@@ -120,7 +126,8 @@ impl DevopsStandIn {
             .strip_suffix("/entra")
             .map(|b| format!("{b}/devops/dev"))
             .unwrap_or_else(|| "https://dev.azure.com".into());
-        Self { litware_users, ..Self::with_keys(Keys::Demo(entra), big_user, dev_base) }
+        let demo_users = entra.users.clone();
+        Self { litware_users, demo_users, ..Self::with_keys(Keys::Demo(entra), big_user, dev_base) }
     }
 
     /// A stand-in on its own, trusting the identity provider that publishes `jwks_url`.
@@ -145,6 +152,7 @@ impl DevopsStandIn {
             pats: Mutex::new(HashMap::new()),
             big_user,
             litware_users: Vec::new(),
+            demo_users: Vec::new(),
             dev_base,
             failures: Mutex::new(Vec::new()),
             requests: Mutex::new(HashMap::new()),
@@ -177,6 +185,9 @@ impl DevopsStandIn {
                 get(pats::list_or_get).post(pats::create).put(pats::update).delete(pats::revoke),
             )
             .route("/dev/{org}/_apis/projects", get(projects::list))
+            .route("/vssps/{org}/_apis/graph/users", get(admin::graph_users))
+            .route("/vssps/{org}/_apis/tokenadmin/personalaccesstokens/{descriptor}", get(admin::user_tokens))
+            .route("/vssps/{org}/_apis/tokenadmin/revocations", axum::routing::post(admin::revoke))
             .route("/app/_apis/profile/profiles/me", get(profile::profile))
             .route("/app/_apis/accounts", get(profile::accounts))
             .route("/dev/{org}", axum::routing::head(tenant::head))

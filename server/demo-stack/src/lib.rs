@@ -34,8 +34,9 @@ pub struct DemoUser {
     pub tenant: &'static str,
 }
 
-/// The demo users: three of Contoso (the demo tenant) and one of Litware, whose tenant has
-/// strict PAT policies and a classic set-up's admin consent left over.
+/// The demo users: four of Contoso (the demo tenant; Nestor administers its organizations) and
+/// one of Litware, whose tenant has strict PAT policies and a classic set-up's admin consent left
+/// over.
 pub fn demo_users() -> Vec<DemoUser> {
     let user = |key: &str, name: &str, username: &str, oid: &str, tenant| DemoUser {
         key: key.into(),
@@ -50,6 +51,8 @@ pub fn demo_users() -> Vec<DemoUser> {
         user("megan", "Megan Bowen", "MeganB@contoso.demo", "5a7c9e1f-3b2d-4c6e-8f0a-2b3c4d5e6f72", CONTOSO),
         user("lee", "Lee Gu", "LeeG@contoso.demo", "8c1e3a5f-7d9b-4e2c-a0f1-3c4d5e6f7a83", CONTOSO),
         user("alex", "Alex Wilber", "AlexW@litware.demo", "4d2f6a8c-1e3b-4c5d-9f7a-5e6f7a8b9c14", LITWARE),
+        // A Project Collection Administrator of Contoso's organizations (Token Administration).
+        user("nestor", "Nestor Wilke", "NestorW@contoso.demo", devops::ADMIN_OID, CONTOSO),
     ]
 }
 

@@ -68,11 +68,12 @@ enum Host {
 }
 
 /// Before routing: the path in lower case (the service matches paths without regard to case:
-/// clients write `/_apis/Profile/Profiles/me`), and an `api-version` given in the `Accept`
-/// header (`application/json;api-version=7.1`, as Microsoft's clients send it) copied into the
-/// query when the query has none.
+/// clients write `/_apis/Profile/Profiles/me`), but for a subject descriptor (`aad.` and
+/// base64, whose case is meaningful), and an `api-version` given in the `Accept` header
+/// (`application/json;api-version=7.1`, as Microsoft's clients send it) copied into the query
+/// when the query has none.
 pub(super) async fn normalize(mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_ascii_lowercase();
+    let path = lower_but_descriptors(req.uri().path());
     let mut query = req.uri().query().unwrap_or_default().to_string();
     if !query.split('&').any(|p| p.starts_with("api-version=")) {
         if let Some(v) = accept_version(req.headers()) {
@@ -85,6 +86,27 @@ pub(super) async fn normalize(mut req: Request, next: Next) -> Response {
         *req.uri_mut() = uri;
     }
     next.run(req).await
+}
+
+/// The path in lower case, but for the segment after `personalaccesstokens` or `users` when it
+/// has the shape of a descriptor (`{kind}.{base64}`).
+fn lower_but_descriptors(path: &str) -> String {
+    let mut previous = String::new();
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|segment| {
+            let lower = segment.to_ascii_lowercase();
+            let descriptor =
+                matches!(previous.as_str(), "personalaccesstokens" | "users") && segment.contains('.');
+            previous = lower.clone();
+            if descriptor {
+                segment.to_string()
+            } else {
+                lower
+            }
+        })
+        .collect();
+    segments.join("/")
 }
 
 fn accept_version(headers: &HeaderMap) -> Option<String> {

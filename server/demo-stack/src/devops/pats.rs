@@ -32,7 +32,7 @@ pub(super) struct StoredPat {
 }
 
 impl StoredPat {
-    fn visible_in(&self, org: &str) -> bool {
+    pub(super) fn visible_in(&self, org: &str) -> bool {
         self.org.as_deref().is_none_or(|o| o == org)
     }
 

@@ -160,7 +160,8 @@ impl DevopsStandIn {
         now: time::OffsetDateTime,
         orgs: [&str; 2],
     ) -> Vec<super::pats::StoredPat> {
-        let mut all = super::seed::seed(oid, big, now, orgs);
+        let first = super::admin::directory_index(oid).unwrap_or(0);
+        let mut all = super::seed::seed(oid, big, now, orgs, first);
         let extra = self.quirks.extra_tokens.load(Ordering::SeqCst);
         all.extend(bulk(oid, orgs[0], all.len(), extra, now, false));
         all

@@ -19,6 +19,10 @@ pub(crate) enum Need {
     ManagePats,
     Profile,
     Projects,
+    /// Graph: an organization's users (`vso.graph`, `specification/graph/7.2/graph.json`).
+    Graph,
+    /// Token Administration (`vso.tokenadministration`, `specification/tokenAdmin/7.2`).
+    TokenAdmin,
 }
 
 impl Need {
@@ -37,6 +41,8 @@ impl Need {
             Need::ReadPats => &["user_impersonation", "vso.pats", "vso.pats_manage"],
             Need::ManagePats => &["user_impersonation", "vso.pats_manage"],
             Need::Profile => &["user_impersonation", "vso.profile", "vso.profile_write"],
+            Need::Graph => &["user_impersonation", "vso.graph", "vso.graph_manage"],
+            Need::TokenAdmin => &["user_impersonation", "vso.tokenadministration"],
             Need::Projects => &[
                 "user_impersonation",
                 "vso.project",

@@ -8,7 +8,15 @@ use super::pats::StoredPat;
 /// some expired, some revoked; a quarter for all organizations, most of the others for
 /// the first of the user's tenant's two organizations (`fabrikam-demo`) and a few for the second
 /// (`contoso-demo`). The first user gets forty (36 of them in `fabrikam-demo`) so that paging shows.
-pub(crate) fn seed(oid: &str, big: bool, now: OffsetDateTime, orgs: [&str; 2]) -> Vec<StoredPat> {
+/// `first` shifts which of the names (and so scopes) a user starts from: the large directory's
+/// users differ from one another, the demo users start at the first.
+pub(crate) fn seed(
+    oid: &str,
+    big: bool,
+    now: OffsetDateTime,
+    orgs: [&str; 2],
+    first: usize,
+) -> Vec<StoredPat> {
     // Scopes from across the documented catalogue, one retired scope (Load Test) that the
     // portal has no name for, and full access.
     const NAMES: [(&str, &str); 12] = [
@@ -28,7 +36,7 @@ pub(crate) fn seed(oid: &str, big: bool, now: OffsetDateTime, orgs: [&str; 2]) -
     let count = if big { 40 } else { 8 };
     (0..count)
         .map(|i| {
-            let (base, scope) = NAMES[i % NAMES.len()];
+            let (base, scope) = NAMES[(i + first) % NAMES.len()];
             let name =
                 if i < NAMES.len() { base.to_string() } else { format!("{base} {}", i / NAMES.len() + 1) };
             // Every ninth revoked; a few expired; three expiring within 7 days; the rest months away.

@@ -15,6 +15,7 @@ use super::*;
 use crate::DemoStack;
 
 mod access;
+mod admin;
 mod reading;
 mod reference;
 

@@ -28,8 +28,15 @@ fn admin_consented(tenant: &str) -> &'static [&'static str] {
     }
 }
 /// The Azure DevOps permissions the demo registration lists (API permissions).
-const REGISTERED: [&str; 5] =
-    ["user_impersonation", "vso.pats", "vso.pats_manage", "vso.profile", "vso.project"];
+const REGISTERED: [&str; 7] = [
+    "user_impersonation",
+    "vso.graph",
+    "vso.pats",
+    "vso.pats_manage",
+    "vso.profile",
+    "vso.project",
+    "vso.tokenadministration",
+];
 
 /// What each permission lets the app do, as the consent page says it.
 fn describe(scope: &str) -> &'static str {
@@ -38,6 +45,10 @@ fn describe(scope: &str) -> &'static str {
         "vso.pats" => "Read your personal access tokens",
         "vso.profile" => "Read your profile and organizations",
         "vso.project" => "Read your projects",
+        "vso.graph" => "Read the users of your organizations",
+        "vso.tokenadministration" => {
+            "View and revoke the tokens of your organizations' users (administrators)"
+        }
         _ => "Act as you in Azure DevOps",
     }
 }
