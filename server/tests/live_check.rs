@@ -16,6 +16,7 @@ async fn live_check_records_each_answer_from_the_demo_stack_and_no_token() {
     let full = demo.entra.access_token_with("megan", "vso.pats vso.profile vso.project");
     let no_pats = demo.entra.access_token_with("megan", "vso.profile");
     let classic = demo.entra.access_token_with("megan", "user_impersonation");
+    let admin = demo.entra.access_token_with("nestor", "vso.graph vso.tokenadministration");
     let out = std::env::temp_dir().join(format!("live-check-{}.json", uuid::Uuid::new_v4()));
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/live-check");
     let base = app.url("/demo/devops");
@@ -26,6 +27,7 @@ async fn live_check_records_each_answer_from_the_demo_stack_and_no_token() {
         .env("LIVE_TOKEN", &full)
         .env("LIVE_NO_PATS_TOKEN", &no_pats)
         .env("LIVE_CLASSIC_TOKEN", &classic)
+        .env("LIVE_ADMIN_TOKEN", &admin)
         .env("LIVE_APP_VSSPS", format!("{base}/app"))
         .env("LIVE_VSSPS", format!("{base}/vssps"))
         .env("LIVE_DEV", format!("{base}/dev"))
@@ -36,7 +38,7 @@ async fn live_check_records_each_answer_from_the_demo_stack_and_no_token() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let text = std::fs::read_to_string(&out).unwrap();
     let _ = std::fs::remove_file(&out);
-    for token in [&full, &no_pats, &classic] {
+    for token in [&full, &no_pats, &classic, &admin] {
         assert!(!text.contains(token.as_str()), "a token was written");
     }
     let report: Value = serde_json::from_str(&text).unwrap();
@@ -65,6 +67,13 @@ async fn live_check_records_each_answer_from_the_demo_stack_and_no_token() {
     assert_eq!(row("PAT list in an organization you do not belong to")["status"], 401);
     let head = row("anonymous HEAD of that organization");
     assert_eq!(head["headers"]["x-vss-resourcetenant"], server::demo::devops::OTHER_TENANT_ID);
+    // Issue 31: Graph's users (more than a page) and a user's PATs to the administrator; the
+    // same call with the main token (Megan, no vso.tokenadministration) refused.
+    let users = row("Graph users (vso.graph)");
+    assert_eq!(users["status"], 200);
+    assert!(users["headers"]["x-ms-continuationtoken"].is_string(), "{users}");
+    assert_eq!(row("Token Administration: a user's PATs (vso.tokenadministration)")["status"], 200);
+    assert_eq!(row("Token Administration with LIVE_TOKEN (not an administrator?)")["status"], 401);
     assert!(String::from_utf8_lossy(&run.stdout).contains("answers recorded"));
     app.shutdown().await;
 }
