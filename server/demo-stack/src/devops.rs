@@ -40,7 +40,7 @@ pub use self::policies::{
 pub use self::quirks::{extra_org, Throttle, MAX_EXTRA_ORGS, MAX_EXTRA_TOKENS};
 use self::scopes::Need;
 use super::entra::EntraStandIn;
-use crate::reference::{DEVOPS_RESOURCE, FULL_ACCESS_SCOPE, NOT_IN_THE_UI, PAT_SCOPE_TABLE};
+use crate::reference::DEVOPS_RESOURCE;
 
 /// The organizations whose PAT and project APIs answer; the first is the default organization.
 pub const DEMO_ORGS: [&str; 2] = ["fabrikam-demo", "contoso-demo"];
@@ -57,28 +57,14 @@ pub const OTHER_TENANT_ORG: &str = "woodgrove-demo";
 /// The tenant [`OTHER_TENANT_ORG`] is connected to.
 pub const OTHER_TENANT_ID: &str = "9c4f1d2e-5b6a-4c3d-8e7f-0a1b2c3d4e5f";
 
-/// Scopes of an older version of the documented table (Load Test, retired): real tokens still
-/// carry them, and the portal's catalogue has no name for them.
-pub const RETIRED_SCOPES: [&str; 2] = ["vso.loadtest", "vso.loadtest_write"];
-
-/// Whether Azure DevOps accepts `scope` in a PAT: a scope of the published table, one the UI
-/// does not show, full access, and retired scopes old tokens carry.
-pub fn accepts_scope(scope: &str) -> bool {
-    PAT_SCOPE_TABLE.contains(&scope)
-        || NOT_IN_THE_UI.contains(&scope)
-        || scope == FULL_ACCESS_SCOPE
-        || RETIRED_SCOPES.contains(&scope)
-}
-
 pub struct DevopsStandIn {
     keys: Keys,
     /// Tokens by owner (`oid`). Never holds a token's secret.
     pats: Mutex<HashMap<String, Vec<StoredPat>>>,
     /// The user whose tokens are seeded by the dozen (so that paging shows).
     big_user: Option<String>,
-    /// The users of the second demo tenant, whose tokens are seeded in its organizations.
-    litware_users: Vec<String>,
-    /// The demo users, as Graph lists them among an organization's users.
+    /// The demo users: Graph lists them among an organization's users, and the second demo
+    /// tenant's get their tokens seeded in its organizations.
     demo_users: Vec<crate::DemoUser>,
     /// Where the projects API lives, for the projects' `url`.
     dev_base: String,
@@ -114,12 +100,6 @@ struct Caller {
 impl DevopsStandIn {
     pub fn new(entra: Arc<EntraStandIn>) -> Self {
         let big_user = entra.users.first().map(|u| u.oid.clone());
-        let litware_users: Vec<String> = entra
-            .users
-            .iter()
-            .filter(|u| u.tenant == crate::entra::LITWARE_TENANT)
-            .map(|u| u.oid.clone())
-            .collect();
         // The identity provider lives at `{public url}/demo/entra`, this stand-in beside it.
         let dev_base = entra
             .base
@@ -127,7 +107,7 @@ impl DevopsStandIn {
             .map(|b| format!("{b}/devops/dev"))
             .unwrap_or_else(|| "https://dev.azure.com".into());
         let demo_users = entra.users.clone();
-        Self { litware_users, demo_users, ..Self::with_keys(Keys::Demo(entra), big_user, dev_base) }
+        Self { demo_users, ..Self::with_keys(Keys::Demo(entra), big_user, dev_base) }
     }
 
     /// A stand-in on its own, trusting the identity provider that publishes `jwks_url`.
@@ -151,7 +131,6 @@ impl DevopsStandIn {
             keys,
             pats: Mutex::new(HashMap::new()),
             big_user,
-            litware_users: Vec::new(),
             demo_users: Vec::new(),
             dev_base,
             failures: Mutex::new(Vec::new()),
@@ -286,7 +265,9 @@ impl DevopsStandIn {
     fn with_tokens<R>(&self, oid: &str, f: impl FnOnce(&mut Vec<StoredPat>) -> R) -> R {
         let mut all = self.pats.lock().unwrap_or_else(|e| e.into_inner());
         let big = self.big_user.as_deref() == Some(oid);
-        let orgs = match self.litware_users.iter().any(|u| u == oid) {
+        let litware =
+            self.demo_users.iter().any(|u| u.oid == oid && u.tenant == crate::entra::LITWARE_TENANT);
+        let orgs = match litware {
             true => LITWARE_ORGS,
             false => DEMO_ORGS,
         };

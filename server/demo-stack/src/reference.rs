@@ -110,6 +110,10 @@ pub const PAT_SCOPE_TABLE: [&str; 85] = [
 /// carry it though the table does not list it.
 pub const NOT_IN_THE_UI: [&str; 1] = ["vso.governance"];
 
+/// Scopes of an older version of the table (Load Test, retired): real tokens still carry them,
+/// and the portal's catalogue has no name for them.
+pub const RETIRED_SCOPES: [&str; 2] = ["vso.loadtest", "vso.loadtest_write"];
+
 /// The full-access scope of a PAT ("Full access" in the UI), which the tenant's "Restrict
 /// full-scoped personal access token creation" policy refuses.
 pub const FULL_ACCESS_SCOPE: &str = "app_token";

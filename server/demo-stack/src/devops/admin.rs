@@ -159,14 +159,31 @@ fn continuation(kind: &str, at: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("{kind}:{at}"))
 }
 
-fn position(kind: &str, token: Option<&String>) -> Result<usize, Response> {
+/// Where a continuation token of `kind` resumes a list of `len` items (0 without one).
+fn position(kind: &str, token: Option<&String>, len: usize) -> Result<usize, Response> {
     let Some(t) = token.filter(|t| !t.is_empty()) else { return Ok(0) };
     URL_SAFE_NO_PAD
         .decode(t)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix(&format!("{kind}:")).and_then(|n| n.parse().ok()))
+        .filter(|n| *n <= len)
         .ok_or_else(|| bad_request("The continuation token is not valid."))
+}
+
+/// What a Token Administration call checks first: the bearer and the organization, then that
+/// the caller administers tokens there.
+async fn enter_as_administrator(
+    s: &DevopsStandIn,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    org: &str,
+) -> Result<(), Response> {
+    let caller = s.enter_org(headers, q, org, true, Need::TokenAdmin).await?;
+    match s.administers(&caller.oid, org) {
+        true => Ok(()),
+        false => Err(not_an_administrator(&caller.oid)),
+    }
 }
 
 /// `GET {org}/_apis/graph/users`: a page of users; `X-MS-ContinuationToken` names the next.
@@ -180,9 +197,8 @@ pub(super) async fn graph_users(
         return r;
     }
     let members = s.members(&org);
-    let at = match position("users", q.get("continuationToken")) {
-        Ok(n) if n <= members.len() => n,
-        Ok(_) => return bad_request("The continuation token is not valid."),
+    let at = match position("users", q.get("continuationToken"), members.len()) {
+        Ok(n) => n,
         Err(r) => return r,
     };
     let page: Vec<Value> = members.iter().skip(at).take(GRAPH_PAGE).map(|m| m.to_json(&org)).collect();
@@ -204,12 +220,8 @@ pub(super) async fn user_tokens(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match s.enter_org(&headers, &q, &org, true, Need::TokenAdmin).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if !s.administers(&caller.oid, &org) {
-        return not_an_administrator(&caller.oid);
+    if let Err(r) = enter_as_administrator(&s, &headers, &q, &org).await {
+        return r;
     }
     let size = match q.get("pageSize").map(|v| v.parse::<usize>()) {
         None => DEFAULT_TOKEN_PAGE,
@@ -225,9 +237,8 @@ pub(super) async fn user_tokens(
             .map(|p| session_token(p, &member.oid))
             .collect()
     });
-    let at = match position("pats", q.get("continuationToken")) {
-        Ok(n) if n <= tokens.len() => n,
-        Ok(_) => return bad_request("The continuation token is not valid."),
+    let at = match position("pats", q.get("continuationToken"), tokens.len()) {
+        Ok(n) => n,
         Err(r) => return r,
     };
     let page: Vec<Value> = tokens.iter().skip(at).take(size).cloned().collect();
@@ -255,12 +266,8 @@ pub(super) async fn revoke(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let caller = match s.enter_org(&headers, &q, &org, true, Need::TokenAdmin).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if !s.administers(&caller.oid, &org) {
-        return not_an_administrator(&caller.oid);
+    if let Err(r) = enter_as_administrator(&s, &headers, &q, &org).await {
+        return r;
     }
     let ids: Vec<String> = match serde_json::from_slice::<Vec<Value>>(&body) {
         Ok(list) => list.iter().filter_map(|r| r["authorizationId"].as_str().map(str::to_string)).collect(),

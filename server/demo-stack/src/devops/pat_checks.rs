@@ -4,8 +4,10 @@ use rand::Rng;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-use super::{accepts_scope, policy_of_org as policy};
-use crate::reference::{FULL_ACCESS_SCOPE, GLOBAL_PATS_RETIRE_ON};
+use super::policy_of_org as policy;
+use crate::reference::{
+    FULL_ACCESS_SCOPE, GLOBAL_PATS_RETIRE_ON, NOT_IN_THE_UI, PAT_SCOPE_TABLE, RETIRED_SCOPES,
+};
 
 /// The longest display name Azure DevOps accepts, in characters.
 const MAX_NAME_CHARS: usize = 256;
@@ -16,6 +18,15 @@ pub(super) fn check_name(name: &str) -> Result<String, &'static str> {
         return Err("invalidDisplayName");
     }
     Ok(name.to_string())
+}
+
+/// Whether Azure DevOps accepts `scope` in a PAT: a scope of the published table, one the UI
+/// does not show, full access, and retired scopes old tokens carry.
+pub(super) fn accepts_scope(scope: &str) -> bool {
+    PAT_SCOPE_TABLE.contains(&scope)
+        || NOT_IN_THE_UI.contains(&scope)
+        || scope == FULL_ACCESS_SCOPE
+        || RETIRED_SCOPES.contains(&scope)
 }
 
 /// Scope names Azure DevOps accepts, separated by spaces; stored once each, in the order given.
